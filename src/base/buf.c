@@ -1,0 +1,121 @@
+/* Growable byte buffer with a hard cap. */
+#include "base/buf.h"
+
+#include "base/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ep_buf_init(struct ep_buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void ep_buf_free(struct ep_buf *b)
+{
+	free(b->data);
+	ep_buf_init(b, b->max);
+}
+
+void ep_buf_reset(struct ep_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int grow(struct ep_buf *b, size_t need)
+{
+	size_t want;
+	char *p;
+
+	if (need > b->max || need + 1 < need)
+		return EP_ERANGE;
+	if (need + 1 <= b->cap)
+		return 0;
+	want = b->cap ? b->cap : 256;
+	while (want < need + 1)
+		want *= 2;
+	if (want > b->max + 1)
+		want = b->max + 1;
+	p = realloc(b->data, want);
+	if (p == NULL)
+		return EP_ENOMEM;
+	b->data = p;
+	b->cap = want;
+	return 0;
+}
+
+int ep_buf_add(struct ep_buf *b, const void *p, size_t n)
+{
+	int rc = grow(b, b->len + n);
+
+	if (rc)
+		return rc;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int ep_buf_addc(struct ep_buf *b, char c)
+{
+	return ep_buf_add(b, &c, 1);
+}
+
+int ep_buf_adds(struct ep_buf *b, const char *s)
+{
+	return ep_buf_add(b, s, strlen(s));
+}
+
+int ep_buf_printf(struct ep_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return EP_EINVAL;
+	rc = grow(b, b->len + (size_t)n);
+	if (rc)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int ep_buf_json_str(struct ep_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	int rc = ep_buf_addc(b, '"');
+
+	for (; rc == 0 && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+		if (c == '"' || c == '\\') {
+			char pair[2] = {'\\', (char)c};
+			rc = ep_buf_add(b, pair, 2);
+		} else if (c == '\n') {
+			rc = ep_buf_add(b, "\\n", 2);
+		} else if (c == '\t') {
+			rc = ep_buf_add(b, "\\t", 2);
+		} else if (c == '\r') {
+			rc = ep_buf_add(b, "\\r", 2);
+		} else if (c < 0x20 || c == 0x7f) {
+			rc = ep_buf_add(b, esc, sizeof(esc));
+		} else {
+			rc = ep_buf_addc(b, (char)c);
+		}
+	}
+	return rc ? rc : ep_buf_addc(b, '"');
+}

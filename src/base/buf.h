@@ -1,0 +1,27 @@
+/* Growable byte buffer with a hard cap (curl's dynbuf idea): appends past the
+ * cap fail with EP_ERANGE instead of growing without bound.
+ * The buffer owns data; ep_buf_free releases it.  Appends may reallocate. */
+#ifndef EP_BUF_H
+#define EP_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ep_buf {
+	char *data; /* always NUL-terminated when non-NULL */
+	size_t len;
+	size_t cap;
+	size_t max; /* hard cap on len */
+};
+
+void ep_buf_init(struct ep_buf *b, size_t max);
+void ep_buf_free(struct ep_buf *b);
+void ep_buf_reset(struct ep_buf *b);
+int ep_buf_add(struct ep_buf *b, const void *p, size_t n);
+int ep_buf_addc(struct ep_buf *b, char c);
+int ep_buf_adds(struct ep_buf *b, const char *s);
+int ep_buf_printf(struct ep_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal, quotes included, escaping per RFC 8259. */
+int ep_buf_json_str(struct ep_buf *b, const char *s);
+
+#endif

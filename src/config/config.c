@@ -1,0 +1,291 @@
+/* `scan` option table and parsing (GNU getopt_long). */
+#include "config/config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char ep_scan_usage[] =
+    "Usage: ecsprobe scan [OPTIONS] [TARGET...]\n"
+    "\n"
+    "Probe every target address on every listed port and report each as open,\n"
+    "closed or filtered.  TARGET is an address, a CIDR block or a range\n"
+    "(10.0.0.1-10.0.0.9, or 10.0.0.1-9); IPv4 and IPv6.\n"
+    "\n"
+    "Scope:\n"
+    "  -t, --targets FILE      read targets, one per line: ADDRESS|CIDR|RANGE [PORTSPEC]\n"
+    "                          ('#' starts a comment; a PORTSPEC there replaces -p)\n"
+    "  -p, --ports SPEC        ports: 22,80,8000-8100; T:1-1024,U:53; '-' for 1-65535\n"
+    "      --exclude CIDR      never probe these addresses (repeatable, comma lists)\n"
+    "      --exclude-file FILE exclusions, one ADDRESS|CIDR|RANGE per line\n"
+    "      --max-probes N      refuse scopes larger than N probes (default 10000000)\n"
+    "\n"
+    "Speed and accuracy:\n"
+    "      --rate PPS          probes per second (default 1000)\n"
+    "      --max-inflight N    probes awaiting an answer at once (default 1024)\n"
+    "      --timeout MS        wait this long for an answer (default 1000; '2s' works)\n"
+    "      --retries N         extra attempts for probes with no answer (default 1)\n"
+    "      --seed N            fix the pseudo-random probe order\n"
+    "\n"
+    "Output:\n"
+    "  -o, --output FMT[:DEST] text (the table, default) or ndjson; DEST a path or -\n"
+    "                          (repeatable; see 'ecsprobe help outputs')\n"
+    "  -q, --quiet             no table on stdout unless asked with -o text\n"
+    "      --no-progress       no live progress line on stderr\n"
+    "      --progress          progress line even when stderr is not a terminal\n"
+    "  -n, --dry-run           print the plan and send nothing\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 done, 2 usage or input error, 4 interrupted or incomplete.\n";
+
+enum {
+	OPT_EXCLUDE = 256,
+	OPT_EXCLUDE_FILE,
+	OPT_MAX_PROBES,
+	OPT_RATE,
+	OPT_INFLIGHT,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_SEED,
+	OPT_NO_PROGRESS,
+	OPT_PROGRESS,
+	OPT_MODE,
+};
+
+static const struct option long_opts[] = {
+    {"targets", required_argument, NULL, 't'},
+    {"ports", required_argument, NULL, 'p'},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
+    {"max-probes", required_argument, NULL, OPT_MAX_PROBES},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"max-inflight", required_argument, NULL, OPT_INFLIGHT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"dry-run", no_argument, NULL, 'n'},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Whole unsigned number in [lo, hi]; suffix k/m accepted when allow_suffix. */
+static int parse_u64(const char *opt, const char *s, uint64_t lo, uint64_t hi, int allow_suffix,
+                     uint64_t *out, struct ep_diag *d)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s == '\0' || *s == '-' || *s == '+' || *s == ' ')
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: '%s' is not a whole number", opt, s);
+	v = strtoull(s, &end, 10);
+	if (allow_suffix && (*end == 'k' || *end == 'K') && end[1] == '\0') {
+		v *= 1000;
+		end++;
+	} else if (allow_suffix && (*end == 'm' || *end == 'M') && end[1] == '\0') {
+		v *= 1000000;
+		end++;
+	}
+	if (*end != '\0')
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: '%s' is not a whole number", opt, s);
+	if (v < lo || v > hi)
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "%s: %llu is out of range %llu-%llu", opt, v,
+		                   (unsigned long long)lo, (unsigned long long)hi);
+	*out = v;
+	return 0;
+}
+
+/* "1500", "1500ms", "2s" -> milliseconds */
+static int parse_ms(const char *s, unsigned *out, struct ep_diag *d)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "--timeout: '%s' is not a duration", s);
+	v = strtoull(s, &end, 10);
+	if (strcmp(end, "s") == 0)
+		v *= 1000;
+	else if (*end != '\0' && strcmp(end, "ms") != 0)
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "--timeout: '%s' is not a duration (ms or s)", s);
+	if (v < 1 || v > 600000)
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "--timeout: %s is out of range 1ms-600s", s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int add_excludes(struct ep_config *c, const char *list, struct ep_diag *d)
+{
+	char item[128];
+
+	while (*list) {
+		size_t len = strcspn(list, ",");
+		struct ep_iprange r;
+		int rc;
+
+		if (len == 0 || len >= sizeof(item))
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "--exclude: empty or overlong item");
+		memcpy(item, list, len);
+		item[len] = '\0';
+		rc = ep_iprange_parse(item, &r, d);
+		if (rc) {
+			ep_diag_prefix(d, "--exclude: ");
+			d->col = 0;
+			return rc;
+		}
+		rc = ep_rangelist_add(&c->exclude, &r);
+		if (rc)
+			return ep_diag_set(d, rc, 0, 0, "out of memory");
+		list += len;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+static int set_ports(struct ep_config *c, const char *spec, struct ep_diag *d)
+{
+	struct ep_portset sets[EP_PROTO_COUNT];
+	int rc = ep_portspec_parse(spec, sets, d);
+
+	if (rc) {
+		char prefix[128];
+
+		snprintf(prefix, sizeof(prefix), "--ports '%.60s' column %u: ", spec, d->col);
+		ep_diag_prefix(d, prefix);
+		d->col = 0;
+		return rc;
+	}
+	for (int i = 0; i < EP_PROTO_COUNT; i++) {
+		ep_portset_free(&c->ports[i]);
+		c->ports[i] = sets[i];
+	}
+	c->have_ports = 1;
+	return 0;
+}
+
+static void defaults(struct ep_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	ep_target_list_init(&c->targets);
+	ep_rangelist_init(&c->exclude);
+	c->rate = EP_DEFAULT_RATE;
+	c->max_inflight = EP_DEFAULT_INFLIGHT;
+	c->timeout_ms = EP_DEFAULT_TIMEOUT_MS;
+	c->retries = EP_DEFAULT_RETRIES;
+	c->max_probes = EP_DEFAULT_MAX_PROBES;
+	c->progress = -1;
+	snprintf(c->mode, sizeof(c->mode), "connect");
+}
+
+int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
+{
+	uint64_t v;
+	int opt, rc = 0;
+
+	defaults(c);
+	optind = 1;
+	opterr = 0;
+	while (rc == 0 && (opt = getopt_long(argc, argv, ":t:p:o:qnh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			rc = ep_target_list_load(&c->targets, optarg, d);
+			break;
+		case 'p':
+			rc = set_ports(c, optarg, d);
+			break;
+		case OPT_EXCLUDE:
+			rc = add_excludes(c, optarg, d);
+			break;
+		case OPT_EXCLUDE_FILE:
+			rc = ep_exclude_load(&c->exclude, optarg, d);
+			break;
+		case OPT_MAX_PROBES:
+			rc = parse_u64("--max-probes", optarg, 1, 1ULL << 48, 1, &c->max_probes, d);
+			break;
+		case OPT_RATE:
+			rc = parse_u64("--rate", optarg, 1, 100000000, 1, &v, d);
+			c->rate = (double)v;
+			break;
+		case OPT_INFLIGHT:
+			rc = parse_u64("--max-inflight", optarg, 1, 1000000, 1, &v, d);
+			c->max_inflight = (unsigned)v;
+			break;
+		case OPT_TIMEOUT:
+			rc = parse_ms(optarg, &c->timeout_ms, d);
+			break;
+		case OPT_RETRIES:
+			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
+			c->retries = (unsigned)v;
+			break;
+		case OPT_SEED:
+			rc = parse_u64("--seed", optarg, 0, UINT64_MAX, 0, &c->seed, d);
+			c->seed_set = 1;
+			break;
+		case 'o':
+			if (c->noutputs == EP_MAX_SINKS)
+				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs", EP_MAX_SINKS);
+			else
+				c->outputs[c->noutputs++] = optarg;
+			break;
+		case 'q':
+			c->quiet = 1;
+			break;
+		case 'n':
+			c->dry_run = 1;
+			break;
+		case OPT_NO_PROGRESS:
+			c->progress = 0;
+			break;
+		case OPT_PROGRESS:
+			c->progress = 1;
+			break;
+		case OPT_MODE:
+			if (strcmp(optarg, "connect") != 0)
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+				                 "--mode: '%s' is not available (this build has: connect)",
+				                 optarg);
+			break;
+		case 'h':
+			c->help = 1;
+			return 0;
+		case ':':
+			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "option '%s' needs a value", argv[optind - 1]);
+			break;
+		default:
+			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "unknown option '%s' (see ecsprobe scan --help)",
+			                 argv[optind - 1]);
+			break;
+		}
+	}
+	for (int i = optind; rc == 0 && i < argc; i++) {
+		rc = ep_target_list_add(&c->targets, argv[i], "command line", d);
+		if (rc) {
+			char prefix[128];
+
+			snprintf(prefix, sizeof(prefix), "target '%.80s': ", argv[i]);
+			ep_diag_prefix(d, prefix);
+			d->col = 0;
+		}
+	}
+	if (rc == 0) {
+		ep_rangelist_normalize(&c->exclude);
+		if (c->targets.n == 0)
+			rc = ep_diag_set(d, EP_ESCOPE, 0, 0,
+			                 "no targets: give addresses or --targets FILE (see --help)");
+	}
+	return rc;
+}
+
+void ep_config_free(struct ep_config *c)
+{
+	ep_target_list_free(&c->targets);
+	for (int i = 0; i < EP_PROTO_COUNT; i++)
+		ep_portset_free(&c->ports[i]);
+	ep_rangelist_free(&c->exclude);
+}

@@ -1,0 +1,218 @@
+/* Port specification parser.  A spec is collected into a 64 Kibit bitmap per
+ * protocol (so overlaps and duplicates merge for free), then turned into
+ * ranges. */
+#include "config/portspec.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PORT_WORDS (65536 / 64)
+
+const char *ep_proto_name(enum ep_proto p)
+{
+	return p == EP_PROTO_UDP ? "udp" : "tcp";
+}
+
+void ep_portset_free(struct ep_portset *s)
+{
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+int ep_portset_copy(struct ep_portset *dst, const struct ep_portset *src)
+{
+	*dst = *src;
+	dst->r = NULL;
+	if (src->nranges == 0)
+		return 0;
+	dst->r = malloc(sizeof(*dst->r) * src->nranges);
+	if (dst->r == NULL)
+		return EP_ENOMEM;
+	memcpy(dst->r, src->r, sizeof(*dst->r) * src->nranges);
+	return 0;
+}
+
+static void set_bits(uint64_t *bm, unsigned lo, unsigned hi)
+{
+	for (unsigned p = lo; p <= hi; p++)
+		bm[p >> 6] |= 1ULL << (p & 63);
+}
+
+static int bit(const uint64_t *bm, unsigned p)
+{
+	return (int)((bm[p >> 6] >> (p & 63)) & 1);
+}
+
+static int from_bitmap(const uint64_t *bm, struct ep_portset *s)
+{
+	uint32_t n = 0, count = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (unsigned p = 0; p < 65536; p++)
+		if (bit(bm, p) && (p == 0 || !bit(bm, p - 1)))
+			n++;
+	if (n == 0)
+		return 0;
+	s->r = calloc(n, sizeof(*s->r));
+	if (s->r == NULL)
+		return EP_ENOMEM;
+	for (unsigned p = 0; p < 65536; p++) {
+		if (!bit(bm, p))
+			continue;
+		if (p == 0 || !bit(bm, p - 1)) {
+			s->r[s->nranges].lo = (uint16_t)p;
+			s->r[s->nranges].before = count;
+			s->nranges++;
+		}
+		s->r[s->nranges - 1].hi = (uint16_t)p;
+		count++;
+	}
+	s->count = count;
+	return 0;
+}
+
+/* Reads a decimal port at *pp; returns -1 when there is no number there. */
+static long read_port(const char **pp)
+{
+	const char *p = *pp;
+	long v = 0;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (*p - '0');
+		if (v > 99999)
+			v = 99999; /* clamp; reported as out of range below */
+		p++;
+	}
+	*pp = p;
+	return v;
+}
+
+int ep_portspec_parse(const char *spec, struct ep_portset sets[EP_PROTO_COUNT], struct ep_diag *d)
+{
+	uint64_t bm[EP_PROTO_COUNT][PORT_WORDS];
+	const char *p = spec;
+	enum ep_proto proto = EP_PROTO_TCP;
+	int rc;
+
+	memset(bm, 0, sizeof(bm));
+	memset(sets, 0, sizeof(*sets) * EP_PROTO_COUNT);
+	if (*p == '\0')
+		return ep_diag_set(d, EP_EPARSE, 0, 1, "empty port specification");
+	for (;;) {
+		const char *item = p;
+		long lo, hi;
+
+		while (*p == ' ')
+			p++;
+		if ((p[0] == 'T' || p[0] == 'U' || p[0] == 't' || p[0] == 'u') && p[1] == ':') {
+			proto = (p[0] == 'U' || p[0] == 'u') ? EP_PROTO_UDP : EP_PROTO_TCP;
+			p += 2;
+		}
+		item = p;
+		lo = read_port(&p);
+		if (*p == '-') {
+			p++;
+			if (lo < 0)
+				lo = 1;
+			hi = read_port(&p);
+			if (hi < 0)
+				hi = 65535;
+		} else {
+			hi = lo;
+		}
+		if (lo < 0)
+			return ep_diag_set(d, EP_EPARSE, 0, (unsigned)(item - spec) + 1,
+			                   "expected a port, a range or '-' in port specification");
+		if (lo < 1 || lo > 65535)
+			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
+			                   "port %ld out of range 1-65535", lo);
+		if (hi < 1 || hi > 65535)
+			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
+			                   "port %ld out of range 1-65535", hi);
+		if (hi < lo)
+			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
+			                   "port range %ld-%ld is reversed", lo, hi);
+		set_bits(bm[proto], (unsigned)lo, (unsigned)hi);
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			return ep_diag_set(d, EP_EPARSE, 0, (unsigned)(p - spec) + 1,
+			                   "unexpected '%c' in port specification", *p);
+		p++;
+	}
+	for (int i = 0; i < EP_PROTO_COUNT; i++) {
+		rc = from_bitmap(bm[i], &sets[i]);
+		if (rc) {
+			for (int j = 0; j < EP_PROTO_COUNT; j++)
+				ep_portset_free(&sets[j]);
+			return ep_diag_set(d, rc, 0, 0, "out of memory");
+		}
+	}
+	return 0;
+}
+
+uint16_t ep_portset_at(const struct ep_portset *s, uint32_t i)
+{
+	uint32_t lo = 0, hi = s->nranges - 1;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo + 1) / 2;
+
+		if (s->r[mid].before <= i)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return (uint16_t)(s->r[lo].lo + (i - s->r[lo].before));
+}
+
+int ep_portset_has(const struct ep_portset *s, uint16_t port)
+{
+	for (uint32_t i = 0; i < s->nranges; i++)
+		if (port >= s->r[i].lo && port <= s->r[i].hi)
+			return 1;
+	return 0;
+}
+
+void ep_portset_format(const struct ep_portset *s, char *out, size_t outlen)
+{
+	size_t used = 0;
+
+	if (outlen)
+		out[0] = '\0';
+	for (uint32_t i = 0; i < s->nranges && used < outlen; i++) {
+		int n;
+
+		if (s->r[i].lo == s->r[i].hi)
+			n = snprintf(out + used, outlen - used, "%s%u", i ? "," : "", s->r[i].lo);
+		else
+			n = snprintf(out + used, outlen - used, "%s%u-%u", i ? "," : "", s->r[i].lo,
+			             s->r[i].hi);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+int ep_portset_union(struct ep_portset *out, const struct ep_portset *a, const struct ep_portset *b)
+{
+	uint64_t bm[PORT_WORDS];
+
+	if (a->count == 0)
+		return ep_portset_copy(out, b);
+	if (b->count == 0)
+		return ep_portset_copy(out, a);
+	memset(bm, 0, sizeof(bm));
+	for (uint32_t i = 0; i < a->nranges; i++)
+		set_bits(bm, a->r[i].lo, a->r[i].hi);
+	for (uint32_t i = 0; i < b->nranges; i++)
+		set_bits(bm, b->r[i].lo, b->r[i].hi);
+	return from_bitmap(bm, out);
+}

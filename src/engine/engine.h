@@ -1,0 +1,92 @@
+/* The probe engine: permutation cursor -> pacer -> prober, with a bounded
+ * number of probes in flight, timeouts, retries, resource back-off and a
+ * graceful stop on SIGINT/SIGTERM.  Runs on the caller's libuv loop; the
+ * caller owns the engine struct, the targets and the callbacks' argument. */
+#ifndef EP_ENGINE_H
+#define EP_ENGINE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "engine/pacer.h"
+#include "engine/permute.h"
+#include "engine/prober.h"
+#include "results/result.h"
+
+struct ep_engine_opts {
+	double rate;           /* probes per second */
+	unsigned max_inflight;
+	unsigned timeout_ms;
+	unsigned retries;      /* extra attempts for probes that got no answer */
+	uint64_t seed;
+	int handle_signals;    /* install SIGINT/SIGTERM handlers */
+};
+
+typedef void (*ep_result_cb)(void *arg, const struct ep_result *r);
+
+struct ep_retry; /* engine.c's retry item */
+
+struct ep_engine {
+	uv_loop_t *loop;
+	struct ep_engine_opts opts;
+	const struct ep_targets *targets;
+	const struct ep_prober_ops *ops;
+	void *prober;
+	ep_result_cb on_result;
+	void *arg;
+	void (*on_done)(void *arg); /* optional: called once when the engine closes */
+
+	struct ep_permute perm;
+	struct ep_pacer pacer;
+	int perm_done;
+
+	/* slots: one allocation of max_inflight fixed-size probes */
+	unsigned char *slots;
+	size_t slot_size;
+	struct ep_probe *free_list;
+	struct ep_probe *fifo_head, *fifo_tail; /* in flight, oldest first */
+	unsigned inflight;
+	unsigned cap;            /* current in-flight limit (shrinks on back-off) */
+	uint64_t pause_until_ns; /* back-off */
+
+	/* retries: ring of (index, attempt) waiting to be re-sent */
+	struct ep_retry *retry;
+	size_t retry_cap, retry_head, retry_len;
+
+	unsigned idle_backoffs;
+	int pumping;
+
+	uv_timer_t pace_timer;
+	uv_timer_t timeout_timer;
+	uv_signal_t sigint, sigterm;
+	int handles_open;
+
+	int stopping;    /* 1: no new work; 2: in-flight cancelled too */
+	int interrupted;
+	int closing;
+	int rc;
+
+	/* counters, read by the progress line and the summary */
+	uint64_t sent;
+	uint64_t results;
+	uint64_t counts[EP_STATE_COUNT];
+	uint64_t unfinished;
+	uint64_t backoffs;
+	uint64_t start_ns;
+	uint64_t end_ns;
+};
+
+/* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */
+int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_opts *o,
+                   const struct ep_targets *t, const struct ep_prober_ops *ops,
+                   const struct ep_config *cfg, ep_result_cb cb, void *arg);
+/* Starts sending; the engine closes its handles by itself when all work is
+ * done or it was stopped, so uv_run returns. */
+int ep_engine_start(struct ep_engine *e);
+/* Stop sending new probes; in-flight ones drain (hard: cancel them too). */
+void ep_engine_stop(struct ep_engine *e, int hard);
+/* Frees memory after uv_run has returned. */
+void ep_engine_free(struct ep_engine *e);
+void ep_engine_summary(const struct ep_engine *e, struct ep_summary *s);
+
+#endif

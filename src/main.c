@@ -1,0 +1,104 @@
+/* ecsprobe: subcommand table, help, and the one place that exits. */
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "report/sink.h"
+#include "scan.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage;
+};
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const char version_usage[] = "Usage: ecsprobe version\n\nPrint the version.\n";
+static const char help_usage[] =
+    "Usage: ecsprobe help [COMMAND|outputs]\n\nShow help for a command, or list output formats.\n";
+
+static const struct command commands[] = {
+    {"scan", ep_cmd_scan, "probe addresses x ports over TCP and report open/closed/filtered",
+     ep_scan_usage},
+    {"version", cmd_version, "print the version", version_usage},
+    {"help", cmd_help, "show help for a command", help_usage},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void overview(FILE *out)
+{
+	fprintf(out, "Usage: ecsprobe COMMAND [OPTIONS]\n\n"
+	             "ecsprobe checks what is actually reachable against what was declared.\n\n"
+	             "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'ecsprobe help COMMAND' or 'ecsprobe COMMAND --help' for details.\n");
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "ecsprobe: version takes no arguments\n");
+		return 2;
+	}
+	printf("ecsprobe %s\n", PACKAGE_VERSION);
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		overview(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "outputs") == 0) {
+		printf("Output formats (-o FORMAT[:DESTINATION], repeatable):\n");
+		ep_sink_list(stdout);
+		return 0;
+	}
+	c = find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "ecsprobe: no help for '%s': unknown command\n", argv[1]);
+		return 2;
+	}
+	fputs(c->usage, stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		overview(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		overview(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv);
+	c = find(argv[1]);
+	if (c == NULL) {
+		fprintf(stderr, "ecsprobe: unknown command '%s' (see ecsprobe help)\n", argv[1]);
+		return 2;
+	}
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,94 @@
+/* Sink registry (sinks.def) and fan-out to the open sinks. */
+#include "report/sink.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+
+#define EP_SINK(sym) extern const struct ep_sink_ops sym;
+#include "report/sinks.def"
+#undef EP_SINK
+
+static const struct ep_sink_ops *const sinks[] = {
+#define EP_SINK(sym) &sym,
+#include "report/sinks.def"
+#undef EP_SINK
+};
+
+const struct ep_sink_ops *ep_sink_find(const char *name)
+{
+	if (strcmp(name, "table") == 0)
+		name = "text";
+	for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++)
+		if (strcmp(sinks[i]->name, name) == 0)
+			return sinks[i];
+	return NULL;
+}
+
+void ep_sink_list(void *file)
+{
+	for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++)
+		fprintf(file, "  %-10s %s\n", sinks[i]->name, sinks[i]->help);
+}
+
+int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
+                  struct ep_diag *d)
+{
+	char name[32];
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	const struct ep_sink_ops *ops;
+	struct ep_sink_args a;
+	int rc;
+
+	if (s->n == EP_MAX_SINKS)
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d outputs", EP_MAX_SINKS);
+	if (len == 0 || len >= sizeof(name))
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "-o '%s': expected FORMAT[:DESTINATION]", spec);
+	memcpy(name, spec, len);
+	name[len] = '\0';
+	ops = ep_sink_find(name);
+	if (ops == NULL)
+		return ep_diag_set(d, EP_EINVAL, 0, 0,
+		                   "-o '%s': unknown output format '%s' (try: ecsprobe help outputs)",
+		                   spec, name);
+	a.dest = colon ? colon + 1 : NULL;
+	a.info = info;
+	rc = ops->open(&a, &s->state[s->n], d);
+	if (rc)
+		return rc;
+	s->ops[s->n++] = ops;
+	return 0;
+}
+
+void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (s->ops[i]->result == NULL || s->state[i] == NULL)
+			continue;
+		if (s->ops[i]->result(s->state[i], r) && !s->failed) {
+			s->failed = 1;
+			ep_log(EP_LOG_ERROR, "output", "%s output failed; its results are incomplete",
+			       s->ops[i]->name);
+		}
+	}
+}
+
+void ep_sinks_flush(struct ep_sinks *s)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->ops[i]->flush && s->state[i] && s->ops[i]->flush(s->state[i]))
+			s->failed = 1;
+}
+
+int ep_sinks_close(struct ep_sinks *s, const struct ep_summary *sum)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (s->ops[i]->close(s->state[i], sum))
+			s->failed = 1;
+		s->state[i] = NULL;
+	}
+	s->n = 0;
+	return s->failed;
+}

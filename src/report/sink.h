@@ -1,0 +1,45 @@
+/* The output-sink interface: one file per format, registered in sinks.def.
+ * Sinks get results as they arrive and the summary at the end; each owns the
+ * state its open() returns.  Called from loop callbacks only. */
+#ifndef EP_SINK_H
+#define EP_SINK_H
+
+#include "base/err.h"
+#include "results/result.h"
+
+struct ep_sink_args {
+	const char *dest; /* text after "name:"; NULL when none was given */
+	const struct ep_scan_info *info;
+};
+
+struct ep_sink_ops {
+	const char *name;
+	const char *help;
+	int (*open)(const struct ep_sink_args *a, void **state, struct ep_diag *d);
+	int (*result)(void *state, const struct ep_result *r); /* may be NULL */
+	int (*flush)(void *state);                             /* may be NULL */
+	int (*close)(void *state, const struct ep_summary *s);
+};
+
+#define EP_MAX_SINKS 16
+
+/* A set of open sinks; owns their states. */
+struct ep_sinks {
+	const struct ep_sink_ops *ops[EP_MAX_SINKS];
+	void *state[EP_MAX_SINKS];
+	int n;
+	int failed; /* some sink reported an error: output is incomplete */
+};
+
+const struct ep_sink_ops *ep_sink_find(const char *name);
+/* Lists "name  help" lines of every sink into the FILE *. */
+void ep_sink_list(void *file);
+/* spec is "name[:destination]". */
+int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
+                  struct ep_diag *d);
+void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r);
+void ep_sinks_flush(struct ep_sinks *s);
+/* Closes every sink; returns nonzero if any sink failed at any point. */
+int ep_sinks_close(struct ep_sinks *s, const struct ep_summary *sum);
+
+#endif

@@ -1,0 +1,160 @@
+/* NDJSON sink: one JSON object per line (schema data/schema/result.schema.json):
+ * a header, one record per result as it arrives, a summary.  Lines are only
+ * ever written whole (own buffer, flushed at line boundaries with write(2)),
+ * so a killed scan leaves a file of valid lines. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "config/cidr.h"
+#include "report/sink.h"
+
+#define FLUSH_AT (64 * 1024)
+#define SCHEMA "ecsprobe.result/1"
+
+struct ndjson {
+	int fd;
+	int own_fd;
+	int failed;
+	struct ep_buf buf;
+	const struct ep_scan_info *info;
+};
+
+static int flush_buf(struct ndjson *n)
+{
+	size_t off = 0;
+
+	while (off < n->buf.len && !n->failed) {
+		ssize_t w = write(n->fd, n->buf.data + off, n->buf.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			n->failed = 1;
+		else
+			off += (size_t)w;
+	}
+	ep_buf_reset(&n->buf);
+	return n->failed ? EP_EIO : 0;
+}
+
+static void line_start(struct ndjson *n, const char *type)
+{
+	ep_buf_printf(&n->buf, "{\"type\":\"%s\",\"schema\":\"%s\",\"scan_id\":\"%s\"", type, SCHEMA,
+	              n->info->scan_id);
+}
+
+static int line_end(struct ndjson *n)
+{
+	int rc = ep_buf_add(&n->buf, "}\n", 2);
+
+	if (rc == 0 && n->buf.len >= FLUSH_AT)
+		rc = flush_buf(n);
+	return rc;
+}
+
+static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d)
+{
+	const struct ep_scan_info *i = a->info;
+	struct ndjson *n = calloc(1, sizeof(*n));
+	char ts[40];
+
+	if (n == NULL)
+		return EP_ENOMEM;
+	n->info = i;
+	ep_buf_init(&n->buf, 4 * FLUSH_AT);
+	if (a->dest == NULL || strcmp(a->dest, "-") == 0) {
+		n->fd = STDOUT_FILENO;
+	} else {
+		n->fd = open(a->dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (n->fd < 0) {
+			free(n);
+			return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: %s", a->dest, strerror(errno));
+		}
+		n->own_fd = 1;
+	}
+	ep_time_format(i->started_ns, ts, sizeof(ts));
+	line_start(n, "header");
+	ep_buf_printf(&n->buf,
+	              ",\"version\":\"%s\",\"started\":\"%s\",\"mode\":\"%s\",\"seed\":%llu,"
+	              "\"rate\":%.0f,\"probes_total\":%llu,\"hosts\":%llu,\"timeout_ms\":%u,"
+	              "\"retries\":%u,\"max_inflight\":%u",
+	              PACKAGE_VERSION, ts, i->mode, (unsigned long long)i->seed, i->rate,
+	              (unsigned long long)i->probes_total, (unsigned long long)i->nhosts,
+	              i->timeout_ms, i->retries, i->max_inflight);
+	line_end(n);
+	*state = n;
+	return flush_buf(n);
+}
+
+static int nd_result(void *state, const struct ep_result *r)
+{
+	struct ndjson *n = state;
+	char addr[EP_ADDRSTRLEN], ts[40];
+
+	ep_time_format(r->ts_ns, ts, sizeof(ts));
+	line_start(n, "result");
+	ep_buf_printf(&n->buf,
+	              ",\"ts\":\"%s\",\"address\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
+	              "\"state\":\"%s\",\"reason\":\"%s\",",
+	              ts, ep_addr_format(&r->t.addr, addr, sizeof(addr)), ep_proto_name(r->t.proto),
+	              r->t.port, ep_state_name(r->state), ep_reason_name(r->reason));
+	if (r->rtt_ns)
+		ep_buf_printf(&n->buf, "\"rtt_ms\":%.3f", (double)r->rtt_ns / 1e6);
+	else
+		ep_buf_adds(&n->buf, "\"rtt_ms\":null");
+	ep_buf_printf(&n->buf, ",\"attempts\":%u", r->attempts);
+	return line_end(n) || n->failed ? EP_EIO : 0;
+}
+
+static int nd_flush(void *state)
+{
+	return flush_buf(state);
+}
+
+static int nd_close(void *state, const struct ep_summary *s)
+{
+	struct ndjson *n = state;
+	char ts[40];
+	int rc;
+
+	ep_time_format(s->info->started_ns + (uint64_t)(s->duration_s * 1e9), ts, sizeof(ts));
+	line_start(n, "summary");
+	ep_buf_printf(&n->buf,
+	              ",\"ts\":\"%s\",\"seed\":%llu,\"rate\":%.0f,\"probes_total\":%llu,"
+	              "\"probes_sent\":%llu,\"results\":%llu,"
+	              "\"counts\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu},"
+	              "\"unfinished\":%llu,\"backoffs\":%llu,\"duration_s\":%.3f,"
+	              "\"complete\":%s,\"interrupted\":%s",
+	              ts, (unsigned long long)s->info->seed, s->info->rate,
+	              (unsigned long long)s->info->probes_total, (unsigned long long)s->probes_sent,
+	              (unsigned long long)s->results,
+	              (unsigned long long)s->counts[EP_STATE_OPEN],
+	              (unsigned long long)s->counts[EP_STATE_CLOSED],
+	              (unsigned long long)s->counts[EP_STATE_FILTERED],
+	              (unsigned long long)s->unfinished, (unsigned long long)s->backoffs,
+	              s->duration_s, s->complete ? "true" : "false",
+	              s->interrupted ? "true" : "false");
+	line_end(n);
+	rc = flush_buf(n);
+	if (n->own_fd && close(n->fd))
+		rc = EP_EIO;
+	ep_buf_free(&n->buf);
+	free(n);
+	return rc;
+}
+
+const struct ep_sink_ops ep_sink_ndjson = {
+    .name = "ndjson",
+    .help = "one JSON object per line: header, every result as it arrives, summary "
+            "(ndjson:PATH, - for stdout)",
+    .open = nd_open,
+    .result = nd_result,
+    .flush = nd_flush,
+    .close = nd_close,
+};

@@ -1,0 +1,125 @@
+/* Human-readable table: open ports grouped by host, with per-host counts of
+ * what is not shown, and a summary line.  Printed when the scan ends. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/cidr.h"
+#include "report/hosttable.h"
+#include "report/sink.h"
+
+#define MAX_HOSTS (1u << 20) /* 40 MiB worst case; beyond, per-host counts stop */
+
+struct text {
+	FILE *out;
+	int own;
+	struct ep_hosttable hosts;
+};
+
+static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag *d)
+{
+	struct text *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return EP_ENOMEM;
+	t->out = stdout;
+	if (a->dest && strcmp(a->dest, "-") != 0) {
+		t->out = fopen(a->dest, "w");
+		if (t->out == NULL) {
+			free(t);
+			return ep_diag_set(d, EP_EIO, 0, 0, "-o text:%s: cannot open for writing", a->dest);
+		}
+		t->own = 1;
+	}
+	ep_hosttable_init(&t->hosts, MAX_HOSTS);
+	*state = t;
+	return 0;
+}
+
+static int text_result(void *state, const struct ep_result *r)
+{
+	struct text *t = state;
+
+	return ep_hosttable_add(&t->hosts, r) ? EP_ENOMEM : 0;
+}
+
+static void not_shown(FILE *out, const uint64_t *counts)
+{
+	if (counts[EP_STATE_CLOSED] + counts[EP_STATE_FILTERED] == 0)
+		return;
+	fprintf(out, "%-40s (not shown: %llu closed, %llu filtered)\n", "",
+	        (unsigned long long)counts[EP_STATE_CLOSED],
+	        (unsigned long long)counts[EP_STATE_FILTERED]);
+}
+
+static int text_close(void *state, const struct ep_summary *s)
+{
+	struct text *t = state;
+	struct ep_hosttable *h = &t->hosts;
+	uint64_t quiet_hosts = 0, quiet[EP_STATE_COUNT] = {0};
+	int rc = 0;
+
+	ep_hosttable_sort(h);
+	if (h->nopen)
+		fprintf(t->out, "%-40s %-10s %-6s %-10s %s\n", "HOST", "PORT", "STATE", "REASON", "RTT");
+	for (size_t i = 0; i < h->nopen; i++) {
+		const struct ep_open_port *o = &h->open[i];
+		int first = i == 0 || ep_addr_cmp(&h->open[i - 1].addr, &o->addr) != 0;
+		int last = i + 1 == h->nopen || ep_addr_cmp(&h->open[i + 1].addr, &o->addr) != 0;
+		char addr[EP_ADDRSTRLEN] = "", port[16];
+
+		if (first)
+			ep_addr_format(&o->addr, addr, sizeof(addr));
+		snprintf(port, sizeof(port), "%u/%s", o->port, ep_proto_name(o->proto));
+		fprintf(t->out, "%-40s %-10s %-6s %-10s %.2f ms\n", addr, port, "open",
+		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6);
+		if (last) {
+			const struct ep_host *host = ep_hosttable_get(h, &o->addr);
+
+			if (host)
+				not_shown(t->out, host->counts);
+		}
+	}
+	for (size_t i = 0; i < h->cap; i++) {
+		if (!h->slots[i].used || h->slots[i].counts[EP_STATE_OPEN])
+			continue;
+		quiet_hosts++;
+		for (int k = 0; k < EP_STATE_COUNT; k++)
+			quiet[k] += h->slots[i].counts[k];
+	}
+	if (quiet_hosts)
+		fprintf(t->out, "%llu host%s with no open port (%llu closed, %llu filtered)\n",
+		        (unsigned long long)quiet_hosts, quiet_hosts == 1 ? "" : "s",
+		        (unsigned long long)quiet[EP_STATE_CLOSED],
+		        (unsigned long long)quiet[EP_STATE_FILTERED]);
+	if (h->dropped_hosts)
+		fprintf(t->out, "(per-host counts kept for the first %zu hosts only)\n", h->max_hosts);
+	fprintf(t->out,
+	        "\n%s: %llu probes sent in %.2f s (%.0f probes/s): %llu open, %llu closed, "
+	        "%llu filtered%s\n",
+	        s->interrupted ? "Interrupted" : (s->complete ? "Done" : "Incomplete"),
+	        (unsigned long long)s->probes_sent, s->duration_s,
+	        s->duration_s > 0 ? (double)s->probes_sent / s->duration_s : 0.0,
+	        (unsigned long long)s->counts[EP_STATE_OPEN],
+	        (unsigned long long)s->counts[EP_STATE_CLOSED],
+	        (unsigned long long)s->counts[EP_STATE_FILTERED], s->unfinished ? "" : "");
+	if (s->unfinished)
+		fprintf(t->out, "%llu of %llu targets were not measured\n",
+		        (unsigned long long)s->unfinished, (unsigned long long)s->info->probes_total);
+	if (fflush(t->out) || ferror(t->out))
+		rc = EP_EIO;
+	if (t->own && fclose(t->out))
+		rc = EP_EIO;
+	ep_hosttable_free(h);
+	free(t);
+	return rc;
+}
+
+const struct ep_sink_ops ep_sink_text = {
+    .name = "text",
+    .help = "human-readable table of open ports by host, printed at the end (text[:PATH])",
+    .open = text_open,
+    .result = text_result,
+    .flush = NULL,
+    .close = text_close,
+};

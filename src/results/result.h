@@ -1,0 +1,81 @@
+/* What a probe found, and the scan-level records around the results.
+ * Plain data: no ownership beyond the structs themselves. */
+#ifndef EP_RESULT_H
+#define EP_RESULT_H
+
+#include <stdint.h>
+
+#include "model/targets.h"
+
+#define EP_STATE_MAP(X) \
+	X(OPEN, "open")     \
+	X(CLOSED, "closed") \
+	X(FILTERED, "filtered")
+
+enum ep_state {
+#define EP_STATE_ENUM(n, s) EP_STATE_##n,
+	EP_STATE_MAP(EP_STATE_ENUM)
+#undef EP_STATE_ENUM
+	EP_STATE_COUNT
+};
+
+/* Why a state was chosen; the names are part of the NDJSON schema. */
+#define EP_REASON_MAP(X)                         \
+	X(SYN_ACK, "syn-ack")                    \
+	X(CONN_REFUSED, "conn-refused")          \
+	X(TIMEOUT, "no-response")                \
+	X(HOST_UNREACH, "host-unreach")          \
+	X(NET_UNREACH, "net-unreach")            \
+	X(ADMIN_PROHIBITED, "admin-prohibited") \
+	X(ERROR, "error")                        \
+	X(RESOURCE, "resource")
+
+enum ep_reason {
+#define EP_REASON_ENUM(n, s) EP_REASON_##n,
+	EP_REASON_MAP(EP_REASON_ENUM)
+#undef EP_REASON_ENUM
+	EP_REASON_COUNT
+};
+
+struct ep_result {
+	struct ep_target t;
+	enum ep_state state;
+	enum ep_reason reason;
+	uint64_t rtt_ns;  /* connect start to answer; 0 when none came */
+	uint64_t ts_ns;   /* wall clock (CLOCK_REALTIME) of the answer */
+	unsigned attempts;
+};
+
+/* Fixed facts about a scan, known before the first probe. */
+struct ep_scan_info {
+	char scan_id[40];
+	char mode[16];
+	uint64_t seed;
+	double rate;
+	uint64_t probes_total;
+	uint64_t nhosts;
+	uint64_t started_ns; /* CLOCK_REALTIME */
+	unsigned timeout_ms;
+	unsigned retries;
+	unsigned max_inflight;
+	int ntargets_groups;
+};
+
+struct ep_summary {
+	const struct ep_scan_info *info;
+	uint64_t probes_sent; /* probe attempts, retries included */
+	uint64_t results;     /* targets with a final state */
+	uint64_t counts[EP_STATE_COUNT];
+	uint64_t unfinished;  /* targets never measured (interrupted) */
+	uint64_t backoffs;    /* resource shortages that paused sending */
+	double duration_s;
+	int complete;
+	int interrupted;
+};
+
+const char *ep_state_name(enum ep_state s);
+const char *ep_reason_name(enum ep_reason r);
+/* Wall-clock nanoseconds as RFC 3339 UTC with microseconds into out[32]. */
+void ep_time_format(uint64_t ns, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,293 @@
+/* The `scan` command.  Owns the config, the targets, the loop, the engine
+ * and the sinks for the length of one scan; returns the exit status. */
+
+#include "scan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "base/log.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "model/targets.h"
+#include "report/progress.h"
+#include "report/sink.h"
+
+#define FD_RESERVE 64 /* descriptors kept for outputs, the loop and libraries */
+
+struct scan {
+	struct ep_config cfg;
+	struct ep_targets targets;
+	struct ep_scan_info info;
+	struct ep_sinks sinks;
+	struct ep_engine engine;
+	struct ep_progress progress;
+	uv_loop_t loop;
+	uv_timer_t flush_timer;
+	int progress_on;
+};
+
+static void print_diag(const struct ep_diag *d)
+{
+	char line[600];
+
+	ep_diag_format(d, line, sizeof(line));
+	fprintf(stderr, "ecsprobe: %s\n", line);
+}
+
+static uint64_t random_u64(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return v;
+}
+
+static void make_scan_id(char *out, size_t outlen)
+{
+	uint8_t b[16];
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t v = random_u64();
+
+		memcpy(b + 8 * i, &v, 8);
+	}
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* UUID version 4 */
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	snprintf(out, outlen,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	         b[15]);
+}
+
+/* Raises the descriptor limit as far as allowed; returns the soft limit. */
+static rlim_t raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur;
+}
+
+static void print_plan(const struct scan *s)
+{
+	const struct ep_targets *t = &s->targets;
+	double secs = (double)t->total / s->cfg.rate + s->cfg.timeout_ms / 1000.0;
+
+	printf("Plan (dry run, nothing sent):\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ep_target_group *g = &t->g[i];
+		char ports[256], range[2 * EP_ADDRSTRLEN + 2];
+
+		ep_portset_format(&g->ports, ports, sizeof(ports));
+		printf("  %s ports %s%s on %llu address%s:\n", ep_proto_name(g->proto), ports,
+		       strlen(ports) == sizeof(ports) - 1 ? "..." : "", (unsigned long long)g->nhosts,
+		       g->nhosts == 1 ? "" : "es");
+		for (size_t k = 0; k < g->addrs.n && k < 20; k++) {
+			ep_iprange_format(&g->addrs.r[k], range, sizeof(range));
+			printf("    %s\n", range);
+		}
+		if (g->addrs.n > 20)
+			printf("    ... and %zu more ranges\n", g->addrs.n - 20);
+	}
+	printf("Probes: %llu to %llu hosts (%llu excluded ranges applied)\n",
+	       (unsigned long long)t->total, (unsigned long long)t->nhosts,
+	       (unsigned long long)s->cfg.exclude.n);
+	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s\n", s->cfg.rate,
+	       s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
+	       s->cfg.retries == 1 ? "y" : "ies");
+	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
+}
+
+static void on_result(void *arg, const struct ep_result *r)
+{
+	struct scan *s = arg;
+
+	ep_sinks_result(&s->sinks, r);
+}
+
+static void on_flush(uv_timer_t *t)
+{
+	struct scan *s = t->data;
+
+	ep_sinks_flush(&s->sinks);
+}
+
+/* The engine has closed its handles: close ours so uv_run returns. */
+static void on_engine_done(void *arg)
+{
+	struct scan *s = arg;
+
+	uv_close((uv_handle_t *)&s->flush_timer, NULL);
+	if (s->progress_on)
+		ep_progress_stop(&s->progress);
+}
+
+static int build(struct scan *s, struct ep_diag *d)
+{
+	unsigned protos = 1u << EP_PROTO_TCP;
+	int rc;
+
+	if (s->cfg.ports[EP_PROTO_UDP].count)
+		ep_log(EP_LOG_WARN, "scan", "UDP ports are parsed but not probed in connect mode");
+	for (size_t i = 0; i < s->cfg.targets.n; i++)
+		if (s->cfg.targets.e[i].ports[EP_PROTO_UDP].count)
+			ep_log(EP_LOG_WARN, "scan", "%s: UDP ports are not probed in connect mode",
+			       s->cfg.targets.e[i].origin);
+	rc = ep_targets_build(&s->targets, &s->cfg.targets, s->cfg.have_ports ? s->cfg.ports : NULL,
+	                      &s->cfg.exclude, protos, d);
+	if (rc)
+		return rc;
+	if (s->targets.total == 0)
+		return ep_diag_set(d, EP_ESCOPE, 0, 0,
+		                   "empty scope: every target is excluded or has no TCP port; "
+		                   "nothing to probe");
+	if (s->targets.total > s->cfg.max_probes)
+		return ep_diag_set(d, EP_ESCOPE, 0, 0,
+		                   "scope of %llu probes exceeds --max-probes %llu; narrow the targets "
+		                   "or raise --max-probes",
+		                   (unsigned long long)s->targets.total,
+		                   (unsigned long long)s->cfg.max_probes);
+	return 0;
+}
+
+static int run(struct scan *s, struct ep_diag *d)
+{
+	const struct ep_prober_ops *ops = ep_prober_find(s->cfg.mode);
+	struct ep_engine_opts eo;
+	struct ep_summary sum;
+	rlim_t nofile = raise_nofile();
+	int rc, failed;
+
+	eo.rate = s->cfg.rate;
+	eo.max_inflight = s->cfg.max_inflight;
+	if (nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
+		eo.max_inflight = (unsigned)(nofile - FD_RESERVE);
+		ep_log(EP_LOG_WARN, "scan", "--max-inflight lowered to %u (descriptor limit %llu)",
+		       eo.max_inflight, (unsigned long long)nofile);
+	}
+	eo.timeout_ms = s->cfg.timeout_ms;
+	eo.retries = s->cfg.retries;
+	eo.seed = s->info.seed;
+	eo.handle_signals = 1;
+	s->info.max_inflight = eo.max_inflight;
+
+	if (uv_loop_init(&s->loop))
+		return ep_diag_set(d, EP_ENOMEM, 0, 0, "cannot create the event loop");
+	for (int i = 0; i < s->cfg.noutputs; i++) {
+		rc = ep_sinks_open(&s->sinks, s->cfg.outputs[i], &s->info, d);
+		if (rc)
+			goto fail_sinks;
+	}
+	if (s->cfg.noutputs == 0 && !s->cfg.quiet) {
+		rc = ep_sinks_open(&s->sinks, "text", &s->info, d);
+		if (rc)
+			goto fail_sinks;
+	}
+	rc = ep_engine_init(&s->engine, &s->loop, &eo, &s->targets, ops, &s->cfg, on_result, s);
+	if (rc) {
+		ep_diag_set(d, rc, 0, 0, "engine: %s", ep_strerror(rc));
+		goto fail_sinks;
+	}
+	s->engine.on_done = on_engine_done;
+	uv_timer_init(&s->loop, &s->flush_timer);
+	s->flush_timer.data = s;
+	uv_timer_start(&s->flush_timer, on_flush, 200, 200);
+	s->progress_on = s->cfg.progress == 1 || (s->cfg.progress == -1 && isatty(STDERR_FILENO));
+	if (s->progress_on)
+		ep_progress_start(&s->progress, &s->loop, &s->engine, s->targets.total, stderr);
+	ep_engine_start(&s->engine);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+
+	ep_engine_summary(&s->engine, &sum);
+	sum.info = &s->info;
+	failed = ep_sinks_close(&s->sinks, &sum);
+	ep_engine_free(&s->engine);
+	if (uv_loop_close(&s->loop))
+		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
+	if (s->cfg.quiet == 0 && s->progress_on == 0 && s->cfg.noutputs > 0)
+		fprintf(stderr, "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s\n",
+		        (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN],
+		        (unsigned long long)sum.counts[EP_STATE_CLOSED],
+		        (unsigned long long)sum.counts[EP_STATE_FILTERED], sum.duration_s);
+	if (sum.interrupted || !sum.complete || failed)
+		return 4;
+	return 0;
+
+fail_sinks:
+	memset(&sum, 0, sizeof(sum));
+	sum.info = &s->info;
+	ep_sinks_close(&s->sinks, &sum);
+	uv_run(&s->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&s->loop);
+	return rc == EP_ENOMEM ? 3 : 2;
+}
+
+int ep_cmd_scan(int argc, char **argv)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+	struct ep_diag d;
+	int rc, status = 2;
+
+	if (s == NULL) {
+		fprintf(stderr, "ecsprobe: out of memory\n");
+		return 3;
+	}
+	memset(&d, 0, sizeof(d));
+	rc = ep_config_parse(&s->cfg, argc, argv, &d);
+	if (rc == 0 && s->cfg.help) {
+		fputs(ep_scan_usage, stdout);
+		status = 0;
+		goto out;
+	}
+	if (rc == 0) {
+		memset(&d, 0, sizeof(d));
+		rc = build(s, &d);
+	}
+	if (rc) {
+		print_diag(&d);
+		goto out;
+	}
+	make_scan_id(s->info.scan_id, sizeof(s->info.scan_id));
+	snprintf(s->info.mode, sizeof(s->info.mode), "%s", s->cfg.mode);
+	s->info.seed = s->cfg.seed_set ? s->cfg.seed : random_u64();
+	s->info.rate = s->cfg.rate;
+	s->info.probes_total = s->targets.total;
+	s->info.nhosts = s->targets.nhosts;
+	s->info.timeout_ms = s->cfg.timeout_ms;
+	s->info.retries = s->cfg.retries;
+	s->info.max_inflight = s->cfg.max_inflight;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	if (s->cfg.dry_run) {
+		print_plan(s);
+		status = 0;
+		goto out;
+	}
+	status = run(s, &d);
+	if (status == 2 || status == 3)
+		print_diag(&d);
+out:
+	ep_targets_free(&s->targets);
+	ep_config_free(&s->cfg);
+	free(s);
+	return status;
+}
