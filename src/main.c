@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	const struct command *c;
 
 	if (argc < 2) {
-		overview(stderr);
+		fprintf(stderr, "ecsprobe: no command given (try: ecsprobe help)\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Command-line behaviour that needs no privileges: help, version, usage errors
+# (one line, exit 2, saying where), scope refusals, dry run, and a real scan
+# of listeners on 127.0.0.1 (loopback only).  TAP output.
+EP=${ECSPROBE:-./ecsprobe}
+LISTEN=${EP_LISTEN:-tests/lab/ep_listen}
+tmp=$(mktemp -d)
+trap 'kill $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
+n=0
+fails=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -f "$tmp/err" ] && sed 's/^/# /' "$tmp/err"; }
+# expect STATUS DESC CMD...: exit status and, for 2, exactly one stderr line
+expect() {
+	want=$1 desc=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" != "$want" ]; then nok "$desc (exit $got, want $want)"; return; fi
+	if [ "$want" = 2 ] && [ "$(wc -l <"$tmp/err")" != 1 ]; then nok "$desc (stderr not one line)"; return; fi
+	ok "$desc"
+}
+has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
+
+echo "1..31"
+expect 0 "version" "$EP" version
+has out "^ecsprobe [0-9]" "version prints the version"
+expect 0 "help" "$EP" help
+expect 0 "help scan" "$EP" help scan
+has out "\-\-max-inflight" "help scan lists the options"
+expect 0 "scan --help" "$EP" scan --help
+expect 2 "no command" "$EP"
+expect 2 "unknown command" "$EP" frobnicate
+expect 2 "unknown option" "$EP" scan --frobnicate 127.0.0.1 -p 80
+has err "unknown option '--frobnicate'" "unknown option named"
+expect 2 "missing value" "$EP" scan 127.0.0.1 -p
+expect 2 "bad port" "$EP" scan 127.0.0.1 -p 70000
+has err "70000 out of range" "bad port explained"
+expect 2 "bad rate" "$EP" scan 127.0.0.1 -p 80 --rate fast
+expect 2 "bad address" "$EP" scan 127.0.0.300 -p 80
+expect 2 "no targets" "$EP" scan -p 80
+expect 2 "no ports" "$EP" scan 127.0.0.1
+printf '# test\n127.0.0.1\n127.0.0.2 80,x\n' >"$tmp/t.txt"
+expect 2 "broken targets file" "$EP" scan --targets "$tmp/t.txt" -p 80
+has err "t.txt:3:14: expected a port" "targets file error says file:line:col"
+expect 2 "missing targets file" "$EP" scan --targets "$tmp/nope" -p 80
+expect 2 "scope above --max-probes" "$EP" scan 127.0.0.0/8 -p - --dry-run
+has err "exceeds --max-probes" "scope refusal explained"
+expect 2 "empty scope after exclusions" "$EP" scan 127.0.0.0/30 -p 80 --exclude 127.0.0.0/29
+has err "empty scope" "empty scope explained"
+expect 2 "unknown output" "$EP" scan 127.0.0.1 -p 80 -o xml
+expect 0 "dry run" "$EP" scan 127.0.0.0/30 -p 1-10 --exclude 127.0.0.2 --dry-run --seed 4
+has out "Probes: 30 to 3 hosts" "dry run counts probes after exclusions"
+
+# a real scan on loopback: three listeners, everything else closed
+printf '127.0.0.1 %s\n' 18081 18082 18089 >"$tmp/listen.txt"
+"$LISTEN" -r "$tmp/ready" "$tmp/listen.txt" >/dev/null 2>&1 &
+lpid=$!
+i=0
+while [ ! -f "$tmp/ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$EP" scan 127.0.0.1 -p 18080-18090 --no-progress -o ndjson:"$tmp/r.ndjson" -o text:"$tmp/table" \
+	--seed 1 >"$tmp/out" 2>"$tmp/err"
+st=$?
+open=$(grep -c '"state":"open"' "$tmp/r.ndjson")
+closed=$(grep -c '"state":"closed"' "$tmp/r.ndjson")
+if [ $st = 0 ] && [ "$open" = 3 ] && [ "$closed" = 8 ]; then ok "loopback scan: 3 open, 8 closed"; else nok "loopback scan: exit $st, $open open, $closed closed"; fi
+if grep -q '18089/tcp' "$tmp/table" && grep -q 'not shown: 8 closed' "$tmp/table"; then ok "table lists open ports by host"; else nok "table"; cat "$tmp/table" | sed 's/^/# /'; fi
+[ $fails = 0 ]

@@ -14,7 +14,9 @@
  *
  * libc only, C11 + POSIX/Linux APIs (epoll, signalfd, accept4).
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
