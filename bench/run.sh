@@ -20,6 +20,8 @@
 #
 # SAFETY: all scans run inside a fresh `unshare -n` namespace that has only
 # `lo`, and aim only at 127.0.2.1-16 on that lo.
+# Make sure we run under bash even when started as "sh script" (make uses $(SHELL)).
+if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
 set -u
 export LC_ALL=C
 

@@ -165,6 +165,14 @@ static int build(struct scan *s, struct ep_diag *d)
 	return 0;
 }
 
+static int has_text_output(const struct ep_config *c)
+{
+	for (int i = 0; i < c->noutputs; i++)
+		if (strncmp(c->outputs[i], "text", 4) == 0 || strncmp(c->outputs[i], "table", 5) == 0)
+			return 1;
+	return 0;
+}
+
 static int run(struct scan *s, struct ep_diag *d)
 {
 	const struct ep_prober_ops *ops = ep_prober_find(s->cfg.mode);
@@ -219,7 +227,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	ep_engine_free(&s->engine);
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
-	if (s->cfg.quiet == 0 && s->progress_on == 0 && s->cfg.noutputs > 0)
+	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))
 		fprintf(stderr, "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s\n",
 		        (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN],
 		        (unsigned long long)sum.counts[EP_STATE_CLOSED],

@@ -15,6 +15,8 @@
 # SAFETY: everything below the re-exec runs inside a fresh `unshare -n`
 # namespace that has only `lo`; every scan aims at 127.0.1.x / fd00:ec5::x
 # addresses on that lo.
+# Make sure we run under bash even when started as "sh script" (make uses $(SHELL)).
+if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
 set -u
 export LC_ALL=C
 
