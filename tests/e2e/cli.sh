@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..31"
+echo "1..29"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
