@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/config.h"
+#include "config/options.h"
 #include "report/sink.h"
 #include "scan.h"
 

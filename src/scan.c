@@ -14,7 +14,7 @@
 #include <uv.h>
 
 #include "base/log.h"
-#include "config/config.h"
+#include "config/options.h"
 #include "engine/engine.h"
 #include "model/targets.h"
 #include "report/progress.h"

@@ -1,5 +1,5 @@
 /* `scan` option table and parsing (GNU getopt_long). */
-#include "config/config.h"
+#include "config/options.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -192,6 +192,7 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 	optind = 1;
 	opterr = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, ":t:p:o:qnh", long_opts, NULL)) != -1) {
+		memset(d, 0, sizeof(*d)); /* no file name left over from an earlier option */
 		switch (opt) {
 		case 't':
 			rc = ep_target_list_load(&c->targets, optarg, d);
