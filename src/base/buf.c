@@ -119,3 +119,40 @@ int ep_buf_json_str(struct ep_buf *b, const char *s)
 	}
 	return rc ? rc : ep_buf_addc(b, '"');
 }
+
+int ep_buf_addu_pad(struct ep_buf *b, uint64_t v, unsigned width)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	if (width > 20)
+		width = 20;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v || sizeof(tmp) - i < width);
+	return ep_buf_add(b, tmp + i, sizeof(tmp) - i);
+}
+
+int ep_buf_addu(struct ep_buf *b, uint64_t v)
+{
+	return ep_buf_addu_pad(b, v, 1);
+}
+
+int ep_buf_addfixed(struct ep_buf *b, uint64_t v, unsigned decimals)
+{
+	uint64_t scale = 1;
+	int rc;
+
+	if (decimals > 18)
+		decimals = 18;
+	for (unsigned d = 0; d < decimals; d++)
+		scale *= 10;
+	rc = ep_buf_addu(b, v / scale);
+	if (rc == 0 && decimals) {
+		rc = ep_buf_addc(b, '.');
+		if (rc == 0)
+			rc = ep_buf_addu_pad(b, v % scale, decimals);
+	}
+	return rc;
+}

@@ -21,6 +21,12 @@ int ep_buf_add(struct ep_buf *b, const void *p, size_t n);
 int ep_buf_addc(struct ep_buf *b, char c);
 int ep_buf_adds(struct ep_buf *b, const char *s);
 int ep_buf_printf(struct ep_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, without printf (hot paths). */
+int ep_buf_addu(struct ep_buf *b, uint64_t v);
+/* Appends v in decimal, zero-padded to at least width digits. */
+int ep_buf_addu_pad(struct ep_buf *b, uint64_t v, unsigned width);
+/* Appends v / 10^decimals with exactly `decimals` digits after the point. */
+int ep_buf_addfixed(struct ep_buf *b, uint64_t v, unsigned decimals);
 /* Appends s as a JSON string literal, quotes included, escaping per RFC 8259. */
 int ep_buf_json_str(struct ep_buf *b, const char *s);
 

@@ -32,10 +32,11 @@ struct ep_prober_ops {
 	int (*open)(struct ep_engine *e, const struct ep_config *c, void **state);
 	/* Starts p.  Returns 0 when the prober now holds p: it must then call
 	 * ep_engine_report() once (unless cancelled) and ep_engine_release()
-	 * once.  Returns EP_EAGAIN when out of a resource (sockets, ports,
+	 * once (either may happen before start returns).  Returns EP_EAGAIN when out of a resource (sockets, ports,
 	 * buffers): p was not started and the engine backs off and retries. */
 	int (*start)(void *state, struct ep_probe *p);
-	/* Timeout: stop p without reporting, then ep_engine_release() it. */
+	/* Timeout: stop p without reporting, then ep_engine_release() it (now
+	 * or later). */
 	void (*cancel)(void *state, struct ep_probe *p);
 	void (*close)(void *state);
 };

@@ -18,6 +18,10 @@
 #define SCHEMA "ecsprobe.result/1"
 
 struct ndjson {
+	char prefix[128]; /* {"type":"result",...,"scan_id":"..." */
+	size_t prefix_len;
+	uint64_t ts_sec;  /* second whose text is cached in ts_text */
+	char ts_text[32]; /* "2026-11-29T13:40:22." */
 	int fd;
 	int own_fd;
 	int failed;
@@ -78,6 +82,9 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 		}
 		n->own_fd = 1;
 	}
+	snprintf(n->prefix, sizeof(n->prefix),
+	         "{\"type\":\"result\",\"schema\":\"%s\",\"scan_id\":\"%s\"", SCHEMA, i->scan_id);
+	n->prefix_len = strlen(n->prefix);
 	ep_time_format(i->started_ns, ts, sizeof(ts));
 	line_start(n, "header");
 	ep_buf_printf(&n->buf,
@@ -92,23 +99,41 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	return flush_buf(n);
 }
 
+/* Result lines are the hot path (one per probe): built without printf, with
+ * the constant prefix and the timestamp's seconds cached. */
 static int nd_result(void *state, const struct ep_result *r)
 {
 	struct ndjson *n = state;
-	char addr[EP_ADDRSTRLEN], ts[40];
+	struct ep_buf *b = &n->buf;
+	char addr[EP_ADDRSTRLEN];
+	uint64_t sec = r->ts_ns / 1000000000u;
 
-	ep_time_format(r->ts_ns, ts, sizeof(ts));
-	line_start(n, "result");
-	ep_buf_printf(&n->buf,
-	              ",\"ts\":\"%s\",\"address\":\"%s\",\"proto\":\"%s\",\"port\":%u,"
-	              "\"state\":\"%s\",\"reason\":\"%s\",",
-	              ts, ep_addr_format(&r->t.addr, addr, sizeof(addr)), ep_proto_name(r->t.proto),
-	              r->t.port, ep_state_name(r->state), ep_reason_name(r->reason));
+	if (sec != n->ts_sec || n->ts_text[0] == '\0') {
+		ep_time_format(sec * 1000000000u, n->ts_text, sizeof(n->ts_text));
+		n->ts_text[20] = '\0'; /* keep "YYYY-MM-DDTHH:MM:SS." */
+		n->ts_sec = sec;
+	}
+	ep_buf_add(b, n->prefix, n->prefix_len);
+	ep_buf_adds(b, ",\"ts\":\"");
+	ep_buf_adds(b, n->ts_text);
+	ep_buf_addu_pad(b, r->ts_ns % 1000000000u / 1000u, 6);
+	ep_buf_adds(b, "Z\",\"address\":\"");
+	ep_buf_adds(b, ep_addr_format(&r->t.addr, addr, sizeof(addr)));
+	ep_buf_adds(b, "\",\"proto\":\"");
+	ep_buf_adds(b, ep_proto_name(r->t.proto));
+	ep_buf_adds(b, "\",\"port\":");
+	ep_buf_addu(b, r->t.port);
+	ep_buf_adds(b, ",\"state\":\"");
+	ep_buf_adds(b, ep_state_name(r->state));
+	ep_buf_adds(b, "\",\"reason\":\"");
+	ep_buf_adds(b, ep_reason_name(r->reason));
+	ep_buf_adds(b, "\",\"rtt_ms\":");
 	if (r->rtt_ns)
-		ep_buf_printf(&n->buf, "\"rtt_ms\":%.3f", (double)r->rtt_ns / 1e6);
+		ep_buf_addfixed(b, (r->rtt_ns + 500) / 1000, 3);
 	else
-		ep_buf_adds(&n->buf, "\"rtt_ms\":null");
-	ep_buf_printf(&n->buf, ",\"attempts\":%u", r->attempts);
+		ep_buf_adds(b, "null");
+	ep_buf_adds(b, ",\"attempts\":");
+	ep_buf_addu(b, r->attempts);
 	return line_end(n) || n->failed ? EP_EIO : 0;
 }
 
