@@ -10,6 +10,7 @@
  * Open sockets are closed with SO_LINGER 0 (RST) so no TIME_WAIT piles up;
  * out-of-resource errors go back to the engine, which backs off and retries. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,15 +23,19 @@
 #include "engine/prober.h"
 
 #define BATCH 256
+#define POOL 64 /* idle sockets kept per family for reuse */
 
 struct tcp_prober {
 	struct ep_engine *engine;
 	int epfd;
 	uv_poll_t poll;
+	int pool[2][POOL]; /* refused sockets, disconnected, still in the epoll set */
+	int npool[2];
 };
 
 struct tcp_probe {
 	int fd;
+	uint8_t registered; /* fd is in the epoll set (reused sockets are) */
 };
 
 static struct tcp_probe *priv(struct ep_probe *p)
@@ -86,14 +91,37 @@ static void close_probe_socket(int fd, int connected)
 	close(fd);
 }
 
-static void finish(struct ep_probe *p, int err)
+/* A socket whose connect was refused is back in CLOSE state: disconnecting
+ * it (connect to AF_UNSPEC) makes it reusable for the next connect, which
+ * saves the kernel a socket allocation, a file and their teardown (perf: a
+ * quarter of a loopback scan's kernel time).  Only refused sockets are
+ * reused; connected and timed-out ones are closed. */
+static void recycle_or_close(struct tcp_prober *tp, struct ep_probe *p, int err)
+{
+	int fam = p->t.addr.family == 4 ? 0 : 1;
+	int fd = priv(p)->fd;
+
+	priv(p)->fd = -1;
+	if (err == ECONNREFUSED && priv(p)->registered && tp->npool[fam] < POOL) {
+		struct sockaddr sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_family = AF_UNSPEC;
+		if (connect(fd, &sa, sizeof(sa)) == 0) {
+			tp->pool[fam][tp->npool[fam]++] = fd;
+			return;
+		}
+	}
+	close_probe_socket(fd, err == 0);
+}
+
+static void finish(struct tcp_prober *tp, struct ep_probe *p, int err)
 {
 	enum ep_state state;
 	enum ep_reason reason;
 
 	classify(err, &state, &reason);
-	close_probe_socket(priv(p)->fd, err == 0);
-	priv(p)->fd = -1;
+	recycle_or_close(tp, p, err);
 	ep_engine_report(p, state, reason);
 	ep_engine_release(p);
 }
@@ -115,7 +143,7 @@ static void on_ready(uv_poll_t *h, int status, int events)
 
 			if (getsockopt(priv(p)->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 				err = errno;
-			finish(p, err);
+			finish(tp, p, err);
 		}
 	} while (n == BATCH);
 }
@@ -172,10 +200,18 @@ static int tcp_start(void *state, struct ep_probe *p)
 	socklen_t len;
 	int fd, rc;
 
-	fd = socket(p->t.addr.family == 4 ? AF_INET : AF_INET6,
-	            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return is_resource_error(errno) ? EP_EAGAIN : EP_EIO;
+	int fam = p->t.addr.family == 4 ? 0 : 1;
+
+	if (tp->npool[fam]) {
+		fd = tp->pool[fam][--tp->npool[fam]];
+		priv(p)->registered = 1;
+	} else {
+		fd = socket(fam == 0 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		            0);
+		if (fd < 0)
+			return is_resource_error(errno) ? EP_EAGAIN : EP_EIO;
+		priv(p)->registered = 0;
+	}
 	priv(p)->fd = fd;
 	to_sockaddr(&p->t, &ss, &len);
 	do
@@ -187,21 +223,24 @@ static int tcp_start(void *state, struct ep_probe *p)
 		if (is_resource_error(err)) {
 			/* nothing was sent (no port, no buffer): try again later */
 			close(fd);
+			priv(p)->fd = -1;
 			return EP_EAGAIN;
 		}
-		finish(p, err); /* refused or unreachable before connect returned */
+		finish(tp, p, err); /* refused or unreachable before connect returned */
 		return 0;
 	}
 	if (rc == 0) {
-		finish(p, 0);
+		finish(tp, p, 0);
 		return 0;
 	}
 	ev.events = EPOLLOUT | EPOLLONESHOT;
 	ev.data.ptr = p;
-	if (epoll_ctl(tp->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+	if (epoll_ctl(tp->epfd, priv(p)->registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev)) {
 		close(fd);
+		priv(p)->fd = -1;
 		return EP_EAGAIN;
 	}
+	priv(p)->registered = 1;
 	return 0;
 }
 
@@ -218,6 +257,9 @@ static void on_poll_closed(uv_handle_t *h)
 {
 	struct tcp_prober *tp = h->data;
 
+	for (int fam = 0; fam < 2; fam++)
+		while (tp->npool[fam])
+			close(tp->pool[fam][--tp->npool[fam]]);
 	close(tp->epfd);
 	free(tp);
 }
