@@ -174,7 +174,10 @@ measure() {
 }
 
 NMAP_CMD="nmap -sT -n -Pn -T5 -p- $NMAP_TARGET -oG - -oX nmap.xml"
-ECS_CMD="ecsprobe scan --targets targets.txt -p - --rate $RATE --max-inflight $MAX_INFLIGHT --timeout 1000 --retries 1 --no-progress -o ndjson:ecsprobe.ndjson"
+# nmap -T5 caps its per-probe timeout at 100 ms; ecsprobe gets a fixed 250 ms.
+TIMEOUT=${BENCH_TIMEOUT:-250}
+ECS_EXTRA=${BENCH_ECS_ARGS:-}
+ECS_CMD="ecsprobe scan --targets targets.txt -p - --rate $RATE --max-inflight $MAX_INFLIGHT --timeout $TIMEOUT --retries 1${ECS_EXTRA:+ $ECS_EXTRA} --no-progress -o ndjson:ecsprobe.ndjson"
 
 have_nmap=0
 if [ "${BENCH_SKIP_NMAP:-0}" != 1 ]; then
@@ -191,8 +194,9 @@ fi
 have_ecs=0
 if [ -n "$ECSPROBE" ]; then
 	log "running: $ECS_CMD"
+	# shellcheck disable=SC2086 # ECS_EXTRA is a list of words
 	run_timed ecs "$ECSPROBE" scan --targets "$W/targets" -p - --rate "$RATE" --max-inflight "$MAX_INFLIGHT" \
-		--timeout 1000 --retries 1 --no-progress -o "ndjson:$W/ecsprobe.ndjson"
+		--timeout "$TIMEOUT" --retries 1 $ECS_EXTRA --no-progress -o "ndjson:$W/ecsprobe.ndjson"
 	jq -r 'select(.type == "result") | "\(.address) \(.port) \(.state)"' "$W/ecsprobe.ndjson" 2>/dev/null |
 		score > "$W/ecs.score"
 	measure ecs

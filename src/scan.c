@@ -4,6 +4,7 @@
 #include "scan.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 
 #include "base/log.h"
 #include "config/options.h"
-#include "engine/engine.h"
+#include "engine/pool.h"
 #include "model/targets.h"
 #include "report/progress.h"
 #include "report/sink.h"
@@ -27,11 +28,16 @@ struct scan {
 	struct ep_targets targets;
 	struct ep_scan_info info;
 	struct ep_sinks sinks;
-	struct ep_engine engine;
+	struct ep_pool *pool;
 	struct ep_progress progress;
 	uv_loop_t loop;
 	uv_timer_t flush_timer;
+	uv_signal_t sigint, sigterm;
 	int progress_on;
+	int stopping;    /* signals seen */
+	/* written by workers under the pool lock */
+	uint64_t done;
+	uint64_t open;
 };
 
 static void print_diag(const struct ep_diag *d)
@@ -107,32 +113,61 @@ static void print_plan(const struct scan *s)
 	printf("Probes: %llu to %llu hosts (%llu excluded ranges applied)\n",
 	       (unsigned long long)t->total, (unsigned long long)t->nhosts,
 	       (unsigned long long)s->cfg.exclude.n);
-	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s\n", s->cfg.rate,
-	       s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
-	       s->cfg.retries == 1 ? "y" : "ies");
+	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s, %u thread%s\n",
+	       s->cfg.rate, s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
+	       s->cfg.retries == 1 ? "y" : "ies", s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
 	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
 }
 
+/* Worker threads, pool lock held. */
 static void on_result(void *arg, const struct ep_result *r)
 {
 	struct scan *s = arg;
 
+	s->done++;
+	if (r->state == EP_STATE_OPEN)
+		s->open++;
 	ep_sinks_result(&s->sinks, r);
+}
+
+static void read_progress(void *arg, struct ep_progress_snapshot *out)
+{
+	struct scan *s = arg;
+
+	ep_pool_lock(s->pool);
+	out->done = s->done;
+	out->open = s->open;
+	ep_pool_unlock(s->pool);
+	out->stopping = s->stopping;
 }
 
 static void on_flush(uv_timer_t *t)
 {
 	struct scan *s = t->data;
 
+	ep_pool_lock(s->pool);
 	ep_sinks_flush(&s->sinks);
+	ep_pool_unlock(s->pool);
 }
 
-/* The engine has closed its handles: close ours so uv_run returns. */
-static void on_engine_done(void *arg)
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct scan *s = h->data;
+
+	ep_log(EP_LOG_WARN, "scan", "%s: %s", signum == SIGINT ? "SIGINT" : "SIGTERM",
+	       s->stopping ? "abandoning probes in flight" : "stopping; draining probes in flight");
+	s->stopping++;
+	ep_pool_stop(s->pool, s->stopping > 1);
+}
+
+/* Every worker has finished: close the main loop's handles so uv_run returns. */
+static void on_pool_done(void *arg)
 {
 	struct scan *s = arg;
 
 	uv_close((uv_handle_t *)&s->flush_timer, NULL);
+	uv_close((uv_handle_t *)&s->sigint, NULL);
+	uv_close((uv_handle_t *)&s->sigterm, NULL);
 	if (s->progress_on)
 		ep_progress_stop(&s->progress);
 }
@@ -179,8 +214,9 @@ static int run(struct scan *s, struct ep_diag *d)
 	struct ep_engine_opts eo;
 	struct ep_summary sum;
 	rlim_t nofile = raise_nofile();
-	int rc, failed;
+	int rc, failed, engine_rc;
 
+	memset(&eo, 0, sizeof(eo));
 	eo.rate = s->cfg.rate;
 	eo.max_inflight = s->cfg.max_inflight;
 	if (nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
@@ -191,7 +227,6 @@ static int run(struct scan *s, struct ep_diag *d)
 	eo.timeout_ms = s->cfg.timeout_ms;
 	eo.retries = s->cfg.retries;
 	eo.seed = s->info.seed;
-	eo.handle_signals = 1;
 	s->info.max_inflight = eo.max_inflight;
 
 	if (uv_loop_init(&s->loop))
@@ -206,25 +241,32 @@ static int run(struct scan *s, struct ep_diag *d)
 		if (rc)
 			goto fail_sinks;
 	}
-	rc = ep_engine_init(&s->engine, &s->loop, &eo, &s->targets, ops, &s->cfg, on_result, s);
+	rc = ep_pool_start(&s->pool, &s->loop, s->cfg.threads, &eo, &s->targets, ops, &s->cfg,
+	                   on_result, s, on_pool_done);
 	if (rc) {
 		ep_diag_set(d, rc, 0, 0, "engine: %s", ep_strerror(rc));
 		goto fail_sinks;
 	}
-	s->engine.on_done = on_engine_done;
 	uv_timer_init(&s->loop, &s->flush_timer);
 	s->flush_timer.data = s;
 	uv_timer_start(&s->flush_timer, on_flush, 200, 200);
+	uv_signal_init(&s->loop, &s->sigint);
+	uv_signal_init(&s->loop, &s->sigterm);
+	s->sigint.data = s->sigterm.data = s;
+	uv_signal_start(&s->sigint, on_signal, SIGINT);
+	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	s->progress_on = s->cfg.progress == 1 || (s->cfg.progress == -1 && isatty(STDERR_FILENO));
 	if (s->progress_on)
-		ep_progress_start(&s->progress, &s->loop, &s->engine, s->targets.total, stderr);
-	ep_engine_start(&s->engine);
+		ep_progress_start(&s->progress, &s->loop, s->targets.total, read_progress, s, stderr);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 
-	ep_engine_summary(&s->engine, &sum);
+	ep_pool_free(s->pool, &sum, &engine_rc);
+	s->pool = NULL;
 	sum.info = &s->info;
+	sum.interrupted = s->stopping > 0;
+	sum.unfinished = s->targets.total > sum.results ? s->targets.total - sum.results : 0;
+	sum.complete = sum.unfinished == 0 && engine_rc == 0;
 	failed = ep_sinks_close(&s->sinks, &sum);
-	ep_engine_free(&s->engine);
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
 	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))

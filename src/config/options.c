@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char ep_scan_usage[] =
     "Usage: ecsprobe scan [OPTIONS] [TARGET...]\n"
@@ -27,6 +28,7 @@ const char ep_scan_usage[] =
     "      --timeout MS        wait this long for an answer (default 1000; '2s' works)\n"
     "      --retries N         extra attempts for probes with no answer (default 1)\n"
     "      --seed N            fix the pseudo-random probe order\n"
+    "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
     "\n"
     "Output:\n"
     "  -o, --output FMT[:DEST] text (the table, default) or ndjson; DEST a path or -\n"
@@ -51,6 +53,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_PROGRESS,
 	OPT_MODE,
+	OPT_THREADS,
 };
 
 static const struct option long_opts[] = {
@@ -70,6 +73,7 @@ static const struct option long_opts[] = {
     {"progress", no_argument, NULL, OPT_PROGRESS},
     {"dry-run", no_argument, NULL, 'n'},
     {"mode", required_argument, NULL, OPT_MODE},
+    {"threads", required_argument, NULL, OPT_THREADS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -180,6 +184,11 @@ static void defaults(struct ep_config *c)
 	c->retries = EP_DEFAULT_RETRIES;
 	c->max_probes = EP_DEFAULT_MAX_PROBES;
 	c->progress = -1;
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		c->threads = cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
+	}
 	snprintf(c->mode, sizeof(c->mode), "connect");
 }
 
@@ -223,6 +232,10 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		case OPT_RETRIES:
 			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
 			c->retries = (unsigned)v;
+			break;
+		case OPT_THREADS:
+			rc = parse_u64("--threads", optarg, 1, 64, 0, &v, d);
+			c->threads = (unsigned)v;
 			break;
 		case OPT_SEED:
 			rc = parse_u64("--seed", optarg, 0, UINT64_MAX, 0, &c->seed, d);

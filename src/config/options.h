@@ -18,6 +18,7 @@ struct ep_config {
 	unsigned max_inflight;
 	unsigned timeout_ms;
 	unsigned retries;
+	unsigned threads; /* engines, one per thread, each on a shard */
 	uint64_t seed;
 	int seed_set;
 	uint64_t max_probes;

@@ -418,6 +418,8 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 	e->arg = arg;
 	e->cap = e->opts.max_inflight;
 	rc = ep_permute_init(&e->perm, t->total, o->seed);
+	if (rc == 0 && o->shard_count > 1)
+		rc = ep_permute_shard(&e->perm, o->shard_index, o->shard_count);
 	if (rc)
 		return rc;
 	e->slot_size = (sizeof(struct ep_probe) + ops->probe_size + 15) & ~(size_t)15;

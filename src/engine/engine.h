@@ -19,6 +19,8 @@ struct ep_engine_opts {
 	unsigned timeout_ms;
 	unsigned retries;      /* extra attempts for probes that got no answer */
 	uint64_t seed;
+	unsigned shard_index;  /* this engine walks part shard_index of shard_count */
+	unsigned shard_count;  /* 0 or 1: the whole permutation */
 	int handle_signals;    /* install SIGINT/SIGTERM handlers */
 };
 

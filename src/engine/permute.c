@@ -119,6 +119,21 @@ int ep_permute_init(struct ep_permute *pm, uint64_t n, uint64_t seed)
 	return 0;
 }
 
+int ep_permute_shard(struct ep_permute *pm, uint64_t index, uint64_t count)
+{
+	__extension__ typedef unsigned __int128 u128;
+	uint64_t cycle = pm->p - 1, start, end;
+
+	if (count == 0 || index >= count)
+		return EP_ERANGE;
+	start = (uint64_t)((u128)cycle * index / count);
+	end = (uint64_t)((u128)cycle * (index + 1) / count);
+	pm->cur = ep_permute_mulmod(pm->first, powmod(pm->g, start, pm->p), pm->p);
+	pm->steps = 0;
+	pm->limit = end - start;
+	return 0;
+}
+
 int ep_permute_next(struct ep_permute *pm, uint64_t *out)
 {
 	while (pm->steps < pm->limit) {

@@ -23,6 +23,10 @@ struct ep_permute {
 
 /* n must be in [1, EP_PERMUTE_MAX].  seed picks the generator and the start. */
 int ep_permute_init(struct ep_permute *pm, uint64_t n, uint64_t seed);
+/* Restricts pm to part `index` of `count` disjoint parts of the cycle; the
+ * parts together visit every index exactly once (zmap's sharding).  Costs one
+ * modular exponentiation. */
+int ep_permute_shard(struct ep_permute *pm, uint64_t index, uint64_t count);
 /* Next index into *out; returns 0, or 1 when the walk is complete. */
 int ep_permute_next(struct ep_permute *pm, uint64_t *out);
 

@@ -49,10 +49,29 @@ static int is_resource_error(int err)
 	       err == ENOMEM || err == EAGAIN;
 }
 
+/* Pseudo-errno: the kernel connected a probe to itself (TCP simultaneous
+ * open), which happens when a local target port is the socket's own
+ * ephemeral port.  Nothing listens there, so the port is closed. */
+#define ESELFCONNECT (-1)
+
+static int is_self_connect(int fd)
+{
+	struct sockaddr_storage a, b;
+	socklen_t la = sizeof(a), lb = sizeof(b);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &la) || getpeername(fd, (struct sockaddr *)&b, &lb))
+		return 0;
+	return la == lb && memcmp(&a, &b, la) == 0;
+}
+
 static void classify(int err, enum ep_state *state, enum ep_reason *reason)
 {
 	*state = EP_STATE_FILTERED;
 	switch (err) {
+	case ESELFCONNECT:
+		*state = EP_STATE_CLOSED;
+		*reason = EP_REASON_SELF_CONNECT;
+		break;
 	case 0:
 		*state = EP_STATE_OPEN;
 		*reason = EP_REASON_SYN_ACK;
@@ -112,7 +131,7 @@ static void recycle_or_close(struct tcp_prober *tp, struct ep_probe *p, int err)
 			return;
 		}
 	}
-	close_probe_socket(fd, err == 0);
+	close_probe_socket(fd, err == 0 || err == ESELFCONNECT);
 }
 
 static void finish(struct tcp_prober *tp, struct ep_probe *p, int err)
@@ -143,6 +162,8 @@ static void on_ready(uv_poll_t *h, int status, int events)
 
 			if (getsockopt(priv(p)->fd, SOL_SOCKET, SO_ERROR, &err, &len))
 				err = errno;
+			if (err == 0 && is_self_connect(priv(p)->fd))
+				err = ESELFCONNECT;
 			finish(tp, p, err);
 		}
 	} while (n == BATCH);

@@ -27,6 +27,7 @@ enum ep_state {
 	X(HOST_UNREACH, "host-unreach")          \
 	X(NET_UNREACH, "net-unreach")            \
 	X(ADMIN_PROHIBITED, "admin-prohibited") \
+	X(SELF_CONNECT, "self-connect")          \
 	X(ERROR, "error")                        \
 	X(RESOURCE, "resource")
 

@@ -398,6 +398,21 @@ t7_syn=$(syn_sent)
 if [ "$t7_syn" = 0 ]; then ok "t7 input errors send nothing (0 SYNs)"
 else not_ok "t7 input errors send nothing (saw $t7_syn SYNs)"; fi
 
+# ---------------------------------------------------------------- test 8
+# Self-connect: a probe to a local port in the ephemeral range can be joined
+# by the kernel to its own socket (TCP simultaneous open).  Nothing listens on
+# 127.0.0.1 / ::1 in this namespace, so every port must come back closed.
+scan t8 127.0.0.1 ::1 -p 32768-60999 --rate 1000000 --timeout 800 --retries 1 --no-progress \
+	-o "ndjson:$W/t8.ndjson"
+expect_rc "t8 scan of the local ephemeral range: exit status 0" t8 0
+t8_open=$(grep -c '"state":"open"' "$W/t8.ndjson")
+t8_closed=$(grep -c '"state":"closed"' "$W/t8.ndjson")
+if [ "$t8_open" = 0 ] && [ "$t8_closed" = 56464 ]; then
+	ok "t8 no false open from self-connects (56464 closed, $(grep -c self-connect "$W/t8.ndjson") self-connects caught)"
+else
+	not_ok "t8 self-connects: $t8_open open, $t8_closed closed (want 0 and 56464)"
+fi
+
 # ---------------------------------------------------------------- done
 echo "1..$tap_n"
 echo "# $((tap_n - tap_fail)) passed, $tap_fail failed"

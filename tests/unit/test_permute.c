@@ -82,6 +82,38 @@ static void test_not_sequential(void **state)
 	assert_true(adjacent < count / 100);
 }
 
+/* Shards are disjoint and together cover every index exactly once. */
+static void test_shards_partition(void **state)
+{
+	static const uint64_t sizes[] = {1, 2, 7, 100, 4096, 65537};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t n = sizes[i];
+
+		for (uint64_t count = 1; count <= 7; count++) {
+			uint8_t *seen = calloc(n, 1);
+			uint64_t total = 0, v;
+
+			for (uint64_t k = 0; k < count; k++) {
+				struct ep_permute pm;
+
+				assert_int_equal(ep_permute_init(&pm, n, 77), 0);
+				assert_int_equal(ep_permute_shard(&pm, k, count), 0);
+				while (ep_permute_next(&pm, &v) == 0) {
+					assert_true(v < n);
+					assert_int_equal(seen[v], 0);
+					seen[v] = 1;
+					total++;
+				}
+			}
+			assert_int_equal(total, n);
+			free(seen);
+		}
+	}
+	assert_int_not_equal(ep_permute_shard(&(struct ep_permute){.p = 3}, 2, 2), 0);
+}
+
 static void test_primality(void **state)
 {
 	(void)state;
@@ -98,7 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_small_sizes),       cmocka_unit_test(test_larger_sizes),
 	    cmocka_unit_test(test_seed_reproducible), cmocka_unit_test(test_not_sequential),
-	    cmocka_unit_test(test_primality),
+	    cmocka_unit_test(test_shards_partition), cmocka_unit_test(test_primality),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
