@@ -9,7 +9,7 @@
 #                   next to this script's parent directory)
 #   EP_LISTEN       ep_listen binary (built from tests/lab/ep_listen.c with
 #                   ${CC:-cc} if not given)
-#   RATE, MAX_INFLIGHT   defaults for the two arguments (200000, 8000)
+#   RATE, MAX_INFLIGHT   defaults for the two arguments (500000, 1024)
 #   BENCH_SEED      lab seed (default 1)
 #   BENCH_RESULTS   output file (default: bench/RESULTS.md)
 #   BENCH_SKIP_NMAP=1    do not run nmap
@@ -29,8 +29,8 @@ me=$(readlink -f "$0")
 here=$(dirname "$me")
 top=$(dirname "$here")
 
-RATE=${1:-${RATE:-200000}}
-MAX_INFLIGHT=${2:-${MAX_INFLIGHT:-8000}}
+RATE=${1:-${RATE:-500000}}
+MAX_INFLIGHT=${2:-${MAX_INFLIGHT:-1024}}
 SEED=${BENCH_SEED:-1}
 RESULTS=${BENCH_RESULTS:-$here/RESULTS.md}
 

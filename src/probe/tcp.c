@@ -110,37 +110,65 @@ static void close_probe_socket(int fd, int connected)
 	close(fd);
 }
 
-/* A socket whose connect was refused is back in CLOSE state: disconnecting
- * it (connect to AF_UNSPEC) makes it reusable for the next connect, which
- * saves the kernel a socket allocation, a file and their teardown (perf: a
- * quarter of a loopback scan's kernel time).  Only refused sockets are
- * reused; connected and timed-out ones are closed. */
-static void recycle_or_close(struct tcp_prober *tp, struct ep_probe *p, int err)
+static void to_sockaddr(const struct ep_target *t, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (t->addr.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(t->port);
+		memcpy(&sin->sin_addr, t->addr.b, 4);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(t->port);
+		memcpy(&sin6->sin6_addr, t->addr.b, 16);
+		*len = sizeof(*sin6);
+	}
+}
+
+/* A socket whose connect failed is back in CLOSE state, and connecting it
+ * again (to any address) returns the pending error and disconnects it, in
+ * one system call: that both classifies the probe and readies the socket for
+ * the next one, which saves the kernel a socket allocation, a file and their
+ * teardown (perf: a quarter of a loopback scan's kernel time).  Returns the
+ * error, and sets *reusable when the socket was reset. */
+static int collect_error(int fd, const struct ep_target *t, int *reusable)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int err = 0;
+
+	*reusable = 0;
+	to_sockaddr(t, &ss, &len);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EALREADY &&
+	    errno != EINPROGRESS && errno != EISCONN && errno != EINTR) {
+		*reusable = 1;
+		return errno;
+	}
+	/* unexpected state: ask the socket, and do not reuse it */
+	len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, (socklen_t *)&len))
+		err = errno;
+	return err ? err : ECONNABORTED;
+}
+
+static void finish(struct tcp_prober *tp, struct ep_probe *p, int err, int reusable)
 {
 	int fam = p->t.addr.family == 4 ? 0 : 1;
 	int fd = priv(p)->fd;
-
-	priv(p)->fd = -1;
-	if (err == ECONNREFUSED && priv(p)->registered && tp->npool[fam] < POOL) {
-		struct sockaddr sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_family = AF_UNSPEC;
-		if (connect(fd, &sa, sizeof(sa)) == 0) {
-			tp->pool[fam][tp->npool[fam]++] = fd;
-			return;
-		}
-	}
-	close_probe_socket(fd, err == 0 || err == ESELFCONNECT);
-}
-
-static void finish(struct tcp_prober *tp, struct ep_probe *p, int err)
-{
 	enum ep_state state;
 	enum ep_reason reason;
 
 	classify(err, &state, &reason);
-	recycle_or_close(tp, p, err);
+	priv(p)->fd = -1;
+	if (reusable && priv(p)->registered && tp->npool[fam] < POOL)
+		tp->pool[fam][tp->npool[fam]++] = fd;
+	else
+		close_probe_socket(fd, err == 0 || err == ESELFCONNECT);
 	ep_engine_report(p, state, reason);
 	ep_engine_release(p);
 }
@@ -157,14 +185,13 @@ static void on_ready(uv_poll_t *h, int status, int events)
 		n = epoll_wait(tp->epfd, ev, BATCH, 0);
 		for (int i = 0; i < n; i++) {
 			struct ep_probe *p = ev[i].data.ptr;
-			int err = 0;
-			socklen_t len = sizeof(err);
+			int err = 0, reusable = 0;
 
-			if (getsockopt(priv(p)->fd, SOL_SOCKET, SO_ERROR, &err, &len))
-				err = errno;
-			if (err == 0 && is_self_connect(priv(p)->fd))
+			if (ev[i].events & (EPOLLERR | EPOLLHUP))
+				err = collect_error(priv(p)->fd, &p->t, &reusable);
+			else if (is_self_connect(priv(p)->fd))
 				err = ESELFCONNECT;
-			finish(tp, p, err);
+			finish(tp, p, err, reusable);
 		}
 	} while (n == BATCH);
 }
@@ -191,26 +218,6 @@ static int tcp_open(struct ep_engine *e, const struct ep_config *c, void **state
 	uv_poll_start(&tp->poll, UV_READABLE, on_ready);
 	*state = tp;
 	return 0;
-}
-
-static void to_sockaddr(const struct ep_target *t, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (t->addr.family == 4) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(t->port);
-		memcpy(&sin->sin_addr, t->addr.b, 4);
-		*len = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons(t->port);
-		memcpy(&sin6->sin6_addr, t->addr.b, 16);
-		*len = sizeof(*sin6);
-	}
 }
 
 static int tcp_start(void *state, struct ep_probe *p)
@@ -247,11 +254,11 @@ static int tcp_start(void *state, struct ep_probe *p)
 			priv(p)->fd = -1;
 			return EP_EAGAIN;
 		}
-		finish(tp, p, err); /* refused or unreachable before connect returned */
+		finish(tp, p, err, 0); /* refused or unreachable before connect returned */
 		return 0;
 	}
 	if (rc == 0) {
-		finish(tp, p, 0);
+		finish(tp, p, 0, 0);
 		return 0;
 	}
 	ev.events = EPOLLOUT | EPOLLONESHOT;
