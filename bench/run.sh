@@ -202,14 +202,23 @@ if [ -n "$ECSPROBE" ]; then
 	measure ecs
 	have_ecs=1
 	log "ecsprobe: ${R[ecs.wall]} s wall, exit ${R[ecs.rc]}"
+	# the same scan on one core, for a like-for-like view of nmap's single process
+	log "running: $ECS_CMD --threads 1"
+	# shellcheck disable=SC2086
+	run_timed ecs1 "$ECSPROBE" scan --targets "$W/targets" -p - --rate "$RATE" --max-inflight "$MAX_INFLIGHT" \
+		--timeout "$TIMEOUT" --retries 1 $ECS_EXTRA --threads 1 --no-progress -o "ndjson:$W/ecsprobe1.ndjson"
+	jq -r 'select(.type == "result") | "\(.address) \(.port) \(.state)"' "$W/ecsprobe1.ndjson" 2>/dev/null |
+		score > "$W/ecs1.score"
+	measure ecs1
+	log "ecsprobe --threads 1: ${R[ecs1.wall]} s wall, exit ${R[ecs1.rc]}"
 fi
 
 # ---------------------------------------------------------------- report
-col() { # col KEY : value for both tools, "-" when not run
-	local a=- b=-
-	[ "$have_ecs" = 1 ] && a=${R[ecs.$1]}
+col() { # col KEY : value for each run, "-" when not run
+	local a=- c=- b=-
+	[ "$have_ecs" = 1 ] && a=${R[ecs.$1]} && c=${R[ecs1.$1]}
 	[ "$have_nmap" = 1 ] && b=${R[nmap.$1]}
-	echo "| $a | $b |"
+	echo "| $a | $c | $b |"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -237,8 +246,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a 
 	echo
 	echo "## Results"
 	echo
-	echo "| | ecsprobe | nmap -sT -T5 |"
-	echo "|---|---:|---:|"
+	echo "| | ecsprobe (default threads: $(nproc)) | ecsprobe --threads 1 | nmap -sT -T5 |"
+	echo "|---|---:|---:|---:|"
 	echo "| exit status $(col rc)"
 	echo "| wall time (s) $(col wall)"
 	echo "| probes/s (probes / wall) $(col pps)"
@@ -253,7 +262,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a 
 	echo "| wrong or missing states (all) $(col wrong)"
 	echo
 	if [ "$have_ecs" = 1 ] && [ "$have_nmap" = 1 ]; then
-		echo "Ratios: ecsprobe speed / nmap speed = **$(ratio "${R[ecs.pps]}" "${R[nmap.pps]}")x**;"
+		echo "Ratios: ecsprobe speed / nmap speed = **$(ratio "${R[ecs.pps]}" "${R[nmap.pps]}")x**"
+		echo "(one thread: $(ratio "${R[ecs1.pps]}" "${R[nmap.pps]}")x);"
 		echo "CPU ecsprobe / nmap = $(ratio "${R[ecs.cpu]}" "${R[nmap.cpu]}");"
 		echo "max RSS ecsprobe / nmap = $(ratio "${R[ecs.rss]}" "${R[nmap.rss]}")."
 		echo
@@ -282,6 +292,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a 
 	echo '```'
 	echo
 	echo "targets.txt holds the $NHOSTS addresses, one per line."
+	if [ -f "$here/analysis.md" ]; then
+		echo
+		cat "$here/analysis.md"
+	fi
 } > "$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS" || die "cannot write $RESULTS"
 log "wrote $RESULTS"
 cat "$RESULTS"
