@@ -34,7 +34,7 @@ struct scan {
 	uv_timer_t flush_timer;
 	uv_signal_t sigint, sigterm;
 	int progress_on;
-	int stopping;    /* signals seen */
+	int stopping; /* signals seen */
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -101,8 +101,8 @@ static void print_plan(const struct scan *s)
 
 		ep_portset_format(&g->ports, ports, sizeof(ports));
 		printf("  %s ports %s%s on %llu address%s:\n", ep_proto_name(g->proto), ports,
-		       strlen(ports) == sizeof(ports) - 1 ? "..." : "", (unsigned long long)g->nhosts,
-		       g->nhosts == 1 ? "" : "es");
+		       strlen(ports) == sizeof(ports) - 1 ? "..." : "",
+		       (unsigned long long)g->nhosts, g->nhosts == 1 ? "" : "es");
 		for (size_t k = 0; k < g->addrs.n && k < 20; k++) {
 			ep_iprange_format(&g->addrs.r[k], range, sizeof(range));
 			printf("    %s\n", range);
@@ -192,18 +192,19 @@ static int build(struct scan *s, struct ep_diag *d)
 		                   "empty scope: every target is excluded or has no TCP port; "
 		                   "nothing to probe");
 	if (s->targets.total > s->cfg.max_probes)
-		return ep_diag_set(d, EP_ESCOPE, 0, 0,
-		                   "scope of %llu probes exceeds --max-probes %llu; narrow the targets "
-		                   "or raise --max-probes",
-		                   (unsigned long long)s->targets.total,
-		                   (unsigned long long)s->cfg.max_probes);
+		return ep_diag_set(
+		    d, EP_ESCOPE, 0, 0,
+		    "scope of %llu probes exceeds --max-probes %llu; narrow the targets "
+		    "or raise --max-probes",
+		    (unsigned long long)s->targets.total, (unsigned long long)s->cfg.max_probes);
 	return 0;
 }
 
 static int has_text_output(const struct ep_config *c)
 {
 	for (int i = 0; i < c->noutputs; i++)
-		if (strncmp(c->outputs[i], "text", 4) == 0 || strncmp(c->outputs[i], "table", 5) == 0)
+		if (strncmp(c->outputs[i], "text", 4) == 0 ||
+		    strncmp(c->outputs[i], "table", 5) == 0)
 			return 1;
 	return 0;
 }
@@ -257,7 +258,8 @@ static int run(struct scan *s, struct ep_diag *d)
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	s->progress_on = s->cfg.progress == 1 || (s->cfg.progress == -1 && isatty(STDERR_FILENO));
 	if (s->progress_on)
-		ep_progress_start(&s->progress, &s->loop, s->targets.total, read_progress, s, stderr);
+		ep_progress_start(&s->progress, &s->loop, s->targets.total, read_progress, s,
+		                  stderr);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 
 	ep_pool_free(s->pool, &sum, &engine_rc);
@@ -270,10 +272,12 @@ static int run(struct scan *s, struct ep_diag *d)
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
 	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))
-		fprintf(stderr, "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s\n",
-		        (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN],
-		        (unsigned long long)sum.counts[EP_STATE_CLOSED],
-		        (unsigned long long)sum.counts[EP_STATE_FILTERED], sum.duration_s);
+		fprintf(
+		    stderr,
+		    "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s\n",
+		    (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN],
+		    (unsigned long long)sum.counts[EP_STATE_CLOSED],
+		    (unsigned long long)sum.counts[EP_STATE_FILTERED], sum.duration_s);
 	if (sum.interrupted || !sum.complete || failed)
 		return 4;
 	return 0;

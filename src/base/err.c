@@ -37,7 +37,8 @@ int ep_diag_set(struct ep_diag *d, int err, unsigned line, unsigned col, const c
 void ep_diag_format(const struct ep_diag *d, char *out, size_t outlen)
 {
 	if (d->file[0] && d->line)
-		snprintf(out, outlen, "%s:%u:%u: %s", d->file, d->line, d->col ? d->col : 1, d->msg);
+		snprintf(out, outlen, "%s:%u:%u: %s", d->file, d->line, d->col ? d->col : 1,
+		         d->msg);
 	else if (d->file[0])
 		snprintf(out, outlen, "%s: %s", d->file, d->msg);
 	else

@@ -6,15 +6,15 @@
 #include <stddef.h>
 
 /* X-macro: one list generates the enum and the message table. */
-#define EP_ERRNO_MAP(X)                                             \
-	X(NOMEM, "out of memory")                                   \
-	X(INVAL, "invalid argument")                                \
-	X(RANGE, "value out of range")                              \
-	X(PARSE, "parse error")                                     \
-	X(IO, "input/output error")                                 \
-	X(SCOPE, "scope refused")                                   \
-	X(AGAIN, "resource temporarily unavailable")                \
-	X(STOPPED, "stopped")                                       \
+#define EP_ERRNO_MAP(X)                              \
+	X(NOMEM, "out of memory")                    \
+	X(INVAL, "invalid argument")                 \
+	X(RANGE, "value out of range")               \
+	X(PARSE, "parse error")                      \
+	X(IO, "input/output error")                  \
+	X(SCOPE, "scope refused")                    \
+	X(AGAIN, "resource temporarily unavailable") \
+	X(STOPPED, "stopped")                        \
 	X(UNSUPPORTED, "not supported")
 
 enum {
@@ -23,7 +23,7 @@ enum {
 	EP_E_BASE = -1000,
 	EP_ERRNO_MAP(EP_ERR_ENUM)
 #undef EP_ERR_ENUM
-	EP_E_LAST
+	    EP_E_LAST
 };
 
 const char *ep_strerror(int err);

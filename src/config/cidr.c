@@ -104,7 +104,8 @@ int ep_iprange_parse(const char *s, struct ep_iprange *out, struct ep_diag *d)
 			char *end;
 			long last = strtol(dash + 1, &end, 10);
 
-			if (a.family != 4 || end == dash + 1 || *end != '\0' || last < 0 || last > 255)
+			if (a.family != 4 || end == dash + 1 || *end != '\0' || last < 0 ||
+			    last > 255)
 				return ep_diag_set(d, EP_EPARSE, 0, (unsigned)(dash - s) + 2,
 				                   "'%s' is not a range end", dash + 1);
 			out->hi = (out->lo & ~(ep_u128)0xff) | (ep_u128)last;

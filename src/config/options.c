@@ -116,7 +116,8 @@ static int parse_ms(const char *s, unsigned *out, struct ep_diag *d)
 	if (strcmp(end, "s") == 0)
 		v *= 1000;
 	else if (*end != '\0' && strcmp(end, "ms") != 0)
-		return ep_diag_set(d, EP_EINVAL, 0, 0, "--timeout: '%s' is not a duration (ms or s)", s);
+		return ep_diag_set(d, EP_EINVAL, 0, 0,
+		                   "--timeout: '%s' is not a duration (ms or s)", s);
 	if (v < 1 || v > 600000)
 		return ep_diag_set(d, EP_ERANGE, 0, 0, "--timeout: %s is out of range 1ms-600s", s);
 	*out = (unsigned)v;
@@ -243,7 +244,8 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case 'o':
 			if (c->noutputs == EP_MAX_SINKS)
-				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs", EP_MAX_SINKS);
+				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs",
+				                 EP_MAX_SINKS);
 			else
 				c->outputs[c->noutputs++] = optarg;
 			break;
@@ -261,18 +263,21 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case OPT_MODE:
 			if (strcmp(optarg, "connect") != 0)
-				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--mode: '%s' is not available (this build has: connect)",
-				                 optarg);
+				rc = ep_diag_set(
+				    d, EP_EINVAL, 0, 0,
+				    "--mode: '%s' is not available (this build has: connect)",
+				    optarg);
 			break;
 		case 'h':
 			c->help = 1;
 			return 0;
 		case ':':
-			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "option '%s' needs a value", argv[optind - 1]);
+			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "option '%s' needs a value",
+			                 argv[optind - 1]);
 			break;
 		default:
-			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "unknown option '%s' (see ecsprobe scan --help)",
+			rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+			                 "unknown option '%s' (see ecsprobe scan --help)",
 			                 argv[optind - 1]);
 			break;
 		}
@@ -290,8 +295,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 	if (rc == 0) {
 		ep_rangelist_normalize(&c->exclude);
 		if (c->targets.n == 0)
-			rc = ep_diag_set(d, EP_ESCOPE, 0, 0,
-			                 "no targets: give addresses or --targets FILE (see --help)");
+			rc = ep_diag_set(
+			    d, EP_ESCOPE, 0, 0,
+			    "no targets: give addresses or --targets FILE (see --help)");
 	}
 	return rc;
 }

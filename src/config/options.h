@@ -31,10 +31,10 @@ struct ep_config {
 	int help;
 };
 
-#define EP_DEFAULT_RATE 1000
-#define EP_DEFAULT_INFLIGHT 1024
+#define EP_DEFAULT_RATE       1000
+#define EP_DEFAULT_INFLIGHT   1024
 #define EP_DEFAULT_TIMEOUT_MS 1000
-#define EP_DEFAULT_RETRIES 1
+#define EP_DEFAULT_RETRIES    1
 #define EP_DEFAULT_MAX_PROBES 10000000ULL
 
 /* Parses `scan` arguments (argv[0] is "scan").  Fills d on error. */

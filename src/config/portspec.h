@@ -30,7 +30,8 @@ int ep_portset_copy(struct ep_portset *dst, const struct ep_portset *src);
 /* Port number at index i (0 <= i < count). */
 uint16_t ep_portset_at(const struct ep_portset *s, uint32_t i);
 /* out = a | b, a fresh set. */
-int ep_portset_union(struct ep_portset *out, const struct ep_portset *a, const struct ep_portset *b);
+int ep_portset_union(struct ep_portset *out, const struct ep_portset *a,
+                     const struct ep_portset *b);
 int ep_portset_has(const struct ep_portset *s, uint16_t port);
 /* Compact text form ("22,80,8000-8100") into out. */
 void ep_portset_format(const struct ep_portset *s, char *out, size_t outlen);

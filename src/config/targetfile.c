@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LINE 4096
+#define MAX_LINE    4096
 #define MAX_ENTRIES (16u << 20)
 
 void ep_target_list_init(struct ep_target_list *l)
@@ -53,7 +53,8 @@ int ep_target_list_add(struct ep_target_list *l, const char *text, const char *o
 	memset(&e, 0, sizeof(e));
 	snprintf(e.origin, sizeof(e.origin), "%s", origin);
 	if (alen == 0 || alen >= sizeof(addr))
-		return ep_diag_set(d, EP_EPARSE, 0, 1, "'%.40s' is not an address, CIDR or range", text);
+		return ep_diag_set(d, EP_EPARSE, 0, 1, "'%.40s' is not an address, CIDR or range",
+		                   text);
 	memcpy(addr, text, alen);
 	addr[alen] = '\0';
 	rc = ep_iprange_parse(addr, &e.range, d);
@@ -99,7 +100,8 @@ static int each_line(const char *path, struct ep_diag *d,
 
 		lineno++;
 		if (len > MAX_LINE) {
-			rc = ep_diag_set(d, EP_EPARSE, lineno, 1, "line longer than %d bytes", MAX_LINE);
+			rc = ep_diag_set(d, EP_EPARSE, lineno, 1, "line longer than %d bytes",
+			                 MAX_LINE);
 			break;
 		}
 		hash = strchr(s, '#');

@@ -12,7 +12,7 @@
 #include "base/err.h"
 #include "base/log.h"
 
-#define BACKOFF_NS (10u * 1000000u)
+#define BACKOFF_NS        (10u * 1000000u)
 #define MAX_IDLE_BACKOFFS 500 /* 5 s of shortage with nothing in flight */
 
 struct ep_retry_item {
@@ -66,7 +66,8 @@ static void fifo_remove(struct ep_engine *e, struct ep_probe *p)
 
 /* ---- retry ring ---- */
 
-static int retry_push(struct ep_engine *e, uint64_t index, unsigned attempt, int measured, int front)
+static int retry_push(struct ep_engine *e, uint64_t index, unsigned attempt, int measured,
+                      int front)
 {
 	struct ep_retry_item *ring = (struct ep_retry_item *)e->retry;
 	size_t pos;
@@ -135,7 +136,8 @@ static void backoff(struct ep_engine *e, uint64_t now)
 	e->cap = e->inflight > 4 ? e->inflight * 3 / 4 : (e->inflight ? e->inflight : 1);
 	e->pause_until_ns = now + BACKOFF_NS;
 	if (e->inflight == 0 && ++e->idle_backoffs > MAX_IDLE_BACKOFFS) {
-		ep_log(EP_LOG_ERROR, "engine", "giving up: no socket/port/buffer could be had for 5 s");
+		ep_log(EP_LOG_ERROR, "engine",
+		       "giving up: no socket/port/buffer could be had for 5 s");
 		e->rc = EP_EAGAIN;
 		ep_engine_stop(e, 0);
 	}

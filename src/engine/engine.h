@@ -14,14 +14,14 @@
 #include "results/result.h"
 
 struct ep_engine_opts {
-	double rate;           /* probes per second */
+	double rate; /* probes per second */
 	unsigned max_inflight;
 	unsigned timeout_ms;
-	unsigned retries;      /* extra attempts for probes that got no answer */
+	unsigned retries; /* extra attempts for probes that got no answer */
 	uint64_t seed;
-	unsigned shard_index;  /* this engine walks part shard_index of shard_count */
-	unsigned shard_count;  /* 0 or 1: the whole permutation */
-	int handle_signals;    /* install SIGINT/SIGTERM handlers */
+	unsigned shard_index; /* this engine walks part shard_index of shard_count */
+	unsigned shard_count; /* 0 or 1: the whole permutation */
+	int handle_signals;   /* install SIGINT/SIGTERM handlers */
 };
 
 typedef void (*ep_result_cb)(void *arg, const struct ep_result *r);
@@ -63,7 +63,7 @@ struct ep_engine {
 	uv_signal_t sigint, sigterm;
 	int handles_open;
 
-	int stopping;    /* 1: no new work; 2: in-flight cancelled too */
+	int stopping; /* 1: no new work; 2: in-flight cancelled too */
 	int interrupted;
 	int closing;
 	int rc;

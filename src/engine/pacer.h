@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 struct ep_pacer {
-	double rate;     /* tokens per second */
-	double burst;    /* bucket size */
+	double rate;  /* tokens per second */
+	double burst; /* bucket size */
 	double tokens;
 	uint64_t last_ns;
 };

@@ -8,13 +8,13 @@
 #include <stdint.h>
 
 struct ep_permute {
-	uint64_t n;      /* size of the index space */
-	uint64_t p;      /* prime > n */
-	uint64_t g;      /* primitive root mod p */
-	uint64_t first;  /* starting element in [1, p-1] */
-	uint64_t cur;    /* current element */
-	uint64_t steps;  /* elements taken from the group so far */
-	uint64_t limit;  /* steps this cursor walks (p - 1 for the whole cycle) */
+	uint64_t n;     /* size of the index space */
+	uint64_t p;     /* prime > n */
+	uint64_t g;     /* primitive root mod p */
+	uint64_t first; /* starting element in [1, p-1] */
+	uint64_t cur;   /* current element */
+	uint64_t steps; /* elements taken from the group so far */
+	uint64_t limit; /* steps this cursor walks (p - 1 for the whole cycle) */
 };
 
 /* Largest index space: keeps the setup factorisation of p - 1 (trial

@@ -16,8 +16,8 @@ struct ep_probe {
 	struct ep_engine *engine;
 	struct ep_target t;
 	uint64_t index;
-	unsigned attempt; /* 1 for the first try */
-	uint64_t start_ns; /* monotonic */
+	unsigned attempt;             /* 1 for the first try */
+	uint64_t start_ns;            /* monotonic */
 	struct ep_probe *prev, *next; /* engine's in-flight FIFO / free list */
 	uint8_t reported;
 	uint8_t in_fifo;
@@ -32,8 +32,8 @@ struct ep_prober_ops {
 	int (*open)(struct ep_engine *e, const struct ep_config *c, void **state);
 	/* Starts p.  Returns 0 when the prober now holds p: it must then call
 	 * ep_engine_report() once (unless cancelled) and ep_engine_release()
-	 * once (either may happen before start returns).  Returns EP_EAGAIN when out of a resource (sockets, ports,
-	 * buffers): p was not started and the engine backs off and retries. */
+	 * once (either may happen before start returns).  Returns EP_EAGAIN when out of a resource
+	 * (sockets, ports, buffers): p was not started and the engine backs off and retries. */
 	int (*start)(void *state, struct ep_probe *p);
 	/* Timeout: stop p without reporting, then ep_engine_release() it (now
 	 * or later). */

@@ -151,8 +151,8 @@ out:
 }
 
 int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
-                     const struct ep_portset defaults[EP_PROTO_COUNT], const struct ep_rangelist *ex,
-                     unsigned protos, struct ep_diag *d)
+                     const struct ep_portset defaults[EP_PROTO_COUNT],
+                     const struct ep_rangelist *ex, unsigned protos, struct ep_diag *d)
 {
 	static const struct ep_portset none[EP_PROTO_COUNT];
 	struct ep_rangelist hosts;
@@ -165,11 +165,13 @@ int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
 	for (size_t i = 0; i < list->n; i++) {
 		const struct ep_target_entry *e = &list->e[i];
 
-		if (!e->has_ports && defaults[EP_PROTO_TCP].count + defaults[EP_PROTO_UDP].count == 0)
-			return ep_diag_set(d, EP_EINVAL, 0, 0,
-			                   "%s: no ports for this target: give -p/--ports or a port list "
-			                   "on the line",
-			                   e->origin);
+		if (!e->has_ports &&
+		    defaults[EP_PROTO_TCP].count + defaults[EP_PROTO_UDP].count == 0)
+			return ep_diag_set(
+			    d, EP_EINVAL, 0, 0,
+			    "%s: no ports for this target: give -p/--ports or a port list "
+			    "on the line",
+			    e->origin);
 	}
 	for (int proto = 0; proto < EP_PROTO_COUNT && rc == 0; proto++) {
 		if (!(protos & (1u << proto)))

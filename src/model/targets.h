@@ -39,8 +39,8 @@ struct ep_target {
  * more than once is probed on the union of its port lists, once per port.
  * Exclusions always win.  protos is a bit mask of protocols to keep. */
 int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
-                     const struct ep_portset defaults[EP_PROTO_COUNT], const struct ep_rangelist *ex,
-                     unsigned protos, struct ep_diag *d);
+                     const struct ep_portset defaults[EP_PROTO_COUNT],
+                     const struct ep_rangelist *ex, unsigned protos, struct ep_diag *d);
 void ep_targets_free(struct ep_targets *t);
 void ep_targets_get(const struct ep_targets *t, uint64_t index, struct ep_target *out);
 /* Index of the group containing index; used for per-host bookkeeping. */

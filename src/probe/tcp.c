@@ -23,7 +23,7 @@
 #include "engine/prober.h"
 
 #define BATCH 256
-#define POOL 64 /* idle sockets kept per family for reuse */
+#define POOL  64 /* idle sockets kept per family for reuse */
 
 struct tcp_prober {
 	struct ep_engine *engine;
@@ -59,7 +59,8 @@ static int is_self_connect(int fd)
 	struct sockaddr_storage a, b;
 	socklen_t la = sizeof(a), lb = sizeof(b);
 
-	if (getsockname(fd, (struct sockaddr *)&a, &la) || getpeername(fd, (struct sockaddr *)&b, &lb))
+	if (getsockname(fd, (struct sockaddr *)&a, &la) ||
+	    getpeername(fd, (struct sockaddr *)&b, &lb))
 		return 0;
 	return la == lb && memcmp(&a, &b, la) == 0;
 }
@@ -234,8 +235,8 @@ static int tcp_start(void *state, struct ep_probe *p)
 		fd = tp->pool[fam][--tp->npool[fam]];
 		priv(p)->registered = 1;
 	} else {
-		fd = socket(fam == 0 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		            0);
+		fd = socket(fam == 0 ? AF_INET : AF_INET6,
+		            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return is_resource_error(errno) ? EP_EAGAIN : EP_EIO;
 		priv(p)->registered = 0;

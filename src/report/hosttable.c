@@ -83,8 +83,8 @@ int ep_hosttable_add(struct ep_hosttable *h, const struct ep_result *r)
 			h->open = n;
 			h->open_cap = cap;
 		}
-		h->open[h->nopen++] = (struct ep_open_port){r->t.addr, r->t.proto, r->t.port,
-		                                            r->reason, r->rtt_ns};
+		h->open[h->nopen++] =
+		    (struct ep_open_port){r->t.addr, r->t.proto, r->t.port, r->reason, r->rtt_ns};
 	}
 	return 0;
 }

@@ -19,7 +19,8 @@ static void draw(struct ep_progress *p)
 	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  ETA %llu:%02llu%s",
 	        (unsigned long long)s.done, (unsigned long long)p->total,
 	        p->total ? 100.0 * (double)s.done / (double)p->total : 100.0, p->pps,
-	        (unsigned long long)s.open, eta_s / 60, eta_s % 60, s.stopping ? "  (stopping)" : "");
+	        (unsigned long long)s.open, eta_s / 60, eta_s % 60,
+	        s.stopping ? "  (stopping)" : "");
 	fflush(p->out);
 	p->shown = 1;
 }

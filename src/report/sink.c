@@ -45,14 +45,15 @@ int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_inf
 	if (s->n == EP_MAX_SINKS)
 		return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d outputs", EP_MAX_SINKS);
 	if (len == 0 || len >= sizeof(name))
-		return ep_diag_set(d, EP_EINVAL, 0, 0, "-o '%s': expected FORMAT[:DESTINATION]", spec);
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "-o '%s': expected FORMAT[:DESTINATION]",
+		                   spec);
 	memcpy(name, spec, len);
 	name[len] = '\0';
 	ops = ep_sink_find(name);
 	if (ops == NULL)
-		return ep_diag_set(d, EP_EINVAL, 0, 0,
-		                   "-o '%s': unknown output format '%s' (try: ecsprobe help outputs)",
-		                   spec, name);
+		return ep_diag_set(
+		    d, EP_EINVAL, 0, 0,
+		    "-o '%s': unknown output format '%s' (try: ecsprobe help outputs)", spec, name);
 	a.dest = colon ? colon + 1 : NULL;
 	a.info = info;
 	rc = ops->open(&a, &s->state[s->n], d);
@@ -69,8 +70,8 @@ void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)
 			continue;
 		if (s->ops[i]->result(s->state[i], r) && !s->failed) {
 			s->failed = 1;
-			ep_log(EP_LOG_ERROR, "output", "%s output failed; its results are incomplete",
-			       s->ops[i]->name);
+			ep_log(EP_LOG_ERROR, "output",
+			       "%s output failed; its results are incomplete", s->ops[i]->name);
 		}
 	}
 }

@@ -15,7 +15,7 @@
 #include "report/sink.h"
 
 #define FLUSH_AT (64 * 1024)
-#define SCHEMA "ecsprobe.result/1"
+#define SCHEMA   "ecsprobe.result/1"
 
 struct ndjson {
 	char prefix[128]; /* {"type":"result",...,"scan_id":"..." */
@@ -49,8 +49,8 @@ static int flush_buf(struct ndjson *n)
 
 static void line_start(struct ndjson *n, const char *type)
 {
-	ep_buf_printf(&n->buf, "{\"type\":\"%s\",\"schema\":\"%s\",\"scan_id\":\"%s\"", type, SCHEMA,
-	              n->info->scan_id);
+	ep_buf_printf(&n->buf, "{\"type\":\"%s\",\"schema\":\"%s\",\"scan_id\":\"%s\"", type,
+	              SCHEMA, n->info->scan_id);
 }
 
 static int line_end(struct ndjson *n)
@@ -78,7 +78,8 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 		n->fd = open(a->dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (n->fd < 0) {
 			free(n);
-			return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: %s", a->dest, strerror(errno));
+			return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: %s", a->dest,
+			                   strerror(errno));
 		}
 		n->own_fd = 1;
 	}
@@ -158,8 +159,7 @@ static int nd_close(void *state, const struct ep_summary *s)
 	              "\"complete\":%s,\"interrupted\":%s",
 	              ts, (unsigned long long)s->info->seed, s->info->rate,
 	              (unsigned long long)s->info->probes_total, (unsigned long long)s->probes_sent,
-	              (unsigned long long)s->results,
-	              (unsigned long long)s->counts[EP_STATE_OPEN],
+	              (unsigned long long)s->results, (unsigned long long)s->counts[EP_STATE_OPEN],
 	              (unsigned long long)s->counts[EP_STATE_CLOSED],
 	              (unsigned long long)s->counts[EP_STATE_FILTERED],
 	              (unsigned long long)s->unfinished, (unsigned long long)s->backoffs,

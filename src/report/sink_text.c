@@ -27,7 +27,8 @@ static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag 
 		t->out = fopen(a->dest, "w");
 		if (t->out == NULL) {
 			free(t);
-			return ep_diag_set(d, EP_EIO, 0, 0, "-o text:%s: cannot open for writing", a->dest);
+			return ep_diag_set(d, EP_EIO, 0, 0, "-o text:%s: cannot open for writing",
+			                   a->dest);
 		}
 		t->own = 1;
 	}
@@ -61,7 +62,8 @@ static int text_close(void *state, const struct ep_summary *s)
 
 	ep_hosttable_sort(h);
 	if (h->nopen)
-		fprintf(t->out, "%-40s %-10s %-6s %-10s %s\n", "HOST", "PORT", "STATE", "REASON", "RTT");
+		fprintf(t->out, "%-40s %-10s %-6s %-10s %s\n", "HOST", "PORT", "STATE", "REASON",
+		        "RTT");
 	for (size_t i = 0; i < h->nopen; i++) {
 		const struct ep_open_port *o = &h->open[i];
 		int first = i == 0 || ep_addr_cmp(&h->open[i - 1].addr, &o->addr) != 0;
@@ -93,7 +95,8 @@ static int text_close(void *state, const struct ep_summary *s)
 		        (unsigned long long)quiet[EP_STATE_CLOSED],
 		        (unsigned long long)quiet[EP_STATE_FILTERED]);
 	if (h->dropped_hosts)
-		fprintf(t->out, "(per-host counts kept for the first %zu hosts only)\n", h->max_hosts);
+		fprintf(t->out, "(per-host counts kept for the first %zu hosts only)\n",
+		        h->max_hosts);
 	fprintf(t->out,
 	        "\n%s: %llu probes sent in %.2f s (%.0f probes/s): %llu open, %llu closed, "
 	        "%llu filtered%s\n",
@@ -105,7 +108,8 @@ static int text_close(void *state, const struct ep_summary *s)
 	        (unsigned long long)s->counts[EP_STATE_FILTERED], s->unfinished ? "" : "");
 	if (s->unfinished)
 		fprintf(t->out, "%llu of %llu targets were not measured\n",
-		        (unsigned long long)s->unfinished, (unsigned long long)s->info->probes_total);
+		        (unsigned long long)s->unfinished,
+		        (unsigned long long)s->info->probes_total);
 	if (fflush(t->out) || ferror(t->out))
 		rc = EP_EIO;
 	if (t->own && fclose(t->out))

@@ -7,7 +7,7 @@
 
 #include "model/targets.h"
 
-#define EP_STATE_MAP(X) \
+#define EP_STATE_MAP(X)     \
 	X(OPEN, "open")     \
 	X(CLOSED, "closed") \
 	X(FILTERED, "filtered")
@@ -16,34 +16,34 @@ enum ep_state {
 #define EP_STATE_ENUM(n, s) EP_STATE_##n,
 	EP_STATE_MAP(EP_STATE_ENUM)
 #undef EP_STATE_ENUM
-	EP_STATE_COUNT
+	    EP_STATE_COUNT
 };
 
 /* Why a state was chosen; the names are part of the NDJSON schema. */
-#define EP_REASON_MAP(X)                         \
-	X(SYN_ACK, "syn-ack")                    \
-	X(CONN_REFUSED, "conn-refused")          \
-	X(TIMEOUT, "no-response")                \
-	X(HOST_UNREACH, "host-unreach")          \
-	X(NET_UNREACH, "net-unreach")            \
+#define EP_REASON_MAP(X)                        \
+	X(SYN_ACK, "syn-ack")                   \
+	X(CONN_REFUSED, "conn-refused")         \
+	X(TIMEOUT, "no-response")               \
+	X(HOST_UNREACH, "host-unreach")         \
+	X(NET_UNREACH, "net-unreach")           \
 	X(ADMIN_PROHIBITED, "admin-prohibited") \
-	X(SELF_CONNECT, "self-connect")          \
-	X(ERROR, "error")                        \
+	X(SELF_CONNECT, "self-connect")         \
+	X(ERROR, "error")                       \
 	X(RESOURCE, "resource")
 
 enum ep_reason {
 #define EP_REASON_ENUM(n, s) EP_REASON_##n,
 	EP_REASON_MAP(EP_REASON_ENUM)
 #undef EP_REASON_ENUM
-	EP_REASON_COUNT
+	    EP_REASON_COUNT
 };
 
 struct ep_result {
 	struct ep_target t;
 	enum ep_state state;
 	enum ep_reason reason;
-	uint64_t rtt_ns;  /* connect start to answer; 0 when none came */
-	uint64_t ts_ns;   /* wall clock (CLOCK_REALTIME) of the answer */
+	uint64_t rtt_ns; /* connect start to answer; 0 when none came */
+	uint64_t ts_ns;  /* wall clock (CLOCK_REALTIME) of the answer */
 	unsigned attempts;
 };
 
@@ -67,8 +67,8 @@ struct ep_summary {
 	uint64_t probes_sent; /* probe attempts, retries included */
 	uint64_t results;     /* targets with a final state */
 	uint64_t counts[EP_STATE_COUNT];
-	uint64_t unfinished;  /* targets never measured (interrupted) */
-	uint64_t backoffs;    /* resource shortages that paused sending */
+	uint64_t unfinished; /* targets never measured (interrupted) */
+	uint64_t backoffs;   /* resource shortages that paused sending */
 	double duration_s;
 	int complete;
 	int interrupted;
