@@ -5,7 +5,10 @@
 
 #include "config/options.h"
 #include "report/sink.h"
+#include "inventory_cmd.h"
 #include "scan.h"
+
+#include <curl/curl.h>
 
 struct command {
 	const char *name;
@@ -24,6 +27,10 @@ static const char help_usage[] =
 static const struct command commands[] = {
     {"scan", ep_cmd_scan, "probe addresses x ports over TCP and report open/closed/filtered",
      ep_scan_usage},
+    {"inventory", ep_cmd_inventory,
+     "pull the AWS inventory (interfaces, security groups, ECS, "
+     "load balancers) into a JSON document",
+     ep_inventory_usage},
     {"version", cmd_version, "print the version", version_usage},
     {"help", cmd_help, "show help for a command", help_usage},
 };
@@ -84,6 +91,7 @@ static int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	int status;
 
 	if (argc < 2) {
 		fprintf(stderr, "ecsprobe: no command given (try: ecsprobe help)\n");
@@ -100,5 +108,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ecsprobe: unknown command '%s' (see ecsprobe help)\n", argv[1]);
 		return 2;
 	}
-	return c->run(argc - 1, argv + 1);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "ecsprobe: cannot initialise libcurl\n");
+		return 3;
+	}
+	status = c->run(argc - 1, argv + 1);
+	curl_global_cleanup();
+	return status;
 }

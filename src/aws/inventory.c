@@ -1,0 +1,539 @@
+/* Inventory fan-out.  Every call and every pending step counts in
+ * inv->outstanding; when it drops to zero the document is complete, the
+ * AWS client is closed and the user's callback gets the document. */
+#include "aws/inventory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aws/inv_internal.h"
+#include "aws/xmljson.h"
+#include "base/log.h"
+#include "results/result.h"
+
+#define EP_SERVICE(sym) extern const struct ep_inv_service sym;
+#include "aws/services.def"
+#undef EP_SERVICE
+
+static const struct ep_inv_service *const services[] = {
+#define EP_SERVICE(sym) &sym,
+#include "aws/services.def"
+#undef EP_SERVICE
+};
+
+struct ep_inv {
+	uv_loop_t *loop;
+	struct ep_aws *aws;
+	struct ep_inventory_opts opts;
+	ep_inventory_cb cb;
+	void *arg;
+	cJSON *doc, *accounts;
+	struct ep_inv_account *accts[EP_INV_MAX_ROLES + 1];
+	int naccts;
+	unsigned outstanding;
+	unsigned errors;
+	unsigned calls;
+	int fatal;
+	char fatal_msg[600];
+	struct ep_aws_identity base;
+	char default_region[32];
+	struct ep_inv_region *regions;
+};
+
+struct pending {
+	struct ep_inv_region *r;
+	ep_inv_reply_cb cb;
+	void *ctx;
+	char api[64];
+	char service[32];
+};
+
+static void finish_if_idle(struct ep_inv *inv);
+
+/* ---- calls ---- */
+
+void ep_inv_error(struct ep_inv_region *r, const char *api, const char *code, const char *msg)
+{
+	struct ep_inv *inv = r->acct->inv;
+	cJSON *errs = cJSON_GetObjectItemCaseSensitive(r->obj, "errors");
+	cJSON *e = cJSON_CreateObject();
+
+	inv->errors++;
+	cJSON_AddStringToObject(e, "api", api);
+	cJSON_AddStringToObject(e, "code", code);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(errs, e);
+	fprintf(stderr, "ecsprobe: %s %s %s: %s%s%s (data from this call is missing)\n",
+	        r->acct->account_id, r->name, api, code, msg[0] ? ": " : "", msg);
+}
+
+static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
+{
+	struct pending *p = arg;
+	struct ep_inv *inv = p->r->acct->inv;
+
+	inv->calls += reply->attempts;
+	if (rc) {
+		char api[100];
+
+		snprintf(api, sizeof(api), "%s:%s", p->service, p->api);
+		ep_inv_error(p->r, api, reply->error_code, reply->error_msg);
+		/* the reader still hears about it, so it can finish its bookkeeping */
+		p->cb(p->r, p->ctx, NULL);
+	} else {
+		p->cb(p->r, p->ctx, reply);
+	}
+	free(p);
+	inv->outstanding--;
+	finish_if_idle(inv);
+}
+
+void ep_inv_call(struct ep_inv_region *r, const char *service, const char *api, const char *params,
+                 ep_inv_reply_cb cb, void *ctx)
+{
+	struct ep_inv *inv = r->acct->inv;
+	struct pending *p = calloc(1, sizeof(*p));
+	struct ep_aws_scope s = {r->acct->account_id, r->name, &r->acct->id.creds};
+
+	if (p == NULL) {
+		ep_inv_error(r, api, "LocalError", "out of memory");
+		cb(r, ctx, NULL);
+		return;
+	}
+	p->r = r;
+	p->cb = cb;
+	p->ctx = ctx;
+	snprintf(p->api, sizeof(p->api), "%s", api);
+	snprintf(p->service, sizeof(p->service), "%s", service);
+	inv->outstanding++;
+	if (ep_aws_call(inv->aws, &s, service, api, params, on_call, p)) {
+		inv->outstanding--;
+		free(p);
+		ep_inv_error(r, api, "LocalError", "could not start the call");
+		cb(r, ctx, NULL);
+	}
+}
+
+/* ---- Query API pagination ---- */
+
+struct qlist {
+	char service[32], api[64], list_elem[64];
+	char *params;
+	cJSON *dest;
+	void (*after)(struct ep_inv_region *r, cJSON *dest);
+};
+
+static void qlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
+
+static void qlist_send(struct ep_inv_region *r, struct qlist *q, const char *token)
+{
+	struct ep_buf b;
+
+	ep_buf_init(&b, 256 << 10);
+	ep_buf_adds(&b, q->params);
+	if (token) {
+		/* ELBv2 pages with Marker, the others with NextToken */
+		ep_buf_adds(&b, strcmp(q->service, "elasticloadbalancing") == 0 ? "&Marker="
+		                                                                : "&NextToken=");
+		ep_aws_urlencode(&b, token);
+	}
+	ep_inv_call(r, q->service, q->api, b.data ? b.data : "", qlist_page, q);
+	ep_buf_free(&b);
+}
+
+static void qlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply)
+{
+	struct qlist *q = ctx;
+	xmlNodePtr root, list, tok = NULL;
+	const char *token = NULL;
+
+	if (reply) {
+		root = xmlDocGetRootElement(reply->xml);
+		list = ep_xml_find(root, q->list_elem);
+		ep_xml_items_to_json(list, q->dest);
+		for (xmlNodePtr n = root ? root->children : NULL; n && !tok; n = n->next)
+			if (n->type == XML_ELEMENT_NODE &&
+			    (strcmp((const char *)n->name, "nextToken") == 0))
+				tok = n;
+		if (tok == NULL) /* ELBv2: <XResult><NextMarker> */
+			tok = ep_xml_find(root, "NextMarker");
+		if (tok && tok->children && tok->children->content && tok->children->content[0])
+			token = (const char *)tok->children->content;
+	}
+	if (token) {
+		qlist_send(r, q, token);
+		return;
+	}
+	if (q->after)
+		q->after(r, q->dest);
+	free(q->params);
+	free(q);
+}
+
+void ep_inv_query_list(struct ep_inv_region *r, const char *service, const char *api,
+                       const char *params, const char *list_elem, cJSON *dest,
+                       void (*after)(struct ep_inv_region *r, cJSON *dest))
+{
+	struct qlist *q = calloc(1, sizeof(*q));
+
+	if (q == NULL || (q->params = strdup(params ? params : "")) == NULL) {
+		free(q);
+		ep_inv_error(r, api, "LocalError", "out of memory");
+		return;
+	}
+	snprintf(q->service, sizeof(q->service), "%s", service);
+	snprintf(q->api, sizeof(q->api), "%s", api);
+	snprintf(q->list_elem, sizeof(q->list_elem), "%s", list_elem);
+	q->dest = dest;
+	q->after = after;
+	qlist_send(r, q, NULL);
+}
+
+/* ---- JSON API pagination ---- */
+
+struct jlist {
+	char service[32], api[64], list_key[64];
+	cJSON *req;
+	cJSON *dest;
+	void *ctx;
+	void (*after)(struct ep_inv_region *r, cJSON *dest, void *ctx);
+};
+
+static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
+
+static void jlist_send(struct ep_inv_region *r, struct jlist *j)
+{
+	char *body = cJSON_PrintUnformatted(j->req);
+
+	ep_inv_call(r, j->service, j->api, body ? body : "{}", jlist_page, j);
+	cJSON_free(body);
+}
+
+static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply)
+{
+	struct jlist *j = ctx;
+	const cJSON *tok = NULL;
+
+	if (reply) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(reply->json, j->list_key);
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, list) cJSON_AddItemToArray(j->dest, cJSON_Duplicate(it, 1));
+		tok = cJSON_GetObjectItemCaseSensitive(reply->json, "nextToken");
+		if (tok == NULL)
+			tok = cJSON_GetObjectItemCaseSensitive(reply->json, "NextToken");
+	}
+	if (cJSON_IsString(tok) && tok->valuestring[0]) {
+		const char *key = cJSON_GetObjectItemCaseSensitive(reply->json, "nextToken")
+		                      ? "nextToken"
+		                      : "NextToken";
+
+		cJSON_DeleteItemFromObjectCaseSensitive(j->req, key);
+		cJSON_AddStringToObject(j->req, key, tok->valuestring);
+		jlist_send(r, j);
+		return;
+	}
+	if (j->after)
+		j->after(r, j->dest, j->ctx);
+	cJSON_Delete(j->req);
+	free(j);
+}
+
+void ep_inv_json_list(struct ep_inv_region *r, const char *service, const char *api, cJSON *req,
+                      const char *list_key, cJSON *dest, void *ctx,
+                      void (*after)(struct ep_inv_region *r, cJSON *dest, void *ctx))
+{
+	struct jlist *j = calloc(1, sizeof(*j));
+
+	if (j == NULL) {
+		cJSON_Delete(req);
+		ep_inv_error(r, api, "LocalError", "out of memory");
+		return;
+	}
+	snprintf(j->service, sizeof(j->service), "%s", service);
+	snprintf(j->api, sizeof(j->api), "%s", api);
+	snprintf(j->list_key, sizeof(j->list_key), "%s", list_key);
+	j->req = req ? req : cJSON_CreateObject();
+	j->dest = dest;
+	j->ctx = ctx;
+	j->after = after;
+	jlist_send(r, j);
+}
+
+/* ---- accounts and regions ---- */
+
+static void start_region(struct ep_inv_account *a, const char *name)
+{
+	struct ep_inv *inv = a->inv;
+	struct ep_inv_region *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return;
+	r->acct = a;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->obj = cJSON_CreateObject();
+	r->scratch = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->obj, "region", name);
+	cJSON_AddItemToObject(r->obj, "errors", cJSON_CreateArray());
+	cJSON_AddItemToArray(a->regions, r->obj);
+	r->next = inv->regions; /* freed when the pull ends */
+	inv->regions = r;
+	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+		services[i]->start(r);
+}
+
+static void on_regions(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
+
+static void start_account(struct ep_inv_account *a)
+{
+	struct ep_inv *inv = a->inv;
+	const char *spec = inv->opts.regions;
+
+	if (spec && strcmp(spec, "all") == 0) {
+		/* DescribeRegions from the default region decides the list */
+		struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+
+		if (boot == NULL)
+			return;
+		boot->acct = a;
+		snprintf(boot->name, sizeof(boot->name), "%s", inv->default_region);
+		boot->obj = cJSON_CreateObject(); /* errors land here, then move to the account */
+		cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
+		ep_inv_call(boot, "ec2", "DescribeRegions", "", on_regions, boot);
+		return;
+	}
+	if (spec == NULL || *spec == '\0')
+		spec = inv->default_region;
+	while (*spec) {
+		char name[32];
+		size_t len = strcspn(spec, ",");
+
+		if (len && len < sizeof(name)) {
+			memcpy(name, spec, len);
+			name[len] = '\0';
+			start_region(a, name);
+		}
+		spec += len;
+		if (*spec == ',')
+			spec++;
+	}
+}
+
+static void on_regions(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply)
+{
+	struct ep_inv_account *a = r->acct;
+	xmlNodePtr list;
+
+	(void)ctx;
+	if (reply) {
+		list = ep_xml_find(xmlDocGetRootElement(reply->xml), "regionInfo");
+		for (xmlNodePtr n = list ? list->children : NULL; n; n = n->next) {
+			const char *name = ep_xml_child_text(n, "regionName");
+
+			if (n->type == XML_ELEMENT_NODE && name)
+				start_region(a, name);
+		}
+	} else {
+		cJSON_AddItemToObject(a->obj, "errors",
+		                      cJSON_DetachItemFromObject(r->obj, "errors"));
+	}
+	cJSON_Delete(r->obj);
+	free(r);
+}
+
+static void on_identity(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply)
+{
+	struct ep_inv_account *a = ctx;
+
+	if (reply) {
+		xmlNodePtr res =
+		    ep_xml_find(xmlDocGetRootElement(reply->xml), "GetCallerIdentityResult");
+		const char *acct = ep_xml_child_text(res, "Account");
+		const char *arn = ep_xml_child_text(res, "Arn");
+
+		snprintf(a->account_id, sizeof(a->account_id), "%s", acct ? acct : "unknown");
+		cJSON_AddStringToObject(a->obj, "account_id", a->account_id);
+		cJSON_AddStringToObject(a->obj, "principal_arn", arn ? arn : "");
+		start_account(a);
+	} else {
+		cJSON_AddStringToObject(a->obj, "account_id", "unknown");
+		cJSON_AddItemToObject(a->obj, "errors",
+		                      cJSON_DetachItemFromObject(r->obj, "errors"));
+	}
+	cJSON_Delete(r->obj);
+	free(r);
+}
+
+static void identify(struct ep_inv_account *a)
+{
+	struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+
+	if (boot == NULL)
+		return;
+	boot->acct = a;
+	snprintf(a->account_id, sizeof(a->account_id), "-");
+	snprintf(boot->name, sizeof(boot->name), "%s", a->inv->default_region);
+	boot->obj = cJSON_CreateObject();
+	cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
+	ep_inv_call(boot, "sts", "GetCallerIdentity", "", on_identity, a);
+}
+
+static struct ep_inv_account *new_account(struct ep_inv *inv, const char *label)
+{
+	struct ep_inv_account *a = calloc(1, sizeof(*a));
+
+	if (a == NULL)
+		return NULL;
+	a->inv = inv;
+	snprintf(a->label, sizeof(a->label), "%s", label);
+	a->obj = cJSON_CreateObject();
+	cJSON_AddStringToObject(a->obj, "credentials", label);
+	a->regions = cJSON_AddArrayToObject(a->obj, "regions");
+	cJSON_AddItemToArray(inv->accounts, a->obj);
+	inv->accts[inv->naccts++] = a;
+	return a;
+}
+
+static void on_role(void *arg, int rc, const struct ep_aws_identity *id, const char *err)
+{
+	struct ep_inv_account *a = arg;
+	struct ep_inv *inv = a->inv;
+
+	inv->outstanding--;
+	if (rc) {
+		cJSON *errs = cJSON_AddArrayToObject(a->obj, "errors");
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "api", "sts:AssumeRole");
+		cJSON_AddStringToObject(e, "message", err);
+		cJSON_AddItemToArray(errs, e);
+		inv->errors++;
+		fprintf(stderr, "ecsprobe: %s: %s (this account is missing)\n", a->label, err);
+	} else if (ep_aws_identity_copy(&a->id, id) == 0) {
+		identify(a);
+	}
+	finish_if_idle(inv);
+}
+
+static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const char *err)
+{
+	struct ep_inv *inv = arg;
+
+	inv->outstanding--;
+	if (rc) {
+		inv->fatal = 1;
+		snprintf(inv->fatal_msg, sizeof(inv->fatal_msg), "credentials: %s", err);
+		finish_if_idle(inv);
+		return;
+	}
+	ep_aws_identity_copy(&inv->base, id);
+	if (inv->default_region[0] == '\0')
+		snprintf(inv->default_region, sizeof(inv->default_region), "%s",
+		         id->region[0] ? id->region : "us-east-1");
+	if (inv->opts.nroles == 0) {
+		struct ep_inv_account *a = new_account(inv, id->source);
+
+		if (a && ep_aws_identity_copy(&a->id, id) == 0)
+			identify(a);
+	}
+	for (int i = 0; i < inv->opts.nroles; i++) {
+		struct ep_inv_account *a = new_account(inv, inv->opts.role_arns[i]);
+
+		if (a == NULL)
+			continue;
+		inv->outstanding++;
+		if (ep_creds_assume_role(inv->aws, &inv->base, inv->default_region,
+		                         inv->opts.role_arns[i], inv->opts.external_id, "ecsprobe",
+		                         on_role, a)) {
+			inv->outstanding--;
+			inv->errors++;
+		}
+	}
+	finish_if_idle(inv);
+}
+
+/* ---- end ---- */
+
+static void on_aws_closed(void *arg)
+{
+	struct ep_inv *inv = arg;
+	cJSON *doc = inv->doc;
+	int rc = inv->fatal ? EP_EINVAL : inv->errors ? EP_EIO : 0;
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), "%s", inv->fatal_msg);
+	for (int i = 0; i < inv->naccts; i++) {
+		ep_aws_identity_clear(&inv->accts[i]->id);
+		free(inv->accts[i]);
+	}
+	ep_aws_identity_clear(&inv->base);
+	while (inv->regions) {
+		struct ep_inv_region *r = inv->regions;
+
+		inv->regions = r->next;
+		cJSON_Delete(r->scratch);
+		free(r);
+	}
+	if (inv->fatal) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	} else {
+		cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
+
+		cJSON_AddNumberToObject(sum, "api_calls", inv->calls);
+		cJSON_AddNumberToObject(sum, "errors", inv->errors);
+	}
+	inv->cb(inv->arg, rc, doc, msg);
+	free(inv);
+}
+
+static void finish_if_idle(struct ep_inv *inv)
+{
+	if (inv->outstanding == 0)
+		ep_aws_close(inv->aws, on_aws_closed, inv);
+}
+
+int ep_inventory_pull(uv_loop_t *loop, const struct ep_inventory_opts *o, ep_inventory_cb cb,
+                      void *arg)
+{
+	struct ep_inv *inv = calloc(1, sizeof(*inv));
+	struct ep_creds_opts co = {o->profile, "ecsprobe"};
+	char ts[40];
+	struct timespec now;
+	int rc;
+
+	if (inv == NULL)
+		return EP_ENOMEM;
+	inv->loop = loop;
+	inv->opts = *o;
+	inv->cb = cb;
+	inv->arg = arg;
+	if (o->regions && strcmp(o->regions, "all") != 0 && strchr(o->regions, ',') == NULL)
+		snprintf(inv->default_region, sizeof(inv->default_region), "%s", o->regions);
+	else if (o->regions && strcmp(o->regions, "all") != 0)
+		snprintf(inv->default_region, sizeof(inv->default_region), "%.*s",
+		         (int)strcspn(o->regions, ","), o->regions);
+	rc = ep_aws_new(&inv->aws, loop, &o->aws);
+	if (rc) {
+		free(inv);
+		return rc;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	ep_time_format((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec, ts, sizeof(ts));
+	inv->doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(inv->doc, "schema", "ecsprobe.inventory/1");
+	cJSON_AddStringToObject(inv->doc, "generated", ts);
+	inv->accounts = cJSON_AddArrayToObject(inv->doc, "accounts");
+	inv->outstanding++;
+	rc = ep_creds_resolve(inv->aws, &co, on_base, inv);
+	if (rc) {
+		inv->outstanding--;
+		inv->fatal = 1;
+		snprintf(inv->fatal_msg, sizeof(inv->fatal_msg), "credentials: %s",
+		         ep_strerror(rc));
+		finish_if_idle(inv);
+	}
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* The AWS inventory pull: for every account (the caller's, or each assumed
+ * role) and region, every network interface, security group, prefix list,
+ * subnet, route table, network ACL, gateway, ECS cluster/service/task/task
+ * definition/container instance, load balancer and listener, fetched
+ * concurrently on the loop and assembled into one JSON document
+ * (schema data/schema/inventory.schema.json). */
+#ifndef EP_INVENTORY_H
+#define EP_INVENTORY_H
+
+#include <cJSON.h>
+#include <uv.h>
+
+#include "aws/call.h"
+#include "aws/creds.h"
+
+#define EP_INV_MAX_ROLES 64
+
+struct ep_inventory_opts {
+	const char *profile;
+	const char *regions; /* "us-east-1,eu-west-1", "all", or NULL: the default region */
+	const char *role_arns[EP_INV_MAX_ROLES];
+	int nroles;
+	const char *external_id;
+	struct ep_aws_opts aws;
+};
+
+/* rc 0: doc complete; rc EP_EIO: doc written but some calls failed (their
+ * errors are in each region's "errors"); other rc: no doc (message in err).
+ * The callback owns doc. */
+typedef void (*ep_inventory_cb)(void *arg, int rc, cJSON *doc, const char *err);
+
+int ep_inventory_pull(uv_loop_t *loop, const struct ep_inventory_opts *o, ep_inventory_cb cb,
+                      void *arg);
+
+/* Reader registry (services.def): each starts its calls for one region. */
+struct ep_inv_region;
+struct ep_inv_service {
+	const char *name;
+	void (*start)(struct ep_inv_region *r);
+};
+
+#endif

@@ -1,0 +1,45 @@
+/* HTTP requests over libcurl's multi-socket API, driven by the libuv loop
+ * (curl's docs/examples/multi-uv.c pattern, with every status checked).
+ * One ep_http per loop; requests complete through a callback on that loop.
+ * The ep_http owns the curl multi handle and every transfer in flight. */
+#ifndef EP_HTTP_H
+#define EP_HTTP_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "base/buf.h"
+
+struct ep_http;
+
+struct ep_http_response {
+	long status;       /* HTTP status, 0 when the transfer failed */
+	int curl_code;     /* CURLcode; 0 on success */
+	const char *error; /* curl's error text when curl_code != 0 */
+	const char *body;  /* NUL-terminated; valid during the callback only */
+	size_t body_len;
+	double seconds; /* total transfer time */
+};
+
+typedef void (*ep_http_cb)(void *arg, const struct ep_http_response *r);
+
+struct ep_http_request {
+	const char *method; /* "GET", "POST", "PUT" */
+	const char *url;
+	const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
+	const void *body;
+	size_t body_len;
+	long timeout_ms; /* whole transfer */
+	size_t max_body; /* responses larger than this fail (EP_ERANGE); 0: 64 MiB */
+};
+
+int ep_http_new(struct ep_http **out, uv_loop_t *loop);
+/* Starts a request; copies everything it needs.  cb runs exactly once. */
+int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_cb cb, void *arg);
+/* Transfers in flight. */
+unsigned ep_http_pending(const struct ep_http *h);
+/* Aborts transfers (their callbacks run with curl_code set), closes the
+ * handles; done runs on the loop once everything is released. */
+void ep_http_close(struct ep_http *h, void (*done)(void *arg), void *arg);
+
+#endif
