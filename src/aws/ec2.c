@@ -52,4 +52,4 @@ static void ec2_start(struct ep_inv_region *r)
 		                  cJSON_AddArrayToObject(ec2, lists[i].key), lists[i].after);
 }
 
-const struct ep_inv_service ep_inv_ec2 = {"ec2", ec2_start};
+const struct ep_inv_service ep_inv_ec2 = {"ec2", ec2_start, NULL};

@@ -195,4 +195,20 @@ static void ecs_start(struct ep_inv_region *r)
 	                 after_clusters);
 }
 
-const struct ep_inv_service ep_inv_ecs = {"ecs", ecs_start};
+/* Services, tasks and task definitions arrive in parallel batches. */
+static void ecs_finish(struct ep_inv_region *r)
+{
+	cJSON *ecs = ecs_obj(r), *c;
+
+	ep_json_sort_by(cJSON_GetObjectItemCaseSensitive(ecs, "task_definitions"),
+	                "taskDefinitionArn");
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(ecs, "clusters"))
+	{
+		ep_json_sort_by(cJSON_GetObjectItemCaseSensitive(c, "services"), "serviceArn");
+		ep_json_sort_by(cJSON_GetObjectItemCaseSensitive(c, "tasks"), "taskArn");
+		ep_json_sort_by(cJSON_GetObjectItemCaseSensitive(c, "containerInstances"),
+		                "containerInstanceArn");
+	}
+}
+
+const struct ep_inv_service ep_inv_ecs = {"ecs", ecs_start, ecs_finish};

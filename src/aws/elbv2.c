@@ -36,4 +36,4 @@ static void elbv2_start(struct ep_inv_region *r)
 	                  listeners);
 }
 
-const struct ep_inv_service ep_inv_elbv2 = {"elbv2", elbv2_start};
+const struct ep_inv_service ep_inv_elbv2 = {"elbv2", elbv2_start, NULL};

@@ -52,6 +52,36 @@ struct pending {
 
 static void finish_if_idle(struct ep_inv *inv);
 
+/* ---- helpers ---- */
+
+static int by_key(const void *pa, const void *pb, void *key)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+	const cJSON *ka = cJSON_GetObjectItemCaseSensitive(a, key);
+	const cJSON *kb = cJSON_GetObjectItemCaseSensitive(b, key);
+
+	return strcmp(cJSON_IsString(ka) ? ka->valuestring : "",
+	              cJSON_IsString(kb) ? kb->valuestring : "");
+}
+
+void ep_json_sort_by(cJSON *array, const char *key)
+{
+	int n = cJSON_GetArraySize(array);
+	cJSON **items;
+
+	if (n < 2)
+		return;
+	items = malloc(sizeof(*items) * (size_t)n);
+	if (items == NULL)
+		return; /* unsorted is still correct */
+	for (int i = 0; i < n; i++)
+		items[i] = cJSON_DetachItemFromArray(array, 0);
+	qsort_r(items, (size_t)n, sizeof(*items), by_key, (void *)key);
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(array, items[i]);
+	free(items);
+}
+
 /* ---- calls ---- */
 
 void ep_inv_error(struct ep_inv_region *r, const char *api, const char *code, const char *msg)
@@ -469,6 +499,10 @@ static void on_aws_closed(void *arg)
 		free(inv->accts[i]);
 	}
 	ep_aws_identity_clear(&inv->base);
+	for (struct ep_inv_region *r = inv->regions; r; r = r->next)
+		for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++)
+			if (services[i]->finish)
+				services[i]->finish(r);
 	while (inv->regions) {
 		struct ep_inv_region *r = inv->regions;
 

@@ -37,6 +37,12 @@ struct ep_inv_region;
 struct ep_inv_service {
 	const char *name;
 	void (*start)(struct ep_inv_region *r);
+	/* after every call has ended: put concurrently filled lists in a stable
+	 * order (may be NULL) */
+	void (*finish)(struct ep_inv_region *r);
 };
+
+/* Sorts the objects of a JSON array by the string member key. */
+void ep_json_sort_by(cJSON *array, const char *key);
 
 #endif
