@@ -349,6 +349,10 @@ static void parse_error(const struct call *c, const char *body, size_t len, stru
 	}
 	if (r->error_code[0] == '\0')
 		snprintf(r->error_code, sizeof(r->error_code), "HTTP%ld", r->status);
+	/* one line: AWS messages can carry newlines (SignatureDoesNotMatch) */
+	for (char *p = r->error_msg; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t' || (unsigned char)*p < 0x20)
+			*p = ' ';
 }
 
 /* Parses a 200 body; returns 0 or fills the error and returns -1. */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/sha.h>
+
 #include "aws/ini.h"
 #include "base/log.h"
 
@@ -329,6 +331,171 @@ static void imds_next(struct resolve *r)
 		done(r, EP_EIO, "cannot reach instance metadata");
 }
 
+static const char *pget(const struct ep_ini *cred, const struct ep_ini *conf, const char *name,
+                        const char *key);
+
+/* ---- credential_process ---- */
+
+/* Runs the profile's command and reads its JSON (Version 1).  Blocking, but
+ * it runs once, before any other work. */
+static int credential_process(struct resolve *r, const char *name, const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	char *buf;
+	size_t n = 0;
+	int status;
+	cJSON *j;
+	const cJSON *ver;
+
+	if (p == NULL) {
+		done(r, EP_EIO, "profile %s: credential_process could not start", name);
+		return 0;
+	}
+	buf = malloc(MAX_TOKEN_FILE + 1);
+	if (buf)
+		n = fread(buf, 1, MAX_TOKEN_FILE, p);
+	status = pclose(p);
+	if (buf == NULL || status != 0) {
+		free(buf);
+		done(r, EP_EIO, "profile %s: credential_process exited with status %d", name,
+		     status);
+		return 0;
+	}
+	buf[n] = '\0';
+	j = cJSON_ParseWithLength(buf, n);
+	ver = cJSON_GetObjectItemCaseSensitive(j, "Version");
+	if (!cJSON_IsNumber(ver) || ver->valueint != 1) {
+		cJSON_Delete(j);
+		free(buf);
+		done(r, EP_EPARSE, "profile %s: credential_process output is not Version 1 JSON",
+		     name);
+		return 0;
+	}
+	cJSON_Delete(j);
+	parse_json_creds(r, buf, n, "credential process");
+	memset(buf, 0, n);
+	free(buf);
+	return 0;
+}
+
+/* ---- IAM Identity Center (SSO) ---- */
+
+static void on_sso(void *arg, const struct ep_http_response *resp)
+{
+	struct resolve *r = arg;
+	cJSON *j, *rc;
+	const cJSON *ak, *sk, *tok, *exp;
+
+	if (resp->status != 200) {
+		done(r, EP_EIO,
+		     "IAM Identity Center GetRoleCredentials: %s (HTTP %ld); run 'aws sso login'",
+		     resp->curl_code ? resp->error : "refused", resp->status);
+		return;
+	}
+	j = cJSON_ParseWithLength(resp->body, resp->body_len);
+	rc = cJSON_GetObjectItemCaseSensitive(j, "roleCredentials");
+	ak = cJSON_GetObjectItemCaseSensitive(rc, "accessKeyId");
+	sk = cJSON_GetObjectItemCaseSensitive(rc, "secretAccessKey");
+	tok = cJSON_GetObjectItemCaseSensitive(rc, "sessionToken");
+	exp = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
+	if (!cJSON_IsString(ak) || !cJSON_IsString(sk) || !cJSON_IsString(tok)) {
+		cJSON_Delete(j);
+		done(r, EP_EPARSE, "IAM Identity Center answer lacks roleCredentials");
+		return;
+	}
+	if (set_static(&r->id, ak->valuestring, sk->valuestring, tok->valuestring)) {
+		cJSON_Delete(j);
+		done(r, EP_ENOMEM, "out of memory");
+		return;
+	}
+	r->id.expires = cJSON_IsNumber(exp) ? (int64_t)(exp->valuedouble / 1000) : 0;
+	snprintf(r->id.source, sizeof(r->id.source), "IAM Identity Center");
+	snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
+	cJSON_Delete(j);
+	done(r, 0, NULL);
+}
+
+/* The token cache file that 'aws sso login' writes: SHA-1 of the
+ * sso-session name (or, for legacy profiles, of the start URL). */
+static void sso_cache_path(const char *key, char *out, size_t len)
+{
+	unsigned char md[SHA_DIGEST_LENGTH];
+	char hex[2 * SHA_DIGEST_LENGTH + 1];
+	const char *home = getenv("HOME");
+
+	SHA1((const unsigned char *)key, strlen(key), md);
+	for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(out, len, "%s/.aws/sso/cache/%s.json", home ? home : ".", hex);
+}
+
+static int sso(struct resolve *r, const struct ep_ini *conf, const struct ep_ini *cred,
+               const char *name)
+{
+	const char *session = pget(cred, conf, name, "sso_session");
+	const char *acct = pget(cred, conf, name, "sso_account_id");
+	const char *role = pget(cred, conf, name, "sso_role_name");
+	const char *sso_region = pget(cred, conf, name, "sso_region");
+	char sect[300], path[600], url[1024], hdr[8300];
+	const char *hdrs[2] = {hdr, NULL};
+	const char *ep = getenv("AWS_ENDPOINT_URL_SSO");
+	char *text;
+	cJSON *j;
+	const cJSON *tok;
+	struct ep_http_request req;
+	struct ep_buf q;
+
+	if (session) {
+		snprintf(sect, sizeof(sect), "sso-session %s", session);
+		if (sso_region == NULL)
+			sso_region = ep_ini_get(conf, sect, "sso_region");
+		sso_cache_path(session, path, sizeof(path));
+	} else {
+		sso_cache_path(pget(cred, conf, name, "sso_start_url"), path, sizeof(path));
+	}
+	if (!acct || !role || !sso_region) {
+		done(r, EP_EINVAL,
+		     "profile %s: IAM Identity Center needs sso_account_id, "
+		     "sso_role_name and sso_region",
+		     name);
+		return 0;
+	}
+	text = read_small_file(path);
+	j = text ? cJSON_Parse(text) : NULL;
+	free(text);
+	tok = cJSON_GetObjectItemCaseSensitive(j, "accessToken");
+	if (!cJSON_IsString(tok)) {
+		cJSON_Delete(j);
+		done(r, EP_EINVAL,
+		     "profile %s: no IAM Identity Center token in %s; run 'aws sso login'", name,
+		     path);
+		return 0;
+	}
+	snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s", tok->valuestring);
+	cJSON_Delete(j);
+	ep_buf_init(&q, 4096);
+	ep_buf_adds(&q, "/federation/credentials?account_id=");
+	ep_aws_urlencode(&q, acct);
+	ep_buf_adds(&q, "&role_name=");
+	ep_aws_urlencode(&q, role);
+	if (ep && *ep)
+		snprintf(url, sizeof(url), "%.*s%s",
+		         (int)(strlen(ep) - (ep[strlen(ep) - 1] == '/')), ep, q.data ? q.data : "");
+	else
+		snprintf(url, sizeof(url), "https://portal.sso.%s.amazonaws.com%s", sso_region,
+		         q.data ? q.data : "");
+	ep_buf_free(&q);
+	memset(&req, 0, sizeof(req));
+	req.method = "GET";
+	req.url = url;
+	req.headers = hdrs;
+	req.timeout_ms = 10000;
+	if (ep_http_start(ep_aws_http(r->aws), &req, on_sso, r))
+		done(r, EP_EIO, "cannot reach IAM Identity Center");
+	memset(hdr, 0, sizeof(hdr));
+	return 0;
+}
+
 /* ---- profiles ---- */
 
 static void home_path(char *out, size_t len, const char *env, const char *rel)
@@ -420,14 +587,10 @@ static int from_profile(struct resolve *r, const struct ep_ini *cred, const stru
 		     name);
 		return 0;
 	}
-	if (pget(cred, conf, name, "credential_process") || pget(cred, conf, name, "sso_session") ||
-	    pget(cred, conf, name, "sso_start_url")) {
-		done(r, EP_EUNSUPPORTED,
-		     "profile %s: credential_process and IAM Identity Center profiles are not "
-		     "supported yet",
-		     name);
-		return 0;
-	}
+	if (pget(cred, conf, name, "credential_process"))
+		return credential_process(r, name, pget(cred, conf, name, "credential_process"));
+	if (pget(cred, conf, name, "sso_session") || pget(cred, conf, name, "sso_start_url"))
+		return sso(r, conf, cred, name);
 	if (ak && sk) {
 		if (set_static(&r->id, ak, sk, pget(cred, conf, name, "aws_session_token"))) {
 			done(r, EP_ENOMEM, "out of memory");

@@ -11,6 +11,7 @@
 struct batch {
 	cJSON *cluster; /* the cluster object in the document */
 	const char *out_key;
+	const char *api;
 };
 
 static cJSON *ecs_obj(struct ep_inv_region *r)
@@ -82,6 +83,7 @@ static void describe_batches(struct ep_inv_region *r, cJSON *cluster, const char
 		}
 		b->cluster = cluster;
 		b->out_key = out_key;
+		b->api = api;
 		cJSON_AddStringToObject(req, "cluster", clusterArn->valuestring);
 		for (int k = i; k < n && k < i + max; k++)
 			cJSON_AddItemToArray(list, cJSON_Duplicate(cJSON_GetArrayItem(arns, k), 0));
@@ -125,10 +127,18 @@ static void on_described(struct ep_inv_region *r, void *ctx, const struct ep_aws
 	{
 		const cJSON *arn = cJSON_GetObjectItemCaseSensitive(it, "arn");
 		const cJSON *why = cJSON_GetObjectItemCaseSensitive(it, "reason");
+		const char *reason = cJSON_IsString(why) ? why->valuestring : "unknown";
+		char api[64], msg[512];
 
-		ep_inv_error(r, "ecs:Describe", "Failure",
-		             cJSON_IsString(why) ? why->valuestring : "unknown");
-		(void)arn;
+		snprintf(api, sizeof(api), "ecs:%s", b->api);
+		snprintf(msg, sizeof(msg), "%s: %s", cJSON_IsString(arn) ? arn->valuestring : "?",
+		         reason);
+		/* MISSING is the normal race with a task or service that ended
+		 * between List and Describe: noted, not an error */
+		if (strcmp(reason, "MISSING") == 0)
+			ep_inv_note(r, api, msg);
+		else
+			ep_inv_error(r, api, "Failure", msg);
 	}
 	if (cJSON_GetArraySize(cis))
 		describe_batches(r, b->cluster, "DescribeContainerInstances", "containerInstances",

@@ -95,8 +95,23 @@ void ep_inv_error(struct ep_inv_region *r, const char *api, const char *code, co
 	cJSON_AddStringToObject(e, "code", code);
 	cJSON_AddStringToObject(e, "message", msg);
 	cJSON_AddItemToArray(errs, e);
-	fprintf(stderr, "ecsprobe: %s %s %s: %s%s%s (data from this call is missing)\n",
-	        r->acct->account_id, r->name, api, code, msg[0] ? ": " : "", msg);
+	fprintf(stderr,
+	        "ecsprobe: account %s region %s %s: %s%s%s (data from this call is missing)\n",
+	        r->acct->account_id[0] && strcmp(r->acct->account_id, "-") ? r->acct->account_id
+	                                                                   : "(unknown)",
+	        r->name, api, code, msg[0] ? ": " : "", msg);
+}
+
+void ep_inv_note(struct ep_inv_region *r, const char *api, const char *msg)
+{
+	cJSON *notes = cJSON_GetObjectItemCaseSensitive(r->obj, "notes");
+	cJSON *e = cJSON_CreateObject();
+
+	if (notes == NULL)
+		notes = cJSON_AddArrayToObject(r->obj, "notes");
+	cJSON_AddStringToObject(e, "api", api);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(notes, e);
 }
 
 static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)

@@ -274,8 +274,7 @@ struct qparam {
 
 static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
-	/* an empty side may be a NULL base: memcmp must not see it */
-	int c = (an > 0 && bn > 0) ? memcmp(a, b, an < bn ? an : bn) : 0;
+	int c = memcmp(a, b, an < bn ? an : bn);
 
 	if (c != 0)
 		return c;
@@ -286,11 +285,13 @@ static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
 static int qparam_cmp(const void *a, const void *b)
 {
 	const struct qparam *x = a, *y = b;
-	int c = bytes_cmp(x->base + x->noff, x->nlen, y->base + y->noff, y->nlen);
+	/* base is NULL when every name and value is empty: no pointer arithmetic */
+	const char *bx = x->base ? x->base : "", *by = y->base ? y->base : "";
+	int c = bytes_cmp(bx + x->noff, x->nlen, by + y->noff, y->nlen);
 
 	if (c != 0)
 		return c;
-	return bytes_cmp(x->base + x->voff, x->vlen, y->base + y->voff, y->vlen);
+	return bytes_cmp(bx + x->voff, x->vlen, by + y->voff, y->vlen);
 }
 
 /* Canonical query string: split on '&' (empty pieces dropped), each side of
