@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench/run.sh - ecsprobe vs nmap -sT on a 16-host x 65535-port lab built in
-# a throw-away network namespace.  Writes bench/RESULTS.md.
+# a throw-away network namespace.  Writes bench/results/scan.md.
 #
 # usage: bench/run.sh [RATE [MAX_INFLIGHT]]        (or: make bench)
 #
@@ -11,7 +11,7 @@
 #                   ${CC:-cc} if not given)
 #   RATE, MAX_INFLIGHT   defaults for the two arguments (500000, 1024)
 #   BENCH_SEED      lab seed (default 1)
-#   BENCH_RESULTS   output file (default: bench/RESULTS.md)
+#   BENCH_RESULTS   output file (default: bench/results/scan.md)
 #   BENCH_SKIP_NMAP=1    do not run nmap
 #   BENCH_KEEP=1    keep the work directory
 #
@@ -32,7 +32,7 @@ top=$(dirname "$here")
 RATE=${1:-${RATE:-500000}}
 MAX_INFLIGHT=${2:-${MAX_INFLIGHT:-1024}}
 SEED=${BENCH_SEED:-1}
-RESULTS=${BENCH_RESULTS:-$here/RESULTS.md}
+RESULTS=${BENCH_RESULTS:-$here/results/scan.md}
 
 die() { echo "bench: $*" >&2; exit 1; }
 

@@ -28,6 +28,11 @@ const char ep_inventory_usage[] =
     "                          default: AWS_REGION, AWS_DEFAULT_REGION or the profile's\n"
     "      --role-arn ARN      pull this account by assuming the role (repeatable)\n"
     "      --external-id ID    ExternalId for --role-arn\n"
+    "      --accounts FILE     pull these account ids (one per line, '#' comments)...\n"
+    "      --all-accounts      ...or every active account of the organization\n"
+    "                          (Organizations ListAccounts), both through --role-name\n"
+    "      --role-name NAME    role assumed in each such account\n"
+    "                          (default OrganizationAccountAccessRole)\n"
     "      --endpoint-url URL  send every call to URL (AWS_ENDPOINT_URL_<SERVICE> and\n"
     "                          AWS_ENDPOINT_URL are honoured too)\n"
     "      --max-attempts N    tries per call, throttling and 5xx included (default 5)\n"
@@ -46,7 +51,10 @@ enum {
 	OPT_ENDPOINT,
 	OPT_ATTEMPTS,
 	OPT_RATE,
-	OPT_DEBUG
+	OPT_DEBUG,
+	OPT_ACCOUNTS,
+	OPT_ALL_ACCOUNTS,
+	OPT_ROLE_NAME
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +68,9 @@ static const struct option long_opts[] = {
     {"max-attempts", required_argument, NULL, OPT_ATTEMPTS},
     {"api-rate", required_argument, NULL, OPT_RATE},
     {"debug", no_argument, NULL, OPT_DEBUG},
+    {"accounts", required_argument, NULL, OPT_ACCOUNTS},
+    {"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
+    {"role-name", required_argument, NULL, OPT_ROLE_NAME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -156,8 +167,52 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 	cJSON_Delete(doc);
 }
 
+/* --accounts FILE: 12-digit account ids, one per line; errors say file:line. */
+static int load_accounts(struct ep_inventory_opts *o, const char *path, char ids[][16], int *nids)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	unsigned lineno = 0;
+
+	if (f == NULL) {
+		fprintf(stderr, "ecsprobe: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *hash = strchr(line, '#');
+		size_t len;
+
+		lineno++;
+		if (hash)
+			*hash = '\0';
+		s += strspn(s, " \t");
+		len = strcspn(s, " \t\r\n");
+		if (len == 0)
+			continue;
+		if (len != 12 || strspn(s, "0123456789") != 12) {
+			fprintf(stderr, "ecsprobe: %s:%u:%d: expected a 12-digit account id\n",
+			        path, lineno, (int)(s - line) + 1);
+			fclose(f);
+			return -1;
+		}
+		if (*nids == EP_INV_MAX_ROLES) {
+			fprintf(stderr, "ecsprobe: %s:%u: more than %d accounts\n", path, lineno,
+			        EP_INV_MAX_ROLES);
+			fclose(f);
+			return -1;
+		}
+		memcpy(ids[*nids], s, 12);
+		ids[*nids][12] = '\0';
+		o->accounts[o->naccounts++] = ids[(*nids)++];
+	}
+	fclose(f);
+	return 0;
+}
+
 int ep_cmd_inventory(int argc, char **argv)
 {
+	char ids[EP_INV_MAX_ROLES][16];
+	int nids = 0;
 	struct ep_inventory_opts o;
 	struct run run = {"-", 3};
 	uv_loop_t loop;
@@ -220,6 +275,16 @@ int ep_cmd_inventory(int argc, char **argv)
 				        optarg);
 				return 2;
 			}
+			break;
+		case OPT_ACCOUNTS:
+			if (load_accounts(&o, optarg, ids, &nids))
+				return 2;
+			break;
+		case OPT_ALL_ACCOUNTS:
+			o.all_accounts = 1;
+			break;
+		case OPT_ROLE_NAME:
+			o.role_name = optarg;
 			break;
 		case OPT_DEBUG:
 			o.aws.debug = 1;

@@ -427,8 +427,11 @@ static void identify(struct ep_inv_account *a)
 
 static struct ep_inv_account *new_account(struct ep_inv *inv, const char *label)
 {
-	struct ep_inv_account *a = calloc(1, sizeof(*a));
+	struct ep_inv_account *a;
 
+	if (inv->naccts >= (int)(sizeof(inv->accts) / sizeof(inv->accts[0])))
+		return NULL;
+	a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return NULL;
 	a->inv = inv;
@@ -462,6 +465,84 @@ static void on_role(void *arg, int rc, const struct ep_aws_identity *id, const c
 	finish_if_idle(inv);
 }
 
+static void assume(struct ep_inv *inv, const char *role_arn)
+{
+	struct ep_inv_account *a;
+
+	a = new_account(inv, role_arn);
+	if (a == NULL) {
+		inv->errors++;
+		fprintf(stderr, "ecsprobe: more than %d accounts; %s skipped\n", EP_INV_MAX_ROLES,
+		        role_arn);
+		return;
+	}
+	inv->outstanding++;
+	if (ep_creds_assume_role(inv->aws, &inv->base, inv->default_region, role_arn,
+	                         inv->opts.external_id, "ecsprobe", on_role, a)) {
+		inv->outstanding--;
+		inv->errors++;
+	}
+}
+
+/* The role --role-name names, in account id. */
+static void assume_in(struct ep_inv *inv, const char *account_id)
+{
+	char arn[300];
+
+	snprintf(arn, sizeof(arn), "arn:aws:iam::%s:role/%s", account_id,
+	         inv->opts.role_name ? inv->opts.role_name : "OrganizationAccountAccessRole");
+	assume(inv, arn);
+}
+
+static void after_org(struct ep_inv_region *r, cJSON *accounts, void *ctx)
+{
+	struct ep_inv *inv = ctx;
+	const cJSON *acct;
+
+	cJSON_ArrayForEach(acct, accounts)
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(acct, "Id");
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(acct, "Status");
+
+		/* suspended and closed accounts cannot be entered */
+		if (cJSON_IsString(id) &&
+		    (!cJSON_IsString(st) || strcmp(st->valuestring, "ACTIVE") == 0))
+			assume_in(inv, id->valuestring);
+	}
+	if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r->obj, "errors")))
+		cJSON_AddItemToObject(inv->doc, "organization_errors",
+		                      cJSON_DetachItemFromObject(r->obj, "errors"));
+	cJSON_Delete(accounts);
+	cJSON_Delete(r->obj);
+	ep_aws_identity_clear(&r->acct->id);
+	free(r->acct);
+	free(r);
+}
+
+/* Organizations ListAccounts with the base credentials, then every active
+ * account through --role-name. */
+static void list_org_accounts(struct ep_inv *inv)
+{
+	struct ep_inv_account *a = calloc(1, sizeof(*a));
+	struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+
+	if (a == NULL || boot == NULL || ep_aws_identity_copy(&a->id, &inv->base)) {
+		free(a);
+		free(boot);
+		inv->errors++;
+		return;
+	}
+	/* a stand-in account: only the organization call runs under it */
+	a->inv = inv;
+	snprintf(a->account_id, sizeof(a->account_id), "management");
+	boot->acct = a;
+	snprintf(boot->name, sizeof(boot->name), "%s", inv->default_region);
+	boot->obj = cJSON_CreateObject();
+	cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
+	ep_inv_json_list(boot, "organizations", "ListAccounts", cJSON_CreateObject(), "Accounts",
+	                 cJSON_CreateArray(), inv, after_org);
+}
+
 static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const char *err)
 {
 	struct ep_inv *inv = arg;
@@ -477,25 +558,18 @@ static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const c
 	if (inv->default_region[0] == '\0')
 		snprintf(inv->default_region, sizeof(inv->default_region), "%s",
 		         id->region[0] ? id->region : "us-east-1");
-	if (inv->opts.nroles == 0) {
+	if (inv->opts.nroles == 0 && inv->opts.naccounts == 0 && !inv->opts.all_accounts) {
 		struct ep_inv_account *a = new_account(inv, id->source);
 
 		if (a && ep_aws_identity_copy(&a->id, id) == 0)
 			identify(a);
 	}
-	for (int i = 0; i < inv->opts.nroles; i++) {
-		struct ep_inv_account *a = new_account(inv, inv->opts.role_arns[i]);
-
-		if (a == NULL)
-			continue;
-		inv->outstanding++;
-		if (ep_creds_assume_role(inv->aws, &inv->base, inv->default_region,
-		                         inv->opts.role_arns[i], inv->opts.external_id, "ecsprobe",
-		                         on_role, a)) {
-			inv->outstanding--;
-			inv->errors++;
-		}
-	}
+	for (int i = 0; i < inv->opts.nroles; i++)
+		assume(inv, inv->opts.role_arns[i]);
+	for (int i = 0; i < inv->opts.naccounts; i++)
+		assume_in(inv, inv->opts.accounts[i]);
+	if (inv->opts.all_accounts)
+		list_org_accounts(inv);
 	finish_if_idle(inv);
 }
 

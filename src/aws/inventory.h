@@ -13,7 +13,7 @@
 #include "aws/call.h"
 #include "aws/creds.h"
 
-#define EP_INV_MAX_ROLES 64
+#define EP_INV_MAX_ROLES 256
 
 struct ep_inventory_opts {
 	const char *profile;
@@ -21,6 +21,10 @@ struct ep_inventory_opts {
 	const char *role_arns[EP_INV_MAX_ROLES];
 	int nroles;
 	const char *external_id;
+	const char *role_name; /* role assumed in each account of --accounts / --all-accounts */
+	const char *accounts[EP_INV_MAX_ROLES]; /* account ids (--accounts FILE) */
+	int naccounts;
+	int all_accounts; /* Organizations ListAccounts */
 	struct ep_aws_opts aws;
 };
 

@@ -94,7 +94,7 @@ fails_with() { # fails_with RUN PATTERN DESC: exit 3 and a one-line reason on st
 	fi
 }
 
-echo "1..17"
+echo "1..20"
 
 # 1-2: environment keys, two regions; the same document with one item per page
 inv env "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
@@ -222,5 +222,23 @@ fi
 # 17: no credentials anywhere: one clear line, exit 3
 inv nocreds "$PORT_main" AWS_CONFIG_FILE="$tmp/none" AWS_SHARED_CREDENTIALS_FILE="$tmp/none" --
 fails_with nocreds "no AWS credentials found" "no credentials: exit 3 and a clear message"
+
+# 18-19: every active account of the organization, and an accounts file, through --role-name
+inv org "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --all-accounts \
+	--role-name EcsProbeAudit --external-id ecsprobe-ext-7f3a
+account_is org 111111111111,222222222222 "--all-accounts: ListAccounts, the closed account skipped"
+printf '# audit targets\n222222222222\n' >"$tmp/accounts"
+inv accts "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --accounts "$tmp/accounts" \
+	--role-name EcsProbeAudit --external-id ecsprobe-ext-7f3a
+account_is accts 222222222222 "--accounts FILE with --role-name"
+
+# 20: a broken accounts file is a usage error that says where
+printf '222222222222\n12345\n' >"$tmp/accounts-bad"
+inv badaccts "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --accounts "$tmp/accounts-bad"
+if [ "$(rc badaccts)" = 2 ] && grep -q "accounts-bad:2:1: expected a 12-digit account id" "$tmp/badaccts.err"; then
+	ok "broken --accounts file: exit 2 with file:line:col"
+else
+	nok "broken --accounts file (exit $(rc badaccts))"
+fi
 
 [ $fails = 0 ]

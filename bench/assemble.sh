@@ -1,0 +1,14 @@
+#!/bin/sh
+# Concatenates bench/results/*.md into bench/RESULTS.md.
+here=$(cd "$(dirname "$0")" && pwd)
+{
+	echo "# ecsprobe benchmark results"
+	echo
+	echo "Each section comes from one run of its script (\`make bench\` runs them all);"
+	echo "the peers run in the same run on the same machine."
+	for f in "$here"/results/scan.md "$here"/results/inventory.md; do
+		[ -f "$f" ] || continue
+		echo
+		sed 's/^#/##/' "$f"
+	done
+} >"$here/RESULTS.md"
