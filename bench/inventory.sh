@@ -89,6 +89,12 @@ mkdir -p "$(dirname "$OUTMD")"
 	echo
 	echo "Speed-up: **${ratio}x** (AWS CLI wall time / ecsprobe wall time)."
 	echo
+	echo "Where the difference comes from: the CLI pays its own start-up on every invocation"
+	echo "(\`time aws --version\`: $(/usr/bin/time -f %e aws --version 2>&1 >/dev/null | tail -n 1) s here) and one"
+	echo "$LATENCY_MS ms round trip per page, one call after another; ecsprobe keeps up to 8"
+	echo "calls per service and region in flight on one loop and starts each dependent call"
+	echo "(DescribeServices, DescribeTasks, DescribeListeners, ...) as soon as its input page arrives."
+	echo
 	echo "ecsprobe ran: \`ecsprobe inventory --endpoint-url URL --regions $RLIST --api-rate 50 -o inv.json\`"
 	echo "(the default --api-rate 10 per account, region and API is meant for production accounts"
 	echo "that share EC2's rate limits; the benchmark raises it to 50)."

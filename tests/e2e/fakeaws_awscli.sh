@@ -21,13 +21,16 @@ for a in ${FAKEAWS_AWS:-} /usr/bin/aws aws; do
 done
 JQ=$(command -v jq)
 if [ -z "$PY" ] || [ -z "$AWS" ] || [ -z "$JQ" ]; then
-	missing="${PY:-python3-botocore }${AWS:-awscli }${JQ:-jq}"
+	missing=
+	[ -n "$PY" ] || missing="$missing python3-botocore"
+	[ -n "$AWS" ] || missing="$missing awscli"
+	[ -n "$JQ" ] || missing="$missing jq"
 	if [ "${CI:-}" = true ]; then
 		echo "1..1"
-		echo "not ok 1 - tools missing in CI: $missing (apt-get install python3-botocore awscli jq)"
+		echo "not ok 1 - tools missing in CI:$missing (apt-get install python3-botocore awscli jq)"
 		exit 1
 	fi
-	echo "1..0 # SKIP needs python3-botocore, awscli and jq (missing: $missing)"
+	echo "1..0 # SKIP needs python3-botocore, awscli and jq (missing:$missing)"
 	exit 0
 fi
 

@@ -14,7 +14,6 @@ Never listens on anything but 127.0.0.1.
 
 import argparse
 import base64
-import calendar
 import collections
 import datetime
 import email.utils
@@ -24,7 +23,6 @@ import hmac
 import http.server
 import json
 import os
-import random
 import re
 import secrets
 import socket
@@ -688,12 +686,11 @@ class RegionData:
         known_ec2["Reservations"] = "DescribeInstances"
         for key, val in self.ec2.items():
             if key == "PrefixListEntries":
-                eshape = m.list_member("ec2", "GetManagedPrefixListEntries", "Entries")
+                eshape = m.op("ec2", "GetManagedPrefixListEntries").output_shape.members["Entries"]
                 if not isinstance(val, dict):
                     raise ScenarioError("%s.ec2.PrefixListEntries: expected {prefix-list-id: [...]}" % where)
                 for plid, entries in val.items():
-                    validate(entries, m.op("ec2", "GetManagedPrefixListEntries").output_shape.members["Entries"],
-                             "%s.ec2.PrefixListEntries.%s" % (where, plid))
+                    validate(entries, eshape, "%s.ec2.PrefixListEntries.%s" % (where, plid))
                 continue
             if key not in known_ec2:
                 raise ScenarioError("%s.ec2: unknown key %r (known: %s, PrefixListEntries)"
@@ -1038,12 +1035,16 @@ class Stats:
                 self.by_account["%s:%s@%s" % (service, action, account)] += 1
 
     def result(self, status, code=None, fault=None):
+        """Error code and fault of a request (its status is counted by count_status)."""
         with self.lock:
-            self.status[str(status)] += 1
             if code:
                 self.errors[code] += 1
             if fault:
                 self.faults[fault] += 1
+
+    def count_status(self, status):
+        with self.lock:
+            self.status[str(status)] += 1
 
     def snapshot(self):
         with self.lock:
@@ -1291,6 +1292,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
         finally:
             app.stats.end()
+            if self._info["service"] != "-":
+                app.stats.count_status(self._status)
             if app.log:
                 i = self._info
                 app.log.write(json.dumps({
@@ -1329,7 +1332,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def imds(self, p):
         app = self.server.app
         sc = app.sc
-        action = "imds:" + ("token" if p == "/latest/api/token" else p[len("/latest/"):])
+        action = "token" if p == "/latest/api/token" else p[len("/latest/"):]
         self._info.update(service="imds", action=action)
         app.stats.count("imds", action)
         latency, kind, rule = app.faults.decide("imds", action, None, None)
@@ -1424,9 +1427,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def container_creds(self, p):
         app = self.server.app
         cc = app.sc.container
-        self._info.update(service="container", action="container:credentials")
-        app.stats.count("container", "container:credentials")
-        latency, kind, rule = app.faults.decide("container", "container:credentials", None, None)
+        self._info.update(service="container", action="credentials")
+        app.stats.count("container", "credentials")
+        latency, kind, rule = app.faults.decide("container", "credentials", None, None)
         if latency:
             time.sleep(latency / 1000.0)
         if kind in ("throttle", "error500", "reset"):
@@ -1473,9 +1476,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if latency:
             time.sleep(latency / 1000.0)
 
-        def err(status, code, msg):
+        def err(status, code, msg, fault=None):
             self._info["code"] = code
-            app.stats.result(status, code)
+            app.stats.result(status, code, fault)
             return self.send(status, json.dumps({"message": msg}), "application/json",
                              {"x-amzn-ErrorType": code + ":http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/",
                               "x-amzn-RequestId": request_id()})
@@ -1484,11 +1487,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             app.stats.result(0, fault=kind)
             return self.reset_connection()
         if kind == "throttle":
-            app.stats.result(429, fault=kind)
-            return err(429, "TooManyRequestsException", "Rate exceeded")
+            return err(429, "TooManyRequestsException", "Rate exceeded", kind)
         if kind == "error500":
-            app.stats.result(500, fault=kind)
-            return err(500, "InternalServerException", "Internal error")
+            return err(500, "InternalServerException", "Internal error", kind)
         if action == "Unknown":
             return err(404, "ResourceNotFoundException", "Unknown path")
         tok = self.headers.get("x-amz-sso_bearer_token")
