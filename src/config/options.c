@@ -1,6 +1,8 @@
 /* `scan` option table and parsing (GNU getopt_long). */
 #include "config/options.h"
 
+#include "model/invtargets.h"
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,8 @@ const char ep_scan_usage[] =
     "\n"
     "Scope:\n"
     "  -t, --targets FILE      read targets, one per line: ADDRESS|CIDR|RANGE [PORTSPEC]\n"
+    "      --inventory FILE    add every address of every network interface in a saved\n"
+    "                          'ecsprobe inventory' document\n"
     "                          ('#' starts a comment; a PORTSPEC there replaces -p)\n"
     "  -p, --ports SPEC        ports: 22,80,8000-8100; T:1-1024,U:53; '-' for 1-65535\n"
     "      --exclude CIDR      never probe these addresses (repeatable, comma lists)\n"
@@ -54,6 +58,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_MODE,
 	OPT_THREADS,
+	OPT_INVENTORY,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +79,7 @@ static const struct option long_opts[] = {
     {"dry-run", no_argument, NULL, 'n'},
     {"mode", required_argument, NULL, OPT_MODE},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"inventory", required_argument, NULL, OPT_INVENTORY},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -233,6 +239,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		case OPT_RETRIES:
 			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
 			c->retries = (unsigned)v;
+			break;
+		case OPT_INVENTORY:
+			rc = ep_invtargets_load(&c->targets, optarg, d);
 			break;
 		case OPT_THREADS:
 			rc = parse_u64("--threads", optarg, 1, 64, 0, &v, d);

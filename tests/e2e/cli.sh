@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..29"
+echo "1..33"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -51,6 +51,13 @@ has err "empty scope" "empty scope explained"
 expect 2 "unknown output" "$EP" scan 127.0.0.1 -p 80 -o xml
 expect 0 "dry run" "$EP" scan 127.0.0.0/30 -p 1-10 --exclude 127.0.0.2 --dry-run --seed 4
 has out "Probes: 30 to 3 hosts" "dry run counts probes after exclusions"
+
+printf '{"accounts": [\n  {"regions": ]}\n' >"$tmp/inv-bad.json"
+expect 2 "malformed inventory" "$EP" scan --inventory "$tmp/inv-bad.json" -p 80
+has err "inv-bad.json:2:15: malformed JSON in inventory" "malformed inventory says file:line:col"
+printf '{"schema": "something-else"}' >"$tmp/inv-other.json"
+expect 2 "not an inventory" "$EP" scan --inventory "$tmp/inv-other.json" -p 80
+has err "not an ecsprobe inventory" "a JSON file that is not an inventory is named as such"
 
 # a real scan on loopback: three listeners, everything else closed
 printf '127.0.0.1 %s\n' 18081 18082 18089 >"$tmp/listen.txt"
