@@ -135,13 +135,113 @@ static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
 	finish_if_idle(inv);
 }
 
+/* ---- credential refresh ---- */
+
+struct ep_inv_deferred {
+	struct ep_inv_deferred *next;
+	struct ep_inv_region *r;
+	char service[32], api[64];
+	char *params;
+	ep_inv_reply_cb cb;
+	void *ctx;
+};
+
+#define REFRESH_WINDOW 300 /* seconds before expiry, as the SDKs do */
+
+/* Temporary credentials are renewed before they expire: within five minutes
+ * of expiry, or half their lifetime for short-lived ones. */
+static int needs_refresh(const struct ep_inv_account *a)
+{
+	int64_t now = (int64_t)time(NULL), life, window;
+
+	if (a->id.expires <= 0 || a->obtained <= 0)
+		return 0;
+	life = a->id.expires - a->obtained;
+	window = life / 2 < REFRESH_WINDOW ? life / 2 : REFRESH_WINDOW;
+	return now + window >= a->id.expires;
+}
+
+static void on_refreshed(void *arg, int rc, const struct ep_aws_identity *id, const char *err)
+{
+	struct ep_inv_account *a = arg;
+	struct ep_inv *inv = a->inv;
+	struct ep_inv_deferred *list = a->waiting;
+
+	a->waiting = NULL;
+	a->refreshing = 0;
+	if (rc == 0) {
+		ep_aws_identity_clear(&a->id);
+		ep_aws_identity_copy(&a->id, id);
+		a->obtained = (int64_t)time(NULL);
+	}
+	while (list) {
+		struct ep_inv_deferred *d = list;
+
+		list = d->next;
+		if (rc == 0) {
+			ep_inv_call(d->r, d->service, d->api, d->params, d->cb, d->ctx);
+		} else {
+			ep_inv_error(d->r, d->api, "CredentialRefresh", err ? err : "failed");
+			d->cb(d->r, d->ctx, NULL);
+		}
+		free(d->params);
+		free(d);
+	}
+	inv->outstanding--;
+	finish_if_idle(inv);
+}
+
+static void start_refresh(struct ep_inv_account *a)
+{
+	struct ep_inv *inv = a->inv;
+	struct ep_creds_opts co = {inv->opts.profile, "ecsprobe"};
+	int rc;
+
+	if (a->refreshing)
+		return;
+	a->refreshing = 1;
+	inv->outstanding++;
+	if (a->role_arn[0])
+		rc = ep_creds_assume_role(inv->aws, &inv->base, inv->default_region, a->role_arn,
+		                          inv->opts.external_id, "ecsprobe", on_refreshed, a);
+	else
+		rc = ep_creds_resolve(inv->aws, &co, on_refreshed, a);
+	if (rc)
+		on_refreshed(a, rc, NULL, "cannot start the credential refresh");
+}
+
+static int defer(struct ep_inv_region *r, const char *service, const char *api, const char *params,
+                 ep_inv_reply_cb cb, void *ctx)
+{
+	struct ep_inv_deferred *d = calloc(1, sizeof(*d));
+
+	if (d == NULL || (d->params = strdup(params ? params : "")) == NULL) {
+		free(d);
+		return -1;
+	}
+	d->r = r;
+	snprintf(d->service, sizeof(d->service), "%s", service);
+	snprintf(d->api, sizeof(d->api), "%s", api);
+	d->cb = cb;
+	d->ctx = ctx;
+	d->next = r->acct->waiting;
+	r->acct->waiting = d;
+	return 0;
+}
+
 void ep_inv_call(struct ep_inv_region *r, const char *service, const char *api, const char *params,
                  ep_inv_reply_cb cb, void *ctx)
 {
 	struct ep_inv *inv = r->acct->inv;
-	struct pending *p = calloc(1, sizeof(*p));
 	struct ep_aws_scope s = {r->acct->account_id, r->name, &r->acct->id.creds};
+	struct pending *p;
 
+	if ((r->acct->refreshing || needs_refresh(r->acct)) &&
+	    defer(r, service, api, params, cb, ctx) == 0) {
+		start_refresh(r->acct);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		ep_inv_error(r, api, "LocalError", "out of memory");
 		cb(r, ctx, NULL);
@@ -460,6 +560,7 @@ static void on_role(void *arg, int rc, const struct ep_aws_identity *id, const c
 		inv->errors++;
 		fprintf(stderr, "ecsprobe: %s: %s (this account is missing)\n", a->label, err);
 	} else if (ep_aws_identity_copy(&a->id, id) == 0) {
+		a->obtained = (int64_t)time(NULL);
 		identify(a);
 	}
 	finish_if_idle(inv);
@@ -470,6 +571,8 @@ static void assume(struct ep_inv *inv, const char *role_arn)
 	struct ep_inv_account *a;
 
 	a = new_account(inv, role_arn);
+	if (a)
+		snprintf(a->role_arn, sizeof(a->role_arn), "%s", role_arn);
 	if (a == NULL) {
 		inv->errors++;
 		fprintf(stderr, "ecsprobe: more than %d accounts; %s skipped\n", EP_INV_MAX_ROLES,
@@ -561,8 +664,10 @@ static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const c
 	if (inv->opts.nroles == 0 && inv->opts.naccounts == 0 && !inv->opts.all_accounts) {
 		struct ep_inv_account *a = new_account(inv, id->source);
 
-		if (a && ep_aws_identity_copy(&a->id, id) == 0)
+		if (a && ep_aws_identity_copy(&a->id, id) == 0) {
+			a->obtained = (int64_t)time(NULL);
 			identify(a);
+		}
 	}
 	for (int i = 0; i < inv->opts.nroles; i++)
 		assume(inv, inv->opts.role_arns[i]);

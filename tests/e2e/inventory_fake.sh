@@ -94,7 +94,7 @@ fails_with() { # fails_with RUN PATTERN DESC: exit 3 and a one-line reason on st
 	fi
 }
 
-echo "1..20"
+echo "1..21"
 
 # 1-2: environment keys, two regions; the same document with one item per page
 inv env "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
@@ -239,6 +239,26 @@ if [ "$(rc badaccts)" = 2 ] && grep -q "accounts-bad:2:1: expected a 12-digit ac
 	ok "broken --accounts file: exit 2 with file:line:col"
 else
 	nok "broken --accounts file (exit $(rc badaccts))"
+fi
+
+# 21: short-lived credentials are renewed during the pull (instance metadata
+# issues 4-second credentials here; every call is slowed to 500 ms)
+jq '.settings.credential_duration_seconds = 4' "$SCEN" >"$tmp/short.json"
+python3 "$FAKE" --scenario "$tmp/short.json" --port-file "$tmp/short.port" --faults "$tmp/short.faults" \
+	>"$tmp/short.log" 2>&1 &
+pids+=($!)
+echo '{"*": {"latency_ms": 500}}' >"$tmp/short.faults"
+i=0
+while [ ! -s "$tmp/short.port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+PORT_short=$(cat "$tmp/short.port")
+inv refresh "$PORT_short" AWS_EC2_METADATA_DISABLED=false \
+	AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_short" -- --regions us-east-1,eu-west-1
+fetches=$(curl -s "http://127.0.0.1:$PORT_short/__stats" | jq '.actions["meta-data/iam/security-credentials/EcsProbeInstance"] // 0')
+if [ "$(rc refresh)" = 0 ] && [ "$fetches" -ge 2 ] && [ "$(jq '.summary.errors' "$tmp/refresh.json")" = 0 ]; then
+	ok "credentials renewed before they expired ($fetches fetches), no call failed"
+else
+	nok "credential refresh (exit $(rc refresh), $fetches fetches)"
+	head -5 "$tmp/refresh.err" | diag
 fi
 
 [ $fails = 0 ]
