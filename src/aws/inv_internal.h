@@ -11,8 +11,8 @@ struct ep_inv_deferred;
 struct ep_inv_account {
 	struct ep_inv *inv;
 	struct ep_aws_identity id;
-	char role_arn[256];  /* set when the account was entered through a role */
-	int64_t obtained;    /* when id was issued (unix seconds) */
+	char role_arn[256]; /* set when the account was entered through a role */
+	int64_t obtained;   /* when id was issued (unix seconds) */
 	int refreshing;
 	struct ep_inv_deferred *waiting; /* calls held while credentials refresh */
 	char account_id[16];
