@@ -2,6 +2,8 @@
  * sub-keys, as used for s3 settings, are skipped: ecsprobe needs none. */
 #include "aws/ini.h"
 
+#include "base/buf.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,15 +45,8 @@ static int add(struct ep_ini *ini, const char *section, const char *k, size_t kl
 {
 	struct ep_ini_entry *e;
 
-	if (ini->n == ini->cap) {
-		size_t cap = ini->cap ? ini->cap * 2 : 16;
-		struct ep_ini_entry *p = realloc(ini->e, cap * sizeof(*p));
-
-		if (p == NULL)
-			return EP_ENOMEM;
-		ini->e = p;
-		ini->cap = cap;
-	}
+	if (ep_array_reserve((void **)&ini->e, &ini->cap, ini->n + 1, sizeof(*ini->e)))
+		return EP_ENOMEM;
 	e = &ini->e[ini->n];
 	e->section = dup_trim(section, strlen(section));
 	e->key = dup_trim(k, kl);

@@ -429,6 +429,21 @@ static void start_region(struct ep_inv_account *a, const char *name)
 		services[i]->start(r);
 }
 
+/* A stand-in region for calls made before the real regions exist (identity,
+ * DescribeRegions, ListAccounts); its errors move to the account. */
+static struct ep_inv_region *boot_region(struct ep_inv_account *a)
+{
+	struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+
+	if (boot == NULL)
+		return NULL;
+	boot->acct = a;
+	snprintf(boot->name, sizeof(boot->name), "%s", a->inv->default_region);
+	boot->obj = cJSON_CreateObject();
+	cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
+	return boot;
+}
+
 static void on_regions(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
 
 static void start_account(struct ep_inv_account *a)
@@ -438,14 +453,10 @@ static void start_account(struct ep_inv_account *a)
 
 	if (spec && strcmp(spec, "all") == 0) {
 		/* DescribeRegions from the default region decides the list */
-		struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+		struct ep_inv_region *boot = boot_region(a);
 
 		if (boot == NULL)
 			return;
-		boot->acct = a;
-		snprintf(boot->name, sizeof(boot->name), "%s", inv->default_region);
-		boot->obj = cJSON_CreateObject(); /* errors land here, then move to the account */
-		cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
 		ep_inv_call(boot, "ec2", "DescribeRegions", "", on_regions, boot);
 		return;
 	}
@@ -513,15 +524,11 @@ static void on_identity(struct ep_inv_region *r, void *ctx, const struct ep_aws_
 
 static void identify(struct ep_inv_account *a)
 {
-	struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+	struct ep_inv_region *boot = boot_region(a);
 
 	if (boot == NULL)
 		return;
-	boot->acct = a;
 	snprintf(a->account_id, sizeof(a->account_id), "-");
-	snprintf(boot->name, sizeof(boot->name), "%s", a->inv->default_region);
-	boot->obj = cJSON_CreateObject();
-	cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
 	ep_inv_call(boot, "sts", "GetCallerIdentity", "", on_identity, a);
 }
 
@@ -627,21 +634,23 @@ static void after_org(struct ep_inv_region *r, cJSON *accounts, void *ctx)
 static void list_org_accounts(struct ep_inv *inv)
 {
 	struct ep_inv_account *a = calloc(1, sizeof(*a));
-	struct ep_inv_region *boot = calloc(1, sizeof(*boot));
+	struct ep_inv_region *boot;
 
-	if (a == NULL || boot == NULL || ep_aws_identity_copy(&a->id, &inv->base)) {
+	if (a == NULL || ep_aws_identity_copy(&a->id, &inv->base)) {
 		free(a);
-		free(boot);
 		inv->errors++;
 		return;
 	}
 	/* a stand-in account: only the organization call runs under it */
 	a->inv = inv;
 	snprintf(a->account_id, sizeof(a->account_id), "management");
-	boot->acct = a;
-	snprintf(boot->name, sizeof(boot->name), "%s", inv->default_region);
-	boot->obj = cJSON_CreateObject();
-	cJSON_AddItemToObject(boot->obj, "errors", cJSON_CreateArray());
+	boot = boot_region(a);
+	if (boot == NULL) {
+		ep_aws_identity_clear(&a->id);
+		free(a);
+		inv->errors++;
+		return;
+	}
 	ep_inv_json_list(boot, "organizations", "ListAccounts", cJSON_CreateObject(), "Accounts",
 	                 cJSON_CreateArray(), inv, after_org);
 }

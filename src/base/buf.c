@@ -156,3 +156,25 @@ int ep_buf_addfixed(struct ep_buf *b, uint64_t v, unsigned decimals)
 	}
 	return rc;
 }
+
+int ep_array_reserve(void **items, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return EP_ENOMEM;
+		ncap *= 2;
+	}
+	if (ncap > SIZE_MAX / size)
+		return EP_ENOMEM;
+	p = realloc(*items, ncap * size);
+	if (p == NULL)
+		return EP_ENOMEM;
+	*items = p;
+	*cap = ncap;
+	return 0;
+}

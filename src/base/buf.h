@@ -30,4 +30,9 @@ int ep_buf_addfixed(struct ep_buf *b, uint64_t v, unsigned decimals);
 /* Appends s as a JSON string literal, quotes included, escaping per RFC 8259. */
 int ep_buf_json_str(struct ep_buf *b, const char *s);
 
+/* Makes room for `need` elements of `size` bytes in the array *items of
+ * capacity *cap, doubling (from 8); may reallocate.  EP_ENOMEM on overflow
+ * or allocation failure, leaving the array as it was. */
+int ep_array_reserve(void **items, size_t *cap, size_t need, size_t size);
+
 #endif

@@ -2,6 +2,8 @@
  * share one code path; IPv4 values simply stay below 2^32. */
 #include "config/cidr.h"
 
+#include "base/buf.h"
+
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,15 +160,8 @@ void ep_rangelist_free(struct ep_rangelist *l)
 
 int ep_rangelist_add(struct ep_rangelist *l, const struct ep_iprange *r)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct ep_iprange *p = realloc(l->r, cap * sizeof(*p));
-
-		if (p == NULL)
-			return EP_ENOMEM;
-		l->r = p;
-		l->cap = cap;
-	}
+	if (ep_array_reserve((void **)&l->r, &l->cap, l->n + 1, sizeof(*l->r)))
+		return EP_ENOMEM;
 	l->r[l->n++] = *r;
 	return 0;
 }

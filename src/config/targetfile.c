@@ -1,6 +1,8 @@
 /* Target and exclusion file parsing, with file:line:col diagnostics. */
 #include "config/targetfile.h"
 
+#include "base/buf.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,15 +29,8 @@ static int push(struct ep_target_list *l, const struct ep_target_entry *e)
 {
 	if (l->n >= MAX_ENTRIES)
 		return EP_ERANGE;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct ep_target_entry *p = realloc(l->e, cap * sizeof(*p));
-
-		if (p == NULL)
-			return EP_ENOMEM;
-		l->e = p;
-		l->cap = cap;
-	}
+	if (ep_array_reserve((void **)&l->e, &l->cap, l->n + 1, sizeof(*l->e)))
+		return EP_ENOMEM;
 	l->e[l->n++] = *e;
 	return 0;
 }

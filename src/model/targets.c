@@ -4,6 +4,8 @@
  * group.  Cost: O(E * R) for E interval endpoints and R entries, paid once. */
 #include "model/targets.h"
 
+#include "base/buf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,15 +48,8 @@ static int group_add(struct ep_targets *t, size_t *cap, enum ep_proto proto,
 		if (t->g[i].proto == proto && portset_equal(&t->g[i].ports, ports))
 			g = &t->g[i];
 	if (g == NULL) {
-		if (t->n == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 4;
-			struct ep_target_group *p = realloc(t->g, ncap * sizeof(*p));
-
-			if (p == NULL)
-				return EP_ENOMEM;
-			t->g = p;
-			*cap = ncap;
-		}
+		if (ep_array_reserve((void **)&t->g, cap, t->n + 1, sizeof(*t->g)))
+			return EP_ENOMEM;
 		g = &t->g[t->n];
 		memset(g, 0, sizeof(*g));
 		g->proto = proto;

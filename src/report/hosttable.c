@@ -1,6 +1,8 @@
 /* Per-host tallies.  Insertion is O(1) expected; the table doubles at 50% load. */
 #include "report/hosttable.h"
 
+#include "base/buf.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,15 +76,9 @@ int ep_hosttable_add(struct ep_hosttable *h, const struct ep_result *r)
 	if (slot)
 		slot->counts[r->state]++;
 	if (r->state == EP_STATE_OPEN) {
-		if (h->nopen == h->open_cap) {
-			size_t cap = h->open_cap ? h->open_cap * 2 : 64;
-			struct ep_open_port *n = realloc(h->open, cap * sizeof(*n));
-
-			if (n == NULL)
-				return -1;
-			h->open = n;
-			h->open_cap = cap;
-		}
+		if (ep_array_reserve((void **)&h->open, &h->open_cap, h->nopen + 1,
+		                     sizeof(*h->open)))
+			return -1;
 		h->open[h->nopen++] =
 		    (struct ep_open_port){r->t.addr, r->t.proto, r->t.port, r->reason, r->rtt_ns};
 	}
