@@ -61,7 +61,19 @@ static int add(struct ep_ini *ini, const char *section, const char *k, size_t kl
 	return 0;
 }
 
+static int parse(struct ep_ini *ini, const char *text, size_t len, struct ep_diag *d);
+
+/* On error nothing is left allocated. */
 int ep_ini_parse(struct ep_ini *ini, const char *text, size_t len, struct ep_diag *d)
+{
+	int rc = parse(ini, text, len, d);
+
+	if (rc)
+		ep_ini_free(ini);
+	return rc;
+}
+
+static int parse(struct ep_ini *ini, const char *text, size_t len, struct ep_diag *d)
 {
 	char section[256] = "";
 	int have_section = 0;
@@ -153,8 +165,6 @@ int ep_ini_load(struct ep_ini *ini, const char *path, struct ep_diag *d)
 	}
 	rc = ep_ini_parse(ini, buf, n, d);
 	free(buf);
-	if (rc)
-		ep_ini_free(ini);
 	return rc;
 }
 

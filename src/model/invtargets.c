@@ -81,6 +81,7 @@ int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_dia
 	FILE *f = fopen(path, "rb");
 	char *text;
 	size_t n;
+	long size;
 	cJSON *doc;
 	const cJSON *schema, *acct, *reg, *eni;
 	const char *end = NULL;
@@ -89,17 +90,22 @@ int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_dia
 	snprintf(d->file, sizeof(d->file), "%s", path);
 	if (f == NULL)
 		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
-	text = malloc(MAX_DOC + 1);
+	/* the buffer is sized by the file, capped */
+	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return ep_diag_set(d, EP_EIO, 0, 0, "cannot read: %s", strerror(errno));
+	}
+	if ((unsigned long)size > MAX_DOC) {
+		fclose(f);
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "inventory larger than 512 MiB");
+	}
+	text = malloc((size_t)size + 1);
 	if (text == NULL) {
 		fclose(f);
 		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
 	}
-	n = fread(text, 1, MAX_DOC + 1, f);
+	n = fread(text, 1, (size_t)size, f);
 	fclose(f);
-	if (n > MAX_DOC) {
-		free(text);
-		return ep_diag_set(d, EP_ERANGE, 0, 0, "inventory larger than 512 MiB");
-	}
 	text[n] = '\0';
 	doc = cJSON_ParseWithLengthOpts(text, n, &end, 0);
 	if (doc == NULL) {
