@@ -26,7 +26,7 @@ static void prefix_entries(struct ep_inv_region *r, cJSON *lists)
 		if (!cJSON_IsString(id))
 			continue;
 		snprintf(params, sizeof(params), "MaxResults=100&PrefixListId=%s", id->valuestring);
-		ep_inv_query_list(r, "ec2", "GetManagedPrefixListEntries", params, "entries",
+		ep_inv_query_list(r, "ec2", "GetManagedPrefixListEntries", params, "entrySet",
 		                  cJSON_AddArrayToObject(pl, "entries"), NULL);
 	}
 }

@@ -94,13 +94,27 @@ fails_with() { # fails_with RUN PATTERN DESC: exit 3 and a one-line reason on st
 	fi
 }
 
-echo "1..21"
+echo "1..22"
 
 # 1-2: environment keys, two regions; the same document with one item per page
 inv env "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
 same_as env basic-env "environment credentials, two regions: the expected document"
 inv tiny "$PORT_tiny" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
 same_as tiny basic-env "one item per page: the same document"
+
+# 3: the document against the scenario itself, not only the expected file:
+# every interface, group, prefix-list entry, service, running task (ListTasks
+# lists running ones) and balancer
+want=$(jq -c '.accounts[0].resources["us-east-1"] | [(.ec2.NetworkInterfaces | length),
+	(.ec2.SecurityGroups | length), (.ec2.PrefixListEntries | map_values(length)),
+	([.ecs.clusters[].services[]?] | length),
+	([.ecs.clusters[].tasks[]? | select(.desiredStatus == "RUNNING")] | length),
+	(.elbv2.LoadBalancers | length)]' "$SCEN")
+got=$(jq -c '.accounts[0].regions[] | select(.region == "us-east-1") | [(.ec2.network_interfaces | length),
+	(.ec2.security_groups | length), (.ec2.prefix_lists | map({(.prefixListId): (.entries | length)}) | add),
+	([.ecs.clusters[].services[]] | length), ([.ecs.clusters[].tasks[]] | length),
+	(.elbv2.load_balancers | length)]' "$tmp/env.json")
+if [ "$want" = "$got" ]; then ok "us-east-1 holds what the scenario holds: $got"; else nok "scenario $want, document $got"; fi
 
 # 3: two accounts through AssumeRole (one with an external id)
 inv roles "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- \
