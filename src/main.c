@@ -6,6 +6,7 @@
 #include "config/options.h"
 #include "report/sink.h"
 #include "inventory_cmd.h"
+#include "plan_cmd.h"
 #include "scan.h"
 
 #include <curl/curl.h>
@@ -31,6 +32,9 @@ static const struct command commands[] = {
      "pull the AWS inventory (interfaces, security groups, ECS, "
      "load balancers) into a JSON document",
      ep_inventory_usage},
+    {"plan", ep_cmd_plan,
+     "from a saved inventory: what the security groups admit from the vantage, and why",
+     ep_plan_usage},
     {"version", cmd_version, "print the version", version_usage},
     {"help", cmd_help, "show help for a command", help_usage},
 };

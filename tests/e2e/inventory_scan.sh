@@ -18,7 +18,7 @@ if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null || ! python3 -c 'import 
 fi
 tmp=$(mktemp -d)
 trap 'kill $fpid 2>/dev/null; rm -rf "$tmp"' EXIT
-echo "1..4"
+echo "1..6"
 python3 "$SRC/tests/fakeaws/scenarios/gen_large.py" --regions 1 --enis 40 --sgs 5 --services 3 \
 	--tasks 20 --loopback -o "$tmp/scen.json" 2>/dev/null
 python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$tmp/scen.json" --port-file "$tmp/port" >"$tmp/fake.log" 2>&1 &
@@ -57,3 +57,22 @@ fi
 n=$(jq -r 'select(.type == "result" and .state == "closed") | .address' "$tmp/scan.ndjson" | wc -l)
 if [ "$n" = $((nwant * 2)) ]; then echo "ok 4 - every port closed (nothing listens in the namespace)"
 else echo "not ok 4 - $n closed results, want $((nwant * 2))"; fi
+
+# 5-6: plan (what the groups admit from 127.0.0.1) feeds scan --targets
+"$EP" plan --inventory "$tmp/inv.json" --source-ip 127.0.0.1 --targets-out "$tmp/plan-targets" >"$tmp/plan.out"
+probes=$(sed -n 's/.*addresses, \([0-9]*\) TCP probes.*/\1/p' "$tmp/plan.out")
+if [ -n "$probes" ] && [ "$probes" -gt 0 ] && ! grep -v '^#' "$tmp/plan-targets" | grep -qv '^127\.'; then
+	echo "ok 5 - plan: $probes TCP probes admitted from 127.0.0.1, all to 127.0.0.0/8"
+else
+	echo "not ok 5 - plan produced no loopback-only targets ($probes)"
+	exit 1
+fi
+unshare -n sh -c "ip link set lo up && '$EP' scan --targets '$tmp/plan-targets' --rate 50000 --timeout 500 \
+	--no-progress -o ndjson:'$tmp/plan.ndjson'" 2>"$tmp/plan-scan.err"
+st=$?
+got=$(grep -c '"type":"result"' "$tmp/plan.ndjson")
+if [ $st = 0 ] && [ "$got" = "$probes" ]; then
+	echo "ok 6 - scan --targets from the plan: $got results, one per admitted port"
+else
+	echo "not ok 6 - scan from the plan: exit $st, $got results, want $probes"
+fi
