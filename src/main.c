@@ -7,6 +7,7 @@
 #include "report/sink.h"
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
+#include "verify_cmd.h"
 #include "scan.h"
 
 #include <curl/curl.h>
@@ -35,6 +36,9 @@ static const struct command commands[] = {
     {"plan", ep_cmd_plan,
      "from a saved inventory: what the security groups admit from the vantage, and why",
      ep_plan_usage},
+    {"verify", ep_cmd_verify,
+     "probe what is admitted, declared and commonly exposed; report the differences",
+     ep_verify_usage},
     {"version", cmd_version, "print the version", version_usage},
     {"help", cmd_help, "show help for a command", help_usage},
 };

@@ -34,7 +34,10 @@ struct scan {
 	uv_timer_t flush_timer;
 	uv_signal_t sigint, sigterm;
 	int progress_on;
-	int stopping; /* signals seen */
+	int stopping;     /* signals seen */
+	ep_result_cb tap; /* optional: every result also goes here (workers, lock held) */
+	void *tap_arg;
+	struct ep_summary last; /* the summary, for callers of ep_scan_targets */
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -128,6 +131,8 @@ static void on_result(void *arg, const struct ep_result *r)
 	if (r->state == EP_STATE_OPEN)
 		s->open++;
 	ep_sinks_result(&s->sinks, r);
+	if (s->tap)
+		s->tap(s->tap_arg, r);
 }
 
 static void read_progress(void *arg, struct ep_progress_snapshot *out)
@@ -269,6 +274,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	sum.unfinished = s->targets.total > sum.results ? s->targets.total - sum.results : 0;
 	sum.complete = sum.unfinished == 0 && engine_rc == 0;
 	failed = ep_sinks_close(&s->sinks, &sum);
+	s->last = sum;
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
 	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))
@@ -289,6 +295,48 @@ fail_sinks:
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
 	return rc == EP_ENOMEM ? 3 : 2;
+}
+
+static void fill_info(struct scan *s)
+{
+	struct timespec ts;
+
+	make_scan_id(s->info.scan_id, sizeof(s->info.scan_id));
+	snprintf(s->info.mode, sizeof(s->info.mode), "%s", s->cfg.mode);
+	s->info.seed = s->cfg.seed_set ? s->cfg.seed : random_u64();
+	s->info.rate = s->cfg.rate;
+	s->info.probes_total = s->targets.total;
+	s->info.nhosts = s->targets.nhosts;
+	s->info.timeout_ms = s->cfg.timeout_ms;
+	s->info.retries = s->cfg.retries;
+	s->info.max_inflight = s->cfg.max_inflight;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
+                    void *arg, struct ep_summary *sum, char *scan_id, size_t idlen)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+	struct ep_diag d;
+	int status;
+
+	if (s == NULL)
+		return 3;
+	memset(&d, 0, sizeof(d));
+	s->cfg = *cfg;   /* borrowed: not freed here */
+	s->targets = *t; /* borrowed too */
+	s->tap = tap;
+	s->tap_arg = arg;
+	fill_info(s);
+	snprintf(scan_id, idlen, "%s", s->info.scan_id);
+	status = run(s, &d);
+	if (status == 2 || status == 3)
+		print_diag(&d);
+	*sum = s->last;
+	sum->info = NULL;
+	free(s);
+	return status;
 }
 
 int ep_cmd_scan(int argc, char **argv)
@@ -316,21 +364,7 @@ int ep_cmd_scan(int argc, char **argv)
 		print_diag(&d);
 		goto out;
 	}
-	make_scan_id(s->info.scan_id, sizeof(s->info.scan_id));
-	snprintf(s->info.mode, sizeof(s->info.mode), "%s", s->cfg.mode);
-	s->info.seed = s->cfg.seed_set ? s->cfg.seed : random_u64();
-	s->info.rate = s->cfg.rate;
-	s->info.probes_total = s->targets.total;
-	s->info.nhosts = s->targets.nhosts;
-	s->info.timeout_ms = s->cfg.timeout_ms;
-	s->info.retries = s->cfg.retries;
-	s->info.max_inflight = s->cfg.max_inflight;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	}
+	fill_info(s);
 	if (s->cfg.dry_run) {
 		print_plan(s);
 		status = 0;

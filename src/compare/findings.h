@@ -1,0 +1,57 @@
+/* Findings: what differs between what is declared and what answers, each
+ * with a stable id, a severity and its evidence. */
+#ifndef EP_FINDINGS_H
+#define EP_FINDINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define EP_FINDING_KINDS(X)                             \
+	X(UNEXPECTED_OPEN, "unexpected_open")           \
+	X(UNEXPLAINED_OPEN, "unexplained_open")         \
+	X(DECLARED_UNREACHABLE, "declared_unreachable") \
+	X(LATENT_EXPOSURE, "latent_exposure")
+
+enum ep_finding_kind {
+#define EP_FK_ENUM(n, s) EP_FINDING_##n,
+	EP_FINDING_KINDS(EP_FK_ENUM)
+#undef EP_FK_ENUM
+};
+
+enum ep_severity { EP_SEV_LOW, EP_SEV_MEDIUM, EP_SEV_HIGH, EP_SEV_CRITICAL };
+
+struct ep_finding {
+	enum ep_finding_kind kind;
+	enum ep_severity severity;
+	char id[17]; /* hex; from account, region, owner, proto, ports and kind */
+	char account[16], region[32];
+	char address[48];
+	char interface[32];
+	char owner[192]; /* cluster/service[/container], lb/NAME or the interface id */
+	int proto;
+	uint16_t lo, hi;
+	char message[256];
+	char evidence[320];
+};
+
+/* Owns its array. */
+struct ep_findings {
+	struct ep_finding *f;
+	size_t n, cap;
+};
+
+const char *ep_finding_kind_name(enum ep_finding_kind k);
+const char *ep_severity_name(enum ep_severity s);
+int ep_severity_parse(const char *s, enum ep_severity *out);
+/* Fills f->id from the identifying fields (SHA-256, first 64 bits). */
+void ep_finding_make_id(struct ep_finding *f);
+int ep_findings_add(struct ep_findings *fs, const struct ep_finding *f);
+void ep_findings_free(struct ep_findings *fs);
+/* Most severe first, then by address and port. */
+void ep_findings_sort(struct ep_findings *fs);
+void ep_finding_print(FILE *out, const struct ep_finding *f);
+/* One NDJSON line ({"type":"finding",...}). */
+void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id);
+
+#endif

@@ -1,0 +1,248 @@
+/* Declarations from ECS and ELBv2 data.  O(tasks x containers) plus a scan
+ * of the interfaces per task for bridge/host mode; lookups are linear in the
+ * declarations (tens to thousands per region), once per probed port. */
+#include "model/declared.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsNumber(v))
+		return v->valueint;
+	if (cJSON_IsString(v))
+		return (int)strtol(v->valuestring, NULL, 10);
+	return -1;
+}
+
+/* Last path element of an ARN ("...:task-definition/web:7" -> "web:7"). */
+static const char *tail(const char *arn)
+{
+	const char *s = arn ? strrchr(arn, '/') : NULL;
+
+	return s ? s + 1 : (arn ? arn : "?");
+}
+
+static int add(struct ep_declared_set *s, const char *eni, const char *proto, int port,
+               const char *owner, const char *evidence, int owns)
+{
+	struct ep_declared *d;
+
+	if (eni == NULL || port < 1 || port > 65535)
+		return 0;
+	if (ep_array_reserve((void **)&s->d, &s->cap, s->n + 1, sizeof(*s->d)))
+		return EP_ENOMEM;
+	d = &s->d[s->n++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->eni, sizeof(d->eni), "%s", eni);
+	d->proto = proto && strcmp(proto, "udp") == 0 ? 17 : 6;
+	d->port = (uint16_t)port;
+	snprintf(d->owner, sizeof(d->owner), "%s", owner);
+	snprintf(d->evidence, sizeof(d->evidence), "%s", evidence);
+	d->owns_interface = owns;
+	return 0;
+}
+
+static const cJSON *find_by(const cJSON *arr, const char *key, const char *value)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, arr)
+	{
+		const char *v = str(it, key);
+
+		if (v && value && strcmp(v, value) == 0)
+			return it;
+	}
+	return NULL;
+}
+
+/* The ENI of an awsvpc task (attachments[].details). */
+static const char *task_eni(const cJSON *task)
+{
+	const cJSON *att, *det;
+
+	cJSON_ArrayForEach(att, cJSON_GetObjectItemCaseSensitive(task, "attachments"))
+	    cJSON_ArrayForEach(det, cJSON_GetObjectItemCaseSensitive(att, "details"))
+	{
+		const char *name = str(det, "name");
+
+		if (name && strcmp(name, "networkInterfaceId") == 0)
+			return str(det, "value");
+	}
+	return NULL;
+}
+
+/* The primary interface of an EC2 instance (attachment.instanceId). */
+static const char *instance_eni(const cJSON *enis, const char *instance)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, enis)
+	{
+		const cJSON *att = cJSON_GetObjectItemCaseSensitive(e, "attachment");
+		const char *id = str(att, "instanceId");
+		const char *idx = str(att, "deviceIndex");
+
+		if (id && instance && strcmp(id, instance) == 0 &&
+		    (idx == NULL || strcmp(idx, "0") == 0))
+			return str(e, "networkInterfaceId");
+	}
+	return NULL;
+}
+
+static int collect_task(struct ep_declared_set *out, const cJSON *region, const cJSON *cluster,
+                        const cJSON *task)
+{
+	const cJSON *ecs = cJSON_GetObjectItemCaseSensitive(region, "ecs");
+	const cJSON *enis = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(region, "ec2"), "network_interfaces");
+	const char *tdarn = str(task, "taskDefinitionArn");
+	const cJSON *td = find_by(cJSON_GetObjectItemCaseSensitive(ecs, "task_definitions"),
+	                          "taskDefinitionArn", tdarn);
+	const char *mode = str(td, "networkMode");
+	const char *group = str(task, "group");
+	const char *service = group && strncmp(group, "service:", 8) == 0 ? group + 8 : "-";
+	const char *cname = tail(str(cluster, "clusterArn"));
+	const cJSON *c, *m;
+	int rc = 0;
+
+	if (mode && strcmp(mode, "awsvpc") == 0) {
+		const char *eni = task_eni(task);
+
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions"))
+		    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "portMappings"))
+		{
+			char owner[192], ev[256];
+
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
+			snprintf(ev, sizeof(ev),
+			         "task definition %s, container %s, portMapping %s/%d", tail(tdarn),
+			         str(c, "name"), str(m, "protocol") ? str(m, "protocol") : "tcp",
+			         num(m, "containerPort"));
+			if (rc == 0)
+				rc = add(out, eni, str(m, "protocol"), num(m, "containerPort"),
+				         owner, ev, 1);
+		}
+		return rc;
+	}
+	/* bridge / host: the bindings the agent reports, on the instance's interface */
+	{
+		const cJSON *ci = NULL, *cl;
+
+		cJSON_ArrayForEach(cl, cJSON_GetObjectItemCaseSensitive(ecs, "clusters")) if (ci ==
+		                                                                              NULL)
+		    ci = find_by(cJSON_GetObjectItemCaseSensitive(cl, "containerInstances"),
+		                 "containerInstanceArn", str(task, "containerInstanceArn"));
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(task, "containers"))
+		    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "networkBindings"))
+		{
+			char owner[192], ev[256];
+			const char *eni = instance_eni(enis, str(ci, "ec2InstanceId"));
+
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
+			snprintf(ev, sizeof(ev),
+			         "task %s (%s mode), container %s, networkBinding hostPort %s/%d "
+			         "-> %d on %s",
+			         tail(str(task, "taskArn")), mode ? mode : "bridge", str(c, "name"),
+			         str(m, "protocol") ? str(m, "protocol") : "tcp",
+			         num(m, "hostPort"), num(m, "containerPort"),
+			         str(ci, "ec2InstanceId"));
+			if (rc == 0)
+				rc = add(out, eni, str(m, "protocol"), num(m, "hostPort"), owner,
+				         ev, 0);
+		}
+	}
+	return rc;
+}
+
+/* Load balancers: "ELB app/NAME/ID" or "ELB net/NAME/ID" interface descriptions. */
+static int collect_lbs(struct ep_declared_set *out, const cJSON *region)
+{
+	const cJSON *enis = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(region, "ec2"), "network_interfaces");
+	const cJSON *lbs = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(region, "elbv2"), "load_balancers");
+	const cJSON *e, *lb, *l;
+	int rc = 0;
+
+	cJSON_ArrayForEach(e, enis)
+	{
+		const char *desc = str(e, "description");
+		char name[128];
+		const char *p;
+
+		if (desc == NULL || strncmp(desc, "ELB ", 4) != 0 ||
+		    (p = strchr(desc, '/')) == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(p + 1, "/"), p + 1);
+		lb = find_by(lbs, "LoadBalancerName", name);
+		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(lb, "Listeners"))
+		{
+			char owner[192], ev[256];
+			const char *proto = str(l, "Protocol");
+
+			snprintf(owner, sizeof(owner), "lb/%s", name);
+			snprintf(ev, sizeof(ev), "listener %s:%d of load balancer %s",
+			         proto ? proto : "?", num(l, "Port"), name);
+			if (rc == 0)
+				rc = add(out, str(e, "networkInterfaceId"),
+				         proto && strcmp(proto, "UDP") == 0 ? "udp" : "tcp",
+				         num(l, "Port"), owner, ev, 1);
+		}
+	}
+	return rc;
+}
+
+int ep_declared_collect(const cJSON *region, struct ep_declared_set *out)
+{
+	const cJSON *cl, *t;
+	int rc = 0;
+
+	cJSON_ArrayForEach(cl, cJSON_GetObjectItemCaseSensitive(
+	                           cJSON_GetObjectItemCaseSensitive(region, "ecs"), "clusters"))
+	    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cl, "tasks"))
+	{
+		if (rc == 0)
+			rc = collect_task(out, region, cl, t);
+	}
+	return rc ? rc : collect_lbs(out, region);
+}
+
+void ep_declared_free(struct ep_declared_set *s)
+{
+	free(s->d);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct ep_declared *ep_declared_find(const struct ep_declared_set *s, const char *eni,
+                                           int proto, uint16_t port)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i].port == port && s->d[i].proto == proto && strcmp(s->d[i].eni, eni) == 0)
+			return &s->d[i];
+	return NULL;
+}
+
+const char *ep_declared_owner_of(const struct ep_declared_set *s, const char *eni)
+{
+	/* bridge/host bindings share the instance's interface: they own no more
+	 * than their ports */
+	for (size_t i = 0; i < s->n; i++)
+		if (s->d[i].owns_interface && strcmp(s->d[i].eni, eni) == 0)
+			return s->d[i].owner;
+	return "";
+}

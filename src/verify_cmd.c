@@ -1,0 +1,561 @@
+/* `ecsprobe verify`: from a saved inventory and a vantage, probe what the
+ * security groups admit, what ECS and the load balancers declare, and a list
+ * of commonly exposed ports; then report every difference as a finding:
+ *   unexpected_open       open, admitted, and nothing declares it
+ *   unexplained_open      open although no rule admits the vantage
+ *   declared_unreachable  declared and admitted, but closed or filtered
+ *   latent_exposure       a rule admits undeclared ports that are closed today
+ * Exit 0 clean, 1 findings at or above --fail-on, 2 usage, 4 scan incomplete. */
+#include "verify_cmd.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "base/buf.h"
+#include "compare/findings.h"
+#include "config/options.h"
+#include "model/declared.h"
+#include "model/reach.h"
+#include "results/store.h"
+#include "scan.h"
+
+/* Ports commonly left open by accident (databases, caches, admin consoles,
+ * remote access); probed on every address in addition to what is admitted
+ * or declared. */
+#define DEFAULT_EXTRA_PORTS                                                                        \
+	"21,22,23,25,53,80,110,111,135,139,143,389,443,445,993,995,1433,1521,2049,2375,2376,2379," \
+	"3000,3306,3389,4369,5000,5432,5601,5672,5900,5984,6379,6443,7001,8000,8080,8081,8443,"    \
+	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017"
+
+const char ep_verify_usage[] =
+    "Usage: ecsprobe verify --inventory FILE --source-ip IP [OPTIONS]\n"
+    "\n"
+    "Probe every address of every network interface in a saved inventory on the\n"
+    "ports its security groups admit from here, the ports ECS tasks and load\n"
+    "balancers declare, and commonly exposed ports; report what differs.\n"
+    "\n"
+    "      --inventory FILE    a document written by 'ecsprobe inventory'\n"
+    "      --source-ip IP      where probes come from, for rule evaluation (repeatable:\n"
+    "                          one IPv4 and/or one IPv6; addresses of a family without\n"
+    "                          a source are not probed)\n"
+    "      --vantage-sg SG     a security group the prober holds (repeatable)\n"
+    "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
+    "                          commonly exposed ports; '' for none)\n"
+    "      --fail-on SEV       exit 1 for findings of this severity or worse: low,\n"
+    "                          medium, high (default), critical\n"
+    "      --exclude CIDR      never probe these addresses (repeatable)\n"
+    "      --rate, --timeout, --retries, --max-inflight, --threads, --max-probes\n"
+    "                          as for scan\n"
+    "  -o, --output FMT:DEST   ndjson:PATH writes every probe result and every finding\n"
+    "  -q, --quiet             print only the summary line\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,\n"
+    "4 scan incomplete or interrupted.\n";
+
+struct vaddr {
+	char account[16], region[32], eni[32], owner[192];
+	char text[48];
+	struct ep_addr addr;
+	struct ep_admissions adm;
+	struct ep_portset ports; /* TCP ports probed */
+	size_t region_index;
+};
+
+struct verify {
+	struct ep_vantage v;
+	struct ep_portset extra;
+	struct vaddr *a;
+	size_t n, cap;
+	struct ep_declared_set *decl; /* one per region */
+	size_t nregions, regions_cap;
+	struct ep_store store;
+	struct ep_findings findings;
+	uv_mutex_t lock;
+};
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Results arrive on the scan's worker threads, serialised by the pool. */
+static void on_result(void *arg, const struct ep_result *r)
+{
+	struct verify *vf = arg;
+
+	ep_store_put(&vf->store, r);
+}
+
+/* The stable owner of an interface: the service of the task on it (not the
+ * task or its address, which churn), the load balancer, or the interface. */
+static void owner_of(const struct ep_declared_set *d, const cJSON *eni, char *out, size_t len)
+{
+	const char *o = ep_declared_owner_of(d, str(eni, "networkInterfaceId"));
+	const char *slash;
+
+	if (o[0] && strncmp(o, "lb/", 3) != 0 && (slash = strrchr(o, '/')) != NULL)
+		snprintf(out, len, "%.*s", (int)(slash - o), o); /* cluster/service */
+	else if (o[0])
+		snprintf(out, len, "%s", o);
+	else
+		snprintf(out, len, "%s", str(eni, "networkInterfaceId"));
+}
+
+static int add_address(struct verify *vf, struct ep_target_list *tl, const char *acct,
+                       const char *region, const cJSON *reg, const cJSON *eni, const char *ip)
+{
+	const cJSON *ec2 = cJSON_GetObjectItemCaseSensitive(reg, "ec2");
+	const struct ep_declared_set *decl = &vf->decl[vf->nregions - 1];
+	struct vaddr *a;
+	struct ep_diag d = {0};
+	struct ep_buf spec;
+	char origin[64];
+	uint64_t bm[1024];
+	int rc, fam;
+
+	if (ip == NULL)
+		return 0;
+	if (ep_array_reserve((void **)&vf->a, &vf->cap, vf->n + 1, sizeof(*vf->a)))
+		return EP_ENOMEM;
+	a = &vf->a[vf->n];
+	memset(a, 0, sizeof(*a));
+	if (ep_addr_parse(ip, &a->addr))
+		return 0;
+	fam = a->addr.family == 4 ? 0 : 1;
+	if (!vf->v.has[fam])
+		return 0; /* no source of this family: rules cannot be evaluated */
+	snprintf(a->account, sizeof(a->account), "%s", acct);
+	snprintf(a->region, sizeof(a->region), "%s", region);
+	snprintf(a->eni, sizeof(a->eni), "%s", str(eni, "networkInterfaceId"));
+	snprintf(a->text, sizeof(a->text), "%s", ip);
+	owner_of(decl, eni, a->owner, sizeof(a->owner));
+	a->region_index = vf->nregions - 1;
+	rc = ep_reach_interface(eni, cJSON_GetObjectItemCaseSensitive(ec2, "security_groups"),
+	                        cJSON_GetObjectItemCaseSensitive(ec2, "prefix_lists"), &vf->v,
+	                        a->addr.family, &a->adm, &d);
+	if (rc) {
+		fprintf(stderr, "ecsprobe: %s %s %s: %s\n", acct, region, a->eni, d.msg);
+		return rc;
+	}
+	/* ports: admitted tcp, declared tcp on this interface, extra */
+	memset(bm, 0, sizeof(bm));
+	for (size_t i = 0; i < a->adm.n; i++) {
+		const struct ep_admission *x = &a->adm.a[i];
+
+		if (x->proto == 6 || x->proto == EP_PROTO_ANY)
+			for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++)
+				bm[p >> 6] |= 1ULL << (p & 63);
+	}
+	for (size_t i = 0; i < decl->n; i++)
+		if (decl->d[i].proto == 6 && strcmp(decl->d[i].eni, a->eni) == 0)
+			bm[decl->d[i].port >> 6] |= 1ULL << (decl->d[i].port & 63);
+	for (uint32_t i = 0; i < vf->extra.count; i++) {
+		uint16_t p = ep_portset_at(&vf->extra, i);
+
+		bm[p >> 6] |= 1ULL << (p & 63);
+	}
+	ep_buf_init(&spec, 1 << 20);
+	ep_buf_printf(&spec, "%s T:", ip);
+	for (unsigned p = 1, start = 0; p <= 65536; p++) {
+		int yes = p <= 65535 && (bm[p >> 6] >> (p & 63)) & 1;
+
+		if (yes && !start)
+			start = p;
+		if (!yes && start) {
+			ep_buf_printf(&spec, "%s%u", spec.data[spec.len - 1] == ':' ? "" : ",",
+			              start);
+			if (p - 1 != start)
+				ep_buf_printf(&spec, "-%u", p - 1);
+			start = 0;
+		}
+	}
+	if (spec.data == NULL || spec.data[spec.len - 1] == ':') {
+		ep_buf_free(&spec);
+		ep_admissions_free(&a->adm);
+		return 0; /* nothing to probe here */
+	}
+	{
+		struct ep_portset sets[EP_PROTO_COUNT];
+
+		rc = ep_portspec_parse(strchr(spec.data, ':') + 1, sets, NULL);
+		if (rc == 0) {
+			a->ports = sets[EP_PROTO_TCP];
+			ep_portset_free(&sets[EP_PROTO_UDP]);
+		}
+	}
+	snprintf(origin, sizeof(origin), "inventory:%s", a->eni);
+	if (rc == 0)
+		rc = ep_target_list_add(tl, spec.data, origin, &d);
+	ep_buf_free(&spec);
+	if (rc)
+		return rc;
+	vf->n++;
+	return 0;
+}
+
+static int build(struct verify *vf, const cJSON *doc, struct ep_target_list *tl)
+{
+	const cJSON *acct, *reg, *eni, *ip;
+	int rc = 0;
+
+	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
+	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
+	{
+		const char *aid = str(acct, "account_id") ? str(acct, "account_id") : "?";
+		const char *rname = str(reg, "region") ? str(reg, "region") : "?";
+
+		if (rc)
+			break;
+		if (ep_array_reserve((void **)&vf->decl, &vf->regions_cap, vf->nregions + 1,
+		                     sizeof(*vf->decl)))
+			return EP_ENOMEM;
+		memset(&vf->decl[vf->nregions], 0, sizeof(*vf->decl));
+		rc = ep_declared_collect(reg, &vf->decl[vf->nregions++]);
+		cJSON_ArrayForEach(
+		    eni, cJSON_GetObjectItemCaseSensitive(
+		             cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
+		{
+			cJSON_ArrayForEach(
+			    ip, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
+			{
+				if (rc == 0)
+					rc = add_address(vf, tl, aid, rname, reg, eni,
+					                 str(ip, "privateIpAddress"));
+				if (rc == 0)
+					rc = add_address(
+					    vf, tl, aid, rname, reg, eni,
+					    str(cJSON_GetObjectItemCaseSensitive(ip, "association"),
+					        "publicIp"));
+			}
+			cJSON_ArrayForEach(
+			    ip, cJSON_GetObjectItemCaseSensitive(eni, "ipv6AddressesSet"))
+			{
+				if (rc == 0)
+					rc = add_address(vf, tl, aid, rname, reg, eni,
+					                 str(ip, "ipv6Address"));
+			}
+		}
+	}
+	return rc;
+}
+
+static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_kind kind,
+                    enum ep_severity sev, const char *owner, uint16_t lo, uint16_t hi,
+                    const char *msg, const char *evidence)
+{
+	struct ep_finding f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.severity = sev;
+	snprintf(f.account, sizeof(f.account), "%s", a->account);
+	snprintf(f.region, sizeof(f.region), "%s", a->region);
+	snprintf(f.address, sizeof(f.address), "%s", a->text);
+	snprintf(f.interface, sizeof(f.interface), "%s", a->eni);
+	snprintf(f.owner, sizeof(f.owner), "%s", owner);
+	f.proto = 6;
+	f.lo = lo;
+	f.hi = hi;
+	snprintf(f.message, sizeof(f.message), "%s", msg);
+	snprintf(f.evidence, sizeof(f.evidence), "%s", evidence);
+	ep_finding_make_id(&f);
+	ep_findings_add(&vf->findings, &f);
+}
+
+static void compare_address(struct verify *vf, const struct vaddr *a)
+{
+	const struct ep_declared_set *decl = &vf->decl[a->region_index];
+	char ev[1024], msg[512];
+
+	for (uint32_t i = 0; i < a->ports.count; i++) {
+		uint16_t port = ep_portset_at(&a->ports, i);
+		int state = ep_store_get(&vf->store, &a->addr, 6, port);
+		const struct ep_admission *adm = ep_admissions_find(&a->adm, 6, port);
+		const struct ep_declared *dcl = ep_declared_find(decl, a->eni, 6, port);
+
+		if (state < 0)
+			continue; /* not measured (interrupted): no finding either way */
+		if (state == EP_STATE_OPEN && !adm) {
+			snprintf(msg, sizeof(msg), "open, but no security-group rule admits %s",
+			         "this vantage (stale inventory or another path)");
+			snprintf(ev, sizeof(ev), "%s; groups of %s admit nothing on this port",
+			         dcl ? dcl->evidence : "nothing declares it", a->eni);
+			finding(vf, a, EP_FINDING_UNEXPLAINED_OPEN, EP_SEV_HIGH,
+			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
+		}
+		if (state == EP_STATE_OPEN && !dcl) {
+			snprintf(msg, sizeof(msg),
+			         "open: no task port mapping, listener or intent declares it");
+			if (adm)
+				snprintf(ev, sizeof(ev),
+				         "security group %s (rule %u: %s) exposes it",
+				         adm->why.sg_id, adm->why.index, adm->why.text);
+			else
+				snprintf(ev, sizeof(ev), "no security-group rule admits it either");
+			finding(vf, a, EP_FINDING_UNEXPECTED_OPEN,
+			        adm && adm->world ? EP_SEV_CRITICAL : EP_SEV_HIGH, a->owner, port,
+			        port, msg, ev);
+		}
+		if (state != EP_STATE_OPEN && dcl && adm) {
+			snprintf(msg, sizeof(msg), "declared but %s: the service does not answer",
+			         ep_state_name((enum ep_state)state));
+			snprintf(ev, sizeof(ev), "%s; admitted by %s rule %u (%s)", dcl->evidence,
+			         adm->why.sg_id, adm->why.index, adm->why.text);
+			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, dcl->owner,
+			        port, port, msg, ev);
+		}
+	}
+	/* latent exposure: per admitting rule, undeclared admitted ports closed today */
+	for (size_t k = 0; k < a->adm.n; k++) {
+		const struct ep_admission *x = &a->adm.a[k];
+		unsigned long closed = 0;
+
+		if (x->proto != 6 && x->proto != EP_PROTO_ANY)
+			continue;
+		for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++)
+			if (!ep_declared_find(decl, a->eni, 6, (uint16_t)p) &&
+			    ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p) >= 0 &&
+			    ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p) != EP_STATE_OPEN)
+				closed++;
+		if (closed == 0)
+			continue;
+		snprintf(msg, sizeof(msg), "%lu undeclared port%s admitted, closed today", closed,
+		         closed == 1 ? "" : "s");
+		snprintf(ev, sizeof(ev), "security group %s rule %u: %s", x->why.sg_id,
+		         x->why.index, x->why.text);
+		finding(vf, a, EP_FINDING_LATENT_EXPOSURE, x->world ? EP_SEV_MEDIUM : EP_SEV_LOW,
+		        a->owner, x->lo ? x->lo : 1, x->hi, msg, ev);
+	}
+}
+
+static cJSON *load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	struct ep_buf b;
+	char chunk[65536];
+	size_t n;
+	cJSON *doc;
+	const char *schema;
+
+	if (f == NULL) {
+		fprintf(stderr, "ecsprobe: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	ep_buf_init(&b, 512u << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (ep_buf_add(&b, chunk, n))
+			break;
+	fclose(f);
+	doc = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;
+	ep_buf_free(&b);
+	schema = str(doc, "schema");
+	if (schema == NULL || strcmp(schema, "ecsprobe.inventory/1") != 0) {
+		fprintf(stderr, "ecsprobe: %s: not an ecsprobe inventory document\n", path);
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void verify_free(struct verify *vf)
+{
+	for (size_t i = 0; i < vf->n; i++) {
+		ep_admissions_free(&vf->a[i].adm);
+		ep_portset_free(&vf->a[i].ports);
+	}
+	free(vf->a);
+	for (size_t i = 0; i < vf->nregions; i++)
+		ep_declared_free(&vf->decl[i]);
+	free(vf->decl);
+	ep_portset_free(&vf->extra);
+	ep_store_free(&vf->store);
+	ep_findings_free(&vf->findings);
+}
+
+int ep_cmd_verify(int argc, char **argv)
+{
+	static const struct option extra_opts[] = {
+	    {"inventory", required_argument, NULL, 1},  {"source-ip", required_argument, NULL, 2},
+	    {"vantage-sg", required_argument, NULL, 3}, {"extra-ports", required_argument, NULL, 4},
+	    {"fail-on", required_argument, NULL, 5},
+	};
+	struct verify vf;
+	struct ep_config cfg;
+	struct ep_targets targets;
+	struct ep_summary sum;
+	struct ep_diag d = {0};
+	enum ep_severity fail_on = EP_SEV_HIGH;
+	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS;
+	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
+	char scan_id[40];
+	int scan_argc = 0, status = 2, failing = 0, rc;
+	cJSON *doc = NULL;
+
+	memset(&vf, 0, sizeof(vf));
+	memset(&targets, 0, sizeof(targets));
+	if (scan_argv == NULL)
+		return 3;
+	/* verify's own options first; the rest are scan options (rate, outputs...) */
+	scan_argv[scan_argc++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+		int matched = 0;
+
+		for (k = 0; k < sizeof(extra_opts) / sizeof(extra_opts[0]); k++) {
+			size_t len = strlen(extra_opts[k].name);
+
+			if (strncmp(argv[i], "--", 2) == 0 &&
+			    strncmp(argv[i] + 2, extra_opts[k].name, len) == 0 &&
+			    (argv[i][2 + len] == '\0' || argv[i][2 + len] == '=')) {
+				const char *val = argv[i][2 + len] == '='
+				                      ? argv[i] + 3 + len
+				                      : (i + 1 < argc ? argv[++i] : NULL);
+				struct ep_addr a;
+
+				matched = 1;
+				if (val == NULL) {
+					fprintf(stderr, "ecsprobe: option '--%s' needs a value\n",
+					        extra_opts[k].name);
+					goto out;
+				}
+				switch (extra_opts[k].val) {
+				case 1:
+					inv = val;
+					break;
+				case 2:
+					if (ep_addr_parse(val, &a)) {
+						fprintf(
+						    stderr,
+						    "ecsprobe: --source-ip '%s': not an address\n",
+						    val);
+						goto out;
+					}
+					vf.v.src[a.family == 4 ? 0 : 1] = a;
+					vf.v.has[a.family == 4 ? 0 : 1] = 1;
+					break;
+				case 3:
+					if (vf.v.ngroups < 16)
+						vf.v.groups[vf.v.ngroups++] = val;
+					break;
+				case 4:
+					extra = val;
+					break;
+				case 5:
+					if (ep_severity_parse(val, &fail_on)) {
+						fprintf(stderr,
+						        "ecsprobe: --fail-on '%s': low, medium, "
+						        "high or critical\n",
+						        val);
+						goto out;
+					}
+					break;
+				}
+				break;
+			}
+		}
+		if (!matched)
+			scan_argv[scan_argc++] = argv[i];
+	}
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		fputs(ep_verify_usage, stdout);
+		status = 0;
+		goto out;
+	}
+	if (inv == NULL || (!vf.v.has[0] && !vf.v.has[1])) {
+		fprintf(stderr, "ecsprobe: verify needs --inventory FILE and --source-ip\n");
+		goto out;
+	}
+	if (*extra) {
+		struct ep_portset sets[EP_PROTO_COUNT];
+
+		if (ep_portspec_parse(extra, sets, &d)) {
+			fprintf(stderr, "ecsprobe: --extra-ports: %s\n", d.msg);
+			goto out;
+		}
+		vf.extra = sets[EP_PROTO_TCP];
+		ep_portset_free(&sets[EP_PROTO_UDP]);
+	}
+	/* scan options: a placeholder target keeps the parser happy, then goes */
+	scan_argv[scan_argc++] = "127.0.0.1";
+	rc = ep_config_parse(&cfg, scan_argc, scan_argv, &d);
+	if (rc) {
+		char line[600];
+
+		ep_diag_format(&d, line, sizeof(line));
+		fprintf(stderr, "ecsprobe: %s\n", line);
+		ep_config_free(&cfg);
+		goto out;
+	}
+	ep_target_list_free(&cfg.targets);
+	if (cfg.noutputs == 0)
+		cfg.quiet = 1; /* the findings are the report; no port table */
+	doc = load(inv);
+	if (doc == NULL) {
+		ep_config_free(&cfg);
+		goto out;
+	}
+	rc = build(&vf, doc, &cfg.targets);
+	if (rc == 0 && vf.n == 0) {
+		fprintf(stderr, "ecsprobe: verify: no address to probe (no interface of a family "
+		                "that --source-ip covers)\n");
+		rc = EP_ESCOPE;
+	}
+	if (rc == 0)
+		rc = ep_targets_build(&targets, &cfg.targets, NULL, &cfg.exclude,
+		                      1u << EP_PROTO_TCP, &d);
+	if (rc == 0 && targets.total > cfg.max_probes) {
+		fprintf(stderr, "ecsprobe: verify: %llu probes exceed --max-probes %llu\n",
+		        (unsigned long long)targets.total, (unsigned long long)cfg.max_probes);
+		rc = EP_ESCOPE;
+	}
+	if (rc == 0)
+		rc = ep_store_init(&vf.store, targets.total);
+	if (rc) {
+		if (d.msg[0])
+			fprintf(stderr, "ecsprobe: verify: %s\n", d.msg);
+		ep_targets_free(&targets);
+		ep_config_free(&cfg);
+		goto out;
+	}
+	fprintf(stderr, "ecsprobe: verify: %zu addresses, %llu probes\n", vf.n,
+	        (unsigned long long)targets.total);
+	status = ep_scan_targets(&cfg, &targets, on_result, &vf, &sum, scan_id, sizeof(scan_id));
+	ep_targets_free(&targets);
+	for (size_t i = 0; i < vf.n; i++)
+		compare_address(&vf, &vf.a[i]);
+	ep_findings_sort(&vf.findings);
+	for (size_t i = 0; i < vf.findings.n; i++) {
+		if (!cfg.quiet || vf.findings.f[i].severity >= fail_on)
+			ep_finding_print(stdout, &vf.findings.f[i]);
+		failing += vf.findings.f[i].severity >= fail_on;
+	}
+	for (int i = 0; i < cfg.noutputs; i++)
+		if (strncmp(cfg.outputs[i], "ndjson:", 7) == 0 &&
+		    strcmp(cfg.outputs[i] + 7, "-") != 0) {
+			FILE *f = fopen(cfg.outputs[i] + 7, "a");
+
+			for (size_t k = 0; f && k < vf.findings.n; k++)
+				ep_finding_json(f, &vf.findings.f[k], scan_id);
+			if (f)
+				fclose(f);
+		}
+	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open\n", vf.findings.n,
+	       vf.findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
+	       (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN]);
+	if (status == 0)
+		status = failing ? 1 : 0;
+	ep_config_free(&cfg);
+out:
+	cJSON_Delete(doc);
+	verify_free(&vf);
+	free(scan_argv);
+	return status;
+}
