@@ -52,7 +52,9 @@ const char ep_verify_usage[] =
     "      --rate, --timeout, --retries, --max-inflight, --threads, --max-probes\n"
     "                          as for scan\n"
     "  -o, --output FMT:DEST   ndjson:PATH writes every probe result and every finding\n"
-    "  -q, --quiet             print only the summary line\n"
+    "  -q, --quiet             print only findings at or above --fail-on\n"
+    "Under GitHub Actions (GITHUB_ACTIONS=true) findings also print as ::error\n"
+    "(at or above --fail-on) and ::warning annotations.\n"
     "  -h, --help              this text\n"
     "\n"
     "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,\n"
@@ -533,8 +535,14 @@ int ep_cmd_verify(int argc, char **argv)
 		compare_address(&vf, &vf.a[i]);
 	ep_findings_sort(&vf.findings);
 	for (size_t i = 0; i < vf.findings.n; i++) {
+		const char *gha = getenv("GITHUB_ACTIONS");
+
 		if (!cfg.quiet || vf.findings.f[i].severity >= fail_on)
 			ep_finding_print(stdout, &vf.findings.f[i]);
+		/* in a GitHub Actions job, findings also become annotations */
+		if (gha && strcmp(gha, "true") == 0)
+			ep_finding_github(stdout, &vf.findings.f[i],
+			                  vf.findings.f[i].severity >= fail_on);
 		failing += vf.findings.f[i].severity >= fail_on;
 	}
 	for (int i = 0; i < cfg.noutputs; i++)

@@ -132,3 +132,44 @@ void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id)
 		fputs(b.data, out);
 	ep_buf_free(&b);
 }
+
+/* Workflow-command escaping: %, CR and LF always; ':' and ',' too in
+ * property values. */
+static void gh_escape(FILE *out, const char *s, int property)
+{
+	for (; *s; s++) {
+		if (*s == '%')
+			fputs("%25", out);
+		else if (*s == '\r')
+			fputs("%0D", out);
+		else if (*s == '\n')
+			fputs("%0A", out);
+		else if (property && *s == ':')
+			fputs("%3A", out);
+		else if (property && *s == ',')
+			fputs("%2C", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+void ep_finding_github(FILE *out, const struct ep_finding *f, int error)
+{
+	char title[96], ports[16];
+
+	snprintf(title, sizeof(title), "ecsprobe %s (%s)", ep_finding_kind_name(f->kind),
+	         ep_severity_name(f->severity));
+	if (f->lo == f->hi)
+		snprintf(ports, sizeof(ports), "%u", f->lo);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
+	fprintf(out, "::%s title=", error ? "error" : "warning");
+	gh_escape(out, title, 1);
+	fputs("::", out);
+	gh_escape(out, f->address, 0);
+	fprintf(out, " %s/%s ", pname(f->proto), ports);
+	gh_escape(out, f->message, 0);
+	fputs(" (", out);
+	gh_escape(out, f->evidence, 0);
+	fprintf(out, "; id %s)\n", f->id);
+}

@@ -51,6 +51,8 @@ void ep_findings_free(struct ep_findings *fs);
 /* Most severe first, then by address and port. */
 void ep_findings_sort(struct ep_findings *fs);
 void ep_finding_print(FILE *out, const struct ep_finding *f);
+/* A GitHub Actions workflow command (::error or ::warning), escaped. */
+void ep_finding_github(FILE *out, const struct ep_finding *f, int error);
 /* One NDJSON line ({"type":"finding",...}). */
 void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id);
 

@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..7"
+echo "1..8"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -74,4 +74,13 @@ if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "finding ids survive task IP churn ($
 "$EP" verify --inventory "$D/lab.json" >/dev/null 2>"$tmp/u.err"
 st=$?
 if [ $st = 2 ] && grep -q "source-ip" "$tmp/u.err"; then ok "no vantage: usage error, exit 2"; else nok "usage: exit $st"; fi
+GITHUB_ACTIONS=true "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 \
+	--timeout 300 --no-progress -q >"$tmp/gh.out" 2>/dev/null
+if [ "$(grep -c '^::error title=ecsprobe ' "$tmp/gh.out")" = 5 ] && [ "$(grep -c '^::warning title=ecsprobe ' "$tmp/gh.out")" = 3 ] &&
+	grep -q '^::error title=ecsprobe unexpected_open (critical)::127.0.10.4 tcp/8443 ' "$tmp/gh.out"; then
+	ok "GitHub Actions: 5 ::error and 3 ::warning annotations"
+else
+	nok "GitHub annotations"
+	head -3 "$tmp/gh.out" | sed 's/^/# /'
+fi
 [ $fails = 0 ]
