@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uv.h>
 
 #include "base/buf.h"
 #include "compare/findings.h"
 #include "config/options.h"
 #include "model/declared.h"
+#include "model/intent.h"
 #include "model/reach.h"
 #include "results/store.h"
 #include "scan.h"
@@ -46,6 +48,8 @@ const char ep_verify_usage[] =
     "      --vantage-sg SG     a security group the prober holds (repeatable)\n"
     "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
     "                          commonly exposed ports; '' for none)\n"
+    "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
+    "                          deny rules, and exceptions that expire\n"
     "      --fail-on SEV       exit 1 for findings of this severity or worse: low,\n"
     "                          medium, high (default), critical\n"
     "      --exclude CIDR      never probe these addresses (repeatable)\n"
@@ -62,6 +66,8 @@ const char ep_verify_usage[] =
 
 struct vaddr {
 	char account[16], region[32], eni[32], owner[192];
+	char cluster[128], service[128], family[128], itype[48];
+	const cJSON *eni_obj, *groups, *service_obj; /* into the inventory document */
 	char text[48];
 	struct ep_addr addr;
 	struct ep_admissions adm;
@@ -71,6 +77,8 @@ struct vaddr {
 
 struct verify {
 	struct ep_vantage v;
+	struct ep_intent intent;
+	int64_t now;
 	struct ep_portset extra;
 	struct vaddr *a;
 	size_t n, cap;
@@ -111,6 +119,56 @@ static void owner_of(const struct ep_declared_set *d, const cJSON *eni, char *ou
 		snprintf(out, len, "%s", str(eni, "networkInterfaceId"));
 }
 
+/* What the intent can match on for interface eni of region reg. */
+static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni)
+{
+	const cJSON *cluster;
+	const cJSON *task = ep_declared_task_of(reg, str(eni, "networkInterfaceId"), &cluster);
+	const char *s;
+
+	a->eni_obj = eni;
+	a->groups = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
+	                                             "security_groups");
+	s = str(eni, "interfaceType");
+	snprintf(a->itype, sizeof(a->itype), "%s", s ? s : "");
+	if (task == NULL)
+		return;
+	s = str(cluster, "clusterArn");
+	snprintf(a->cluster, sizeof(a->cluster), "%s",
+	         s && strrchr(s, '/') ? strrchr(s, '/') + 1 : "");
+	s = str(task, "group");
+	if (s && strncmp(s, "service:", 8) == 0) {
+		const cJSON *svc;
+
+		snprintf(a->service, sizeof(a->service), "%s", s + 8);
+		cJSON_ArrayForEach(svc, cJSON_GetObjectItemCaseSensitive(cluster, "services"))
+		{
+			const char *name = str(svc, "serviceName");
+
+			if (name && strcmp(name, a->service) == 0)
+				a->service_obj = svc;
+		}
+	}
+	s = str(task, "taskDefinitionArn");
+	if (s && strrchr(s, '/'))
+		snprintf(a->family, sizeof(a->family), "%.*s",
+		         (int)strcspn(strrchr(s, '/') + 1, ":"), strrchr(s, '/') + 1);
+}
+
+static void subject_of(const struct vaddr *a, struct ep_intent_subject *s)
+{
+	s->account = a->account;
+	s->region = a->region;
+	s->cluster = a->cluster;
+	s->service = a->service;
+	s->task_family = a->family;
+	s->interface_type = a->itype;
+	s->addr = &a->addr;
+	s->eni = a->eni_obj;
+	s->groups = a->groups;
+	s->service_obj = a->service_obj;
+}
+
 static int add_address(struct verify *vf, struct ep_target_list *tl, const char *acct,
                        const char *region, const cJSON *reg, const cJSON *eni, const char *ip)
 {
@@ -140,6 +198,7 @@ static int add_address(struct verify *vf, struct ep_target_list *tl, const char 
 	snprintf(a->text, sizeof(a->text), "%s", ip);
 	owner_of(decl, eni, a->owner, sizeof(a->owner));
 	a->region_index = vf->nregions - 1;
+	describe_subject(a, reg, eni);
 	rc = ep_reach_interface(eni, cJSON_GetObjectItemCaseSensitive(ec2, "security_groups"),
 	                        cJSON_GetObjectItemCaseSensitive(ec2, "prefix_lists"), &vf->v,
 	                        a->addr.family, &a->adm, &d);
@@ -163,6 +222,19 @@ static int add_address(struct verify *vf, struct ep_target_list *tl, const char 
 		uint16_t p = ep_portset_at(&vf->extra, i);
 
 		bm[p >> 6] |= 1ULL << (p & 63);
+	}
+	{
+		/* intended and denied ports are probed too */
+		struct ep_intent_subject subj;
+		struct ep_intent_view *view = malloc(sizeof(*view));
+
+		if (view == NULL)
+			return EP_ENOMEM;
+		subject_of(a, &subj);
+		ep_intent_view(&vf->intent, &subj, vf->now, view);
+		for (size_t w = 0; w < 1024; w++)
+			bm[w] |= view->allow[w] | view->deny[w] | view->expired[w];
+		free(view);
 	}
 	ep_buf_init(&spec, 1 << 20);
 	ep_buf_printf(&spec, "%s T:", ip);
@@ -272,16 +344,21 @@ static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_ki
 	ep_findings_add(&vf->findings, &f);
 }
 
-static void compare_address(struct verify *vf, const struct vaddr *a)
+static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view)
 {
 	const struct ep_declared_set *decl = &vf->decl[a->region_index];
-	char ev[1024], msg[512];
+	struct ep_intent_subject subj;
+	char ev[1024], msg[512], why[512];
 
+	subject_of(a, &subj);
+	ep_intent_view(&vf->intent, &subj, vf->now, view);
 	for (uint32_t i = 0; i < a->ports.count; i++) {
 		uint16_t port = ep_portset_at(&a->ports, i);
 		int state = ep_store_get(&vf->store, &a->addr, 6, port);
 		const struct ep_admission *adm = ep_admissions_find(&a->adm, 6, port);
 		const struct ep_declared *dcl = ep_declared_find(decl, a->eni, 6, port);
+		int allowed = ep_intent_view_has(view->allow, port);
+		int denied = ep_intent_view_has(view->deny, port);
 
 		if (state < 0)
 			continue; /* not measured (interrupted): no finding either way */
@@ -293,18 +370,24 @@ static void compare_address(struct verify *vf, const struct vaddr *a)
 			finding(vf, a, EP_FINDING_UNEXPLAINED_OPEN, EP_SEV_HIGH,
 			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
 		}
-		if (state == EP_STATE_OPEN && !dcl) {
-			snprintf(msg, sizeof(msg),
-			         "open: no task port mapping, listener or intent declares it");
+		if (state == EP_STATE_OPEN && (denied || (!dcl && !allowed))) {
+			/* the intent's word, if any: a denial or an expired exception */
+			ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why, sizeof(why));
+			snprintf(msg, sizeof(msg), "open: %s",
+			         denied ? "the intent denies it"
+			                : "no task port mapping, listener or intent declares it");
 			if (adm)
 				snprintf(ev, sizeof(ev),
-				         "security group %s (rule %u: %s) exposes it",
-				         adm->why.sg_id, adm->why.index, adm->why.text);
+				         "security group %s (rule %u: %s) exposes it%s%s",
+				         adm->why.sg_id, adm->why.index, adm->why.text,
+				         why[0] ? "; " : "", why);
 			else
-				snprintf(ev, sizeof(ev), "no security-group rule admits it either");
+				snprintf(ev, sizeof(ev),
+				         "no security-group rule admits it either%s%s",
+				         why[0] ? "; " : "", why);
 			finding(vf, a, EP_FINDING_UNEXPECTED_OPEN,
-			        adm && adm->world ? EP_SEV_CRITICAL : EP_SEV_HIGH, a->owner, port,
-			        port, msg, ev);
+			        denied || (adm && adm->world) ? EP_SEV_CRITICAL : EP_SEV_HIGH,
+			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
 		}
 		if (state != EP_STATE_OPEN && dcl && adm) {
 			snprintf(msg, sizeof(msg), "declared but %s: the service does not answer",
@@ -313,6 +396,18 @@ static void compare_address(struct verify *vf, const struct vaddr *a)
 			         adm->why.sg_id, adm->why.index, adm->why.text);
 			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, dcl->owner,
 			        port, port, msg, ev);
+		} else if (state != EP_STATE_OPEN && allowed && adm &&
+		           ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why,
+		                           sizeof(why)) == EP_INTENT_ALLOW &&
+		           strncmp(why, "rule ", 5) == 0) {
+			/* an intent rule (not a tag, not an exception) names it: it should answer
+			 */
+			snprintf(msg, sizeof(msg), "intended but %s: nothing answers",
+			         ep_state_name((enum ep_state)state));
+			snprintf(ev, sizeof(ev), "%s; admitted by %s rule %u (%s)", why,
+			         adm->why.sg_id, adm->why.index, adm->why.text);
+			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, a->owner, port,
+			        port, msg, ev);
 		}
 	}
 	/* latent exposure: per admitting rule, undeclared admitted ports closed today */
@@ -322,11 +417,14 @@ static void compare_address(struct verify *vf, const struct vaddr *a)
 
 		if (x->proto != 6 && x->proto != EP_PROTO_ANY)
 			continue;
-		for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++)
-			if (!ep_declared_find(decl, a->eni, 6, (uint16_t)p) &&
-			    ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p) >= 0 &&
-			    ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p) != EP_STATE_OPEN)
+		for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++) {
+			int st = ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p);
+
+			if (st >= 0 && st != EP_STATE_OPEN &&
+			    !ep_declared_find(decl, a->eni, 6, (uint16_t)p) &&
+			    !ep_intent_view_has(view->allow, (uint16_t)p))
 				closed++;
+		}
 		if (closed == 0)
 			continue;
 		snprintf(msg, sizeof(msg), "%lu undeclared port%s admitted, closed today", closed,
@@ -380,6 +478,7 @@ static void verify_free(struct verify *vf)
 	ep_portset_free(&vf->extra);
 	ep_store_free(&vf->store);
 	ep_findings_free(&vf->findings);
+	ep_intent_free(&vf->intent);
 }
 
 int ep_cmd_verify(int argc, char **argv)
@@ -387,7 +486,7 @@ int ep_cmd_verify(int argc, char **argv)
 	static const struct option extra_opts[] = {
 	    {"inventory", required_argument, NULL, 1},  {"source-ip", required_argument, NULL, 2},
 	    {"vantage-sg", required_argument, NULL, 3}, {"extra-ports", required_argument, NULL, 4},
-	    {"fail-on", required_argument, NULL, 5},
+	    {"fail-on", required_argument, NULL, 5},    {"intent", required_argument, NULL, 6},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -395,7 +494,7 @@ int ep_cmd_verify(int argc, char **argv)
 	struct ep_summary sum;
 	struct ep_diag d = {0};
 	enum ep_severity fail_on = EP_SEV_HIGH;
-	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS;
+	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
 	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
 	char scan_id[40];
 	int scan_argc = 0, status = 2, failing = 0, rc;
@@ -450,6 +549,9 @@ int ep_cmd_verify(int argc, char **argv)
 				case 4:
 					extra = val;
 					break;
+				case 6:
+					intent_path = val;
+					break;
 				case 5:
 					if (ep_severity_parse(val, &fail_on)) {
 						fprintf(stderr,
@@ -471,6 +573,17 @@ int ep_cmd_verify(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	vf.now = (int64_t)time(NULL);
+	if (getenv("ECSPROBE_NOW")) /* tests pin the clock that decides exception expiry */
+		vf.now = (int64_t)strtoll(getenv("ECSPROBE_NOW"), NULL, 10);
+	if (intent_path && ep_intent_load(&vf.intent, intent_path, vf.now, &d)) {
+		char line[600];
+
+		ep_diag_format(&d, line, sizeof(line));
+		fprintf(stderr, "ecsprobe: %s\n", line);
+		goto out;
+	}
+	memset(&d, 0, sizeof(d));
 	if (inv == NULL || (!vf.v.has[0] && !vf.v.has[1])) {
 		fprintf(stderr, "ecsprobe: verify needs --inventory FILE and --source-ip\n");
 		goto out;
@@ -529,10 +642,31 @@ int ep_cmd_verify(int argc, char **argv)
 	}
 	fprintf(stderr, "ecsprobe: verify: %zu addresses, %llu probes\n", vf.n,
 	        (unsigned long long)targets.total);
+	if (cfg.dry_run) {
+		/* the plan only: what would be probed where, nothing sent */
+		for (size_t i = 0; i < vf.n; i++) {
+			char spec[512];
+
+			ep_portset_format(&vf.a[i].ports, spec, sizeof(spec));
+			printf("%-28s %-24s tcp %s%s\n", vf.a[i].text, vf.a[i].eni, spec,
+			       strlen(spec) == sizeof(spec) - 1 ? "..." : "");
+		}
+		printf("verify: dry run, nothing sent: %zu addresses, %llu probes\n", vf.n,
+		       (unsigned long long)targets.total);
+		ep_targets_free(&targets);
+		ep_config_free(&cfg);
+		status = 0;
+		goto out;
+	}
 	status = ep_scan_targets(&cfg, &targets, on_result, &vf, &sum, scan_id, sizeof(scan_id));
 	ep_targets_free(&targets);
-	for (size_t i = 0; i < vf.n; i++)
-		compare_address(&vf, &vf.a[i]);
+	{
+		struct ep_intent_view *view = malloc(sizeof(*view));
+
+		for (size_t i = 0; view && i < vf.n; i++)
+			compare_address(&vf, &vf.a[i], view);
+		free(view);
+	}
 	ep_findings_sort(&vf.findings);
 	for (size_t i = 0; i < vf.findings.n; i++) {
 		const char *gha = getenv("GITHUB_ACTIONS");

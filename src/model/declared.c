@@ -246,3 +246,22 @@ const char *ep_declared_owner_of(const struct ep_declared_set *s, const char *en
 			return s->d[i].owner;
 	return "";
 }
+
+const cJSON *ep_declared_task_of(const cJSON *region, const char *eni, const cJSON **cluster)
+{
+	const cJSON *cl, *t;
+
+	cJSON_ArrayForEach(cl, cJSON_GetObjectItemCaseSensitive(
+	                           cJSON_GetObjectItemCaseSensitive(region, "ecs"), "clusters"))
+	    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cl, "tasks"))
+	{
+		const char *e = task_eni(t);
+
+		if (e && eni && strcmp(e, eni) == 0) {
+			*cluster = cl;
+			return t;
+		}
+	}
+	*cluster = NULL;
+	return NULL;
+}

@@ -34,4 +34,7 @@ const struct ep_declared *ep_declared_find(const struct ep_declared_set *s, cons
 /* The owner of an interface when a task or balancer owns it ("" if none). */
 const char *ep_declared_owner_of(const struct ep_declared_set *s, const char *eni);
 
+/* The awsvpc task whose interface eni is, and its cluster; NULL if none. */
+const cJSON *ep_declared_task_of(const cJSON *region, const char *eni, const cJSON **cluster);
+
 #endif

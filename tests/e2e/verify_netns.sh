@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..8"
+echo "1..11"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -82,5 +82,37 @@ if [ "$(grep -c '^::error title=ecsprobe ' "$tmp/gh.out")" = 5 ] && [ "$(grep -c
 else
 	nok "GitHub annotations"
 	head -3 "$tmp/gh.out" | sed 's/^/# /'
+fi
+# the intent: a denial, an intended port that is down, an expired exception
+# and a valid one (the clock is pinned to 2026-11-30)
+ECSPROBE_NOW=1796000000 "$EP" verify --inventory "$D/lab.json" --intent "$D/lab-intent.json" \
+	--source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress -o "ndjson:$tmp/i.ndjson" \
+	>"$tmp/i.out" 2>&1
+if diff <(findings "$tmp/i.ndjson") <(LC_ALL=C sort "$D/lab-intent.expected") >"$tmp/diff" &&
+	grep -q "allowed it until it expired: redis sidecar" "$tmp/i.out" &&
+	grep -q "open: the intent denies it" "$tmp/i.out"; then
+	ok "intent: denial, intended-but-down, expired and valid exceptions give exactly the expected findings"
+else
+	nok "intent findings differ"
+	sed 's/^/# /' "$tmp/diff"
+fi
+printf '{"version": 1,\n "rules": [\n  {"match": {"service": "web"}, "allow": ["tcp/99999"]}]}\n' >"$tmp/bad-intent.json"
+"$EP" verify --inventory "$D/lab.json" --intent "$tmp/bad-intent.json" --source-ip 127.0.0.1 >/dev/null 2>"$tmp/bi.err"
+st=$?
+if [ $st = 2 ] && grep -q "bad-intent.json:3:33: port 99999 out of range" "$tmp/bi.err" && [ "$(wc -l <"$tmp/bi.err")" = 1 ]; then
+	ok "a bad intent file: one line with file:line:col, exit 2, nothing probed"
+else
+	nok "bad intent: exit $st: $(cat "$tmp/bi.err")"
+fi
+ip link set lo down # a dry run must not need, or use, the network
+"$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --dry-run >"$tmp/dry.out" 2>&1
+st=$?
+ip link set lo up
+if [ $st = 0 ] && grep -q "verify: dry run, nothing sent: 4 addresses, 319 probes" "$tmp/dry.out" &&
+	! grep -q "results" "$tmp/dry.out"; then
+	ok "--dry-run prints the plan and sends nothing"
+else
+	nok "--dry-run: exit $st"
+	tail -3 "$tmp/dry.out" | sed 's/^/# /'
 fi
 [ $fails = 0 ]
