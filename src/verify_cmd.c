@@ -17,6 +17,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "aws/inventory.h"
 #include "base/buf.h"
 #include "compare/findings.h"
 #include "config/options.h"
@@ -35,13 +36,17 @@
 	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017"
 
 const char ep_verify_usage[] =
-    "Usage: ecsprobe verify --inventory FILE --source-ip IP [OPTIONS]\n"
+    "Usage: ecsprobe verify [--inventory FILE] --source-ip IP [OPTIONS]\n"
     "\n"
     "Probe every address of every network interface in a saved inventory on the\n"
     "ports its security groups admit from here, the ports ECS tasks and load\n"
     "balancers declare, and commonly exposed ports; report what differs.\n"
     "\n"
-    "      --inventory FILE    a document written by 'ecsprobe inventory'\n"
+    "      --inventory FILE    a document written by 'ecsprobe inventory'; without it the\n"
+    "                          inventory is pulled now (--profile, --regions, --endpoint-url\n"
+    "                          and the AWS_* variables as for 'ecsprobe inventory')\n"
+    "      --cluster NAME      only the interfaces of this ECS cluster...\n"
+    "      --service NAME      ...and service (its tasks, and its bridge/host bindings)\n"
     "      --source-ip IP      where probes come from, for rule evaluation (repeatable:\n"
     "                          one IPv4 and/or one IPv6; addresses of a family without\n"
     "                          a source are not probed)\n"
@@ -62,7 +67,7 @@ const char ep_verify_usage[] =
     "  -h, --help              this text\n"
     "\n"
     "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,\n"
-    "4 scan incomplete or interrupted.\n";
+    "3 AWS/inventory error, 4 scan incomplete or interrupted.\n";
 
 struct vaddr {
 	char account[16], region[32], eni[32], owner[192];
@@ -86,8 +91,32 @@ struct verify {
 	size_t nregions, regions_cap;
 	struct ep_store store;
 	struct ep_findings findings;
-	uv_mutex_t lock;
+	const char *cluster, *service; /* --cluster / --service: only their interfaces */
 };
+
+/* Does the interface belong to the --cluster/--service being verified?  Its
+ * awsvpc task's, or a bridge/host binding of that service on it. */
+static int wanted(const struct verify *vf, const struct vaddr *a,
+                  const struct ep_declared_set *decl)
+{
+	if (vf->cluster == NULL && vf->service == NULL)
+		return 1;
+	if (a->cluster[0] && (vf->cluster == NULL || strcmp(a->cluster, vf->cluster) == 0) &&
+	    (vf->service == NULL || strcmp(a->service, vf->service) == 0))
+		return 1;
+	/* owners are "cluster/service/container" */
+	for (size_t i = 0; i < decl->n; i++) {
+		char cl[128] = "", svc[128] = "";
+
+		if (strcmp(decl->d[i].eni, a->eni) != 0 ||
+		    sscanf(decl->d[i].owner, "%127[^/]/%127[^/]/", cl, svc) != 2)
+			continue;
+		if ((vf->cluster == NULL || strcmp(cl, vf->cluster) == 0) &&
+		    (vf->service == NULL || strcmp(svc, vf->service) == 0))
+			return 1;
+	}
+	return 0;
+}
 
 static const char *str(const cJSON *o, const char *key)
 {
@@ -199,6 +228,8 @@ static int add_address(struct verify *vf, struct ep_target_list *tl, const char 
 	owner_of(decl, eni, a->owner, sizeof(a->owner));
 	a->region_index = vf->nregions - 1;
 	describe_subject(a, reg, eni);
+	if (!wanted(vf, a, decl))
+		return 0;
 	rc = ep_reach_interface(eni, cJSON_GetObjectItemCaseSensitive(ec2, "security_groups"),
 	                        cJSON_GetObjectItemCaseSensitive(ec2, "prefix_lists"), &vf->v,
 	                        a->addr.family, &a->adm, &d);
@@ -465,6 +496,41 @@ static cJSON *load(const char *path)
 	return doc;
 }
 
+struct pulled {
+	cJSON *doc;
+	int rc;
+};
+
+static void on_pulled(void *arg, int rc, cJSON *doc, const char *err)
+{
+	struct pulled *p = arg;
+
+	p->doc = doc;
+	p->rc = rc;
+	if (rc && err && *err)
+		fprintf(stderr, "ecsprobe: inventory: %s\n", err);
+}
+
+/* No --inventory: pull it now (same options as `ecsprobe inventory`).  A
+ * partial pull still verifies what it has, but the exit status says 3. */
+static cJSON *pull_live(struct ep_inventory_opts *o, int *status)
+{
+	struct pulled p = {NULL, 0};
+	uv_loop_t loop;
+
+	o->aws.timeout_ms = 30000;
+	if (uv_loop_init(&loop)) {
+		*status = 3;
+		return NULL;
+	}
+	if (ep_inventory_pull(&loop, o, on_pulled, &p) == 0)
+		uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	if (p.doc == NULL || p.rc)
+		*status = 3;
+	return p.doc;
+}
+
 static void verify_free(struct verify *vf)
 {
 	for (size_t i = 0; i < vf->n; i++) {
@@ -484,9 +550,18 @@ static void verify_free(struct verify *vf)
 int ep_cmd_verify(int argc, char **argv)
 {
 	static const struct option extra_opts[] = {
-	    {"inventory", required_argument, NULL, 1},  {"source-ip", required_argument, NULL, 2},
-	    {"vantage-sg", required_argument, NULL, 3}, {"extra-ports", required_argument, NULL, 4},
-	    {"fail-on", required_argument, NULL, 5},    {"intent", required_argument, NULL, 6},
+	    {"inventory", required_argument, NULL, 1},
+	    {"source-ip", required_argument, NULL, 2},
+	    {"vantage-sg", required_argument, NULL, 3},
+	    {"extra-ports", required_argument, NULL, 4},
+	    {"fail-on", required_argument, NULL, 5},
+	    {"intent", required_argument, NULL, 6},
+	    {"cluster", required_argument, NULL, 7},
+	    {"service", required_argument, NULL, 8},
+	    {"profile", required_argument, NULL, 9},
+	    {"regions", required_argument, NULL, 10},
+	    {"region", required_argument, NULL, 10},
+	    {"endpoint-url", required_argument, NULL, 11},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -495,13 +570,15 @@ int ep_cmd_verify(int argc, char **argv)
 	struct ep_diag d = {0};
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
+	struct ep_inventory_opts pull;
 	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
 	char scan_id[40];
-	int scan_argc = 0, status = 2, failing = 0, rc;
+	int scan_argc = 0, status = 2, failing = 0, rc, pull_status = 0;
 	cJSON *doc = NULL;
 
 	memset(&vf, 0, sizeof(vf));
 	memset(&targets, 0, sizeof(targets));
+	memset(&pull, 0, sizeof(pull));
 	if (scan_argv == NULL)
 		return 3;
 	/* verify's own options first; the rest are scan options (rate, outputs...) */
@@ -552,6 +629,21 @@ int ep_cmd_verify(int argc, char **argv)
 				case 6:
 					intent_path = val;
 					break;
+				case 7:
+					vf.cluster = val;
+					break;
+				case 8:
+					vf.service = val;
+					break;
+				case 9:
+					pull.profile = val;
+					break;
+				case 10:
+					pull.regions = val;
+					break;
+				case 11:
+					pull.aws.endpoint_url = val;
+					break;
 				case 5:
 					if (ep_severity_parse(val, &fail_on)) {
 						fprintf(stderr,
@@ -584,8 +676,9 @@ int ep_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	memset(&d, 0, sizeof(d));
-	if (inv == NULL || (!vf.v.has[0] && !vf.v.has[1])) {
-		fprintf(stderr, "ecsprobe: verify needs --inventory FILE and --source-ip\n");
+	if (!vf.v.has[0] && !vf.v.has[1]) {
+		fprintf(stderr,
+		        "ecsprobe: verify needs --source-ip (where the probes come from)\n");
 		goto out;
 	}
 	if (*extra) {
@@ -612,9 +705,10 @@ int ep_cmd_verify(int argc, char **argv)
 	ep_target_list_free(&cfg.targets);
 	if (cfg.noutputs == 0)
 		cfg.quiet = 1; /* the findings are the report; no port table */
-	doc = load(inv);
+	doc = inv ? load(inv) : pull_live(&pull, &pull_status);
 	if (doc == NULL) {
 		ep_config_free(&cfg);
+		status = inv ? 2 : 3;
 		goto out;
 	}
 	rc = build(&vf, doc, &cfg.targets);
@@ -694,6 +788,8 @@ int ep_cmd_verify(int argc, char **argv)
 	       (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN]);
 	if (status == 0)
 		status = failing ? 1 : 0;
+	if (pull_status == 3 && status != 4)
+		status = 3; /* the inventory was incomplete: say so over the findings */
 	ep_config_free(&cfg);
 out:
 	cJSON_Delete(doc);
