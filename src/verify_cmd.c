@@ -55,6 +55,8 @@ const char ep_verify_usage[] =
     "                          commonly exposed ports; '' for none)\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
     "                          deny rules, and exceptions that expire\n"
+    "      --baseline FILE     a previous run's NDJSON output: findings get first_seen and\n"
+    "                          last_seen, and new and gone ones are counted\n"
     "      --fail-on SEV       exit 1 for findings of this severity or worse: low,\n"
     "                          medium, high (default), critical\n"
     "      --exclude CIDR      never probe these addresses (repeatable)\n"
@@ -496,6 +498,78 @@ static cJSON *load(const char *path)
 	return doc;
 }
 
+/* --baseline: a previous verify's NDJSON; finding id -> first_seen.  Lines
+ * that are not findings are skipped unparsed. */
+static int load_baseline(const char *path, cJSON **out)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned lineno = 0;
+
+	*out = cJSON_CreateObject();
+	if (f == NULL) {
+		fprintf(stderr, "ecsprobe: --baseline %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		cJSON *j;
+		const char *id, *first, *ts;
+
+		lineno++;
+		if (strstr(line, "\"type\":\"finding\"") == NULL)
+			continue;
+		j = cJSON_ParseWithLength(line, (size_t)n);
+		id = str(j, "id");
+		first = str(j, "first_seen");
+		ts = str(j, "last_seen");
+		if (j == NULL || id == NULL) {
+			fprintf(stderr, "ecsprobe: %s:%u: not a finding record\n", path, lineno);
+			cJSON_Delete(j);
+			free(line);
+			fclose(f);
+			return -1;
+		}
+		if (!cJSON_GetObjectItemCaseSensitive(*out, id))
+			cJSON_AddStringToObject(*out, id, first ? first : ts ? ts : "");
+		cJSON_Delete(j);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* first seen: as the baseline says, or now; new and gone are counted */
+static void apply_baseline(struct verify *vf, const cJSON *baseline, const char *path)
+{
+	char now_text[40];
+	size_t gone = 0, fresh = 0;
+	const cJSON *it;
+
+	ep_time_format((uint64_t)vf->now * 1000000000u, now_text, sizeof(now_text));
+	for (size_t i = 0; i < vf->findings.n; i++) {
+		struct ep_finding *f = &vf->findings.f[i];
+		const char *first = str(baseline, f->id);
+
+		fresh += first == NULL;
+		snprintf(f->first_seen, sizeof(f->first_seen), "%s",
+		         first && *first ? first : now_text);
+		snprintf(f->last_seen, sizeof(f->last_seen), "%s", now_text);
+	}
+	cJSON_ArrayForEach(it, baseline)
+	{
+		size_t k;
+
+		for (k = 0; k < vf->findings.n; k++)
+			if (strcmp(vf->findings.f[k].id, it->string) == 0)
+				break;
+		gone += k == vf->findings.n;
+	}
+	printf("baseline %s: %zu new finding%s, %zu gone\n", path, fresh, fresh == 1 ? "" : "s",
+	       gone);
+}
+
 struct pulled {
 	cJSON *doc;
 	int rc;
@@ -562,6 +636,7 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"regions", required_argument, NULL, 10},
 	    {"region", required_argument, NULL, 10},
 	    {"endpoint-url", required_argument, NULL, 11},
+	    {"baseline", required_argument, NULL, 12},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -570,6 +645,8 @@ int ep_cmd_verify(int argc, char **argv)
 	struct ep_diag d = {0};
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
+	const char *baseline_path = NULL;
+	cJSON *baseline = NULL;
 	struct ep_inventory_opts pull;
 	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
 	char scan_id[40];
@@ -644,6 +721,9 @@ int ep_cmd_verify(int argc, char **argv)
 				case 11:
 					pull.aws.endpoint_url = val;
 					break;
+				case 12:
+					baseline_path = val;
+					break;
 				case 5:
 					if (ep_severity_parse(val, &fail_on)) {
 						fprintf(stderr,
@@ -676,6 +756,8 @@ int ep_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	memset(&d, 0, sizeof(d));
+	if (baseline_path && load_baseline(baseline_path, &baseline))
+		goto out;
 	if (!vf.v.has[0] && !vf.v.has[1]) {
 		fprintf(stderr,
 		        "ecsprobe: verify needs --source-ip (where the probes come from)\n");
@@ -762,6 +844,8 @@ int ep_cmd_verify(int argc, char **argv)
 		free(view);
 	}
 	ep_findings_sort(&vf.findings);
+	if (baseline)
+		apply_baseline(&vf, baseline, baseline_path);
 	for (size_t i = 0; i < vf.findings.n; i++) {
 		const char *gha = getenv("GITHUB_ACTIONS");
 
@@ -793,6 +877,7 @@ int ep_cmd_verify(int argc, char **argv)
 	ep_config_free(&cfg);
 out:
 	cJSON_Delete(doc);
+	cJSON_Delete(baseline);
 	verify_free(&vf);
 	free(scan_argv);
 	return status;

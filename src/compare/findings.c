@@ -127,6 +127,12 @@ void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id)
 	ep_buf_json_str(&b, f->message);
 	ep_buf_adds(&b, ",\"evidence\":");
 	ep_buf_json_str(&b, f->evidence);
+	if (f->first_seen[0]) {
+		ep_buf_adds(&b, ",\"first_seen\":");
+		ep_buf_json_str(&b, f->first_seen);
+		ep_buf_adds(&b, ",\"last_seen\":");
+		ep_buf_json_str(&b, f->last_seen);
+	}
 	ep_buf_adds(&b, "}\n");
 	if (b.data)
 		fputs(b.data, out);

@@ -33,6 +33,7 @@ struct ep_finding {
 	uint16_t lo, hi;
 	char message[256];
 	char evidence[320];
+	char first_seen[40], last_seen[40]; /* RFC 3339; first_seen from --baseline */
 };
 
 /* Owns its array. */

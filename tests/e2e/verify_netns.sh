@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..11"
+echo "1..12"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -114,5 +114,24 @@ if [ $st = 0 ] && grep -q "verify: dry run, nothing sent: 4 addresses, 319 probe
 else
 	nok "--dry-run: exit $st"
 	tail -3 "$tmp/dry.out" | sed 's/^/# /'
+fi
+# a baseline: the first run's findings, with the api task moved and the web
+# task's redis gone; first_seen carries over, new and gone are counted
+ECSPROBE_NOW=1700000000 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 \
+	--timeout 300 --no-progress --baseline /dev/null -o "ndjson:$tmp/b1.ndjson" >/dev/null 2>&1
+kill $lpid 2>/dev/null
+wait $lpid 2>/dev/null
+grep -v '^127.0.10.1 6379' "$tmp/listen" >"$tmp/listen2"
+rm -f "$tmp/ready"
+"$LISTEN" -r "$tmp/ready" "$tmp/listen2" >/dev/null 2>&1 &
+lpid=$!
+for _ in $(seq 50); do [ -f "$tmp/ready" ] && break; sleep 0.1; done
+ECSPROBE_NOW=1796000000 "$EP" verify --inventory "$D/lab-moved.json" --source-ip 127.0.0.1 --rate 20000 \
+	--timeout 300 --no-progress --baseline "$tmp/b1.ndjson" -o "ndjson:$tmp/b2.ndjson" >"$tmp/b2.out" 2>&1
+first=$(jq -r 'select(.type == "finding" and .owner == "prod/api" and .kind == "unexpected_open") | .first_seen' "$tmp/b2.ndjson")
+if grep -q "baseline $tmp/b1.ndjson: 0 new findings, 2 gone" "$tmp/b2.out" && [ "$first" = "2023-11-14T22:13:20.000000Z" ]; then
+	ok "--baseline: first_seen survives the move, the closed redis port's 2 findings are gone"
+else
+	nok "--baseline: first_seen '$first'; $(grep baseline "$tmp/b2.out")"
 fi
 [ $fails = 0 ]
