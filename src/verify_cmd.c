@@ -23,6 +23,7 @@
 #include "config/options.h"
 #include "model/declared.h"
 #include "model/intent.h"
+#include "model/nacl.h"
 #include "model/reach.h"
 #include "results/store.h"
 #include "scan.h"
@@ -75,6 +76,8 @@ struct vaddr {
 	char account[16], region[32], eni[32], owner[192];
 	char cluster[128], service[128], family[128], itype[48];
 	const cJSON *eni_obj, *groups, *service_obj; /* into the inventory document */
+	const cJSON *acls;                           /* the region's network ACLs */
+	char subnet[32], vpc[32];
 	char text[48];
 	struct ep_addr addr;
 	struct ep_admissions adm;
@@ -158,6 +161,11 @@ static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni
 	const char *s;
 
 	a->eni_obj = eni;
+	a->acls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
+	                                           "network_acls");
+	snprintf(a->subnet, sizeof(a->subnet), "%s",
+	         str(eni, "subnetId") ? str(eni, "subnetId") : "");
+	snprintf(a->vpc, sizeof(a->vpc), "%s", str(eni, "vpcId") ? str(eni, "vpcId") : "");
 	a->groups = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
 	                                             "security_groups");
 	s = str(eni, "interfaceType");
@@ -377,6 +385,18 @@ static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_ki
 	ep_findings_add(&vf->findings, &f);
 }
 
+/* Does the subnet's network ACL let the probe in and its reply out? */
+static int nacl_ok(const struct verify *vf, const struct vaddr *a, uint16_t port, char *why,
+                   size_t len)
+{
+	char scratch[256];
+
+	if (cJSON_GetArraySize(a->acls) == 0)
+		return 1;
+	return ep_nacl_admits(a->acls, a->subnet, a->vpc, &vf->v.src[a->addr.family == 4 ? 0 : 1],
+	                      6, port, why ? why : scratch, why ? len : sizeof(scratch));
+}
+
 static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view)
 {
 	const struct ep_declared_set *decl = &vf->decl[a->region_index];
@@ -392,14 +412,25 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 		const struct ep_declared *dcl = ep_declared_find(decl, a->eni, 6, port);
 		int allowed = ep_intent_view_has(view->allow, port);
 		int denied = ep_intent_view_has(view->deny, port);
+		char nwhy[256];
+		int blocked = !nacl_ok(vf, a, port, nwhy, sizeof(nwhy));
 
 		if (state < 0)
 			continue; /* not measured (interrupted): no finding either way */
-		if (state == EP_STATE_OPEN && !adm) {
-			snprintf(msg, sizeof(msg), "open, but no security-group rule admits %s",
-			         "this vantage (stale inventory or another path)");
-			snprintf(ev, sizeof(ev), "%s; groups of %s admit nothing on this port",
-			         dcl ? dcl->evidence : "nothing declares it", a->eni);
+		if (state == EP_STATE_OPEN && (!adm || blocked)) {
+			snprintf(
+			    msg, sizeof(msg), "open, but %s",
+			    adm ? "the network ACL blocks this vantage (stale inventory or another "
+			          "path)"
+			        : "no security-group rule admits this vantage (stale inventory or "
+			          "another path)");
+			if (adm)
+				snprintf(ev, sizeof(ev), "%s; %s",
+				         dcl ? dcl->evidence : "nothing declares it", nwhy);
+			else
+				snprintf(ev, sizeof(ev),
+				         "%s; groups of %s admit nothing on this port",
+				         dcl ? dcl->evidence : "nothing declares it", a->eni);
 			finding(vf, a, EP_FINDING_UNEXPLAINED_OPEN, EP_SEV_HIGH,
 			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
 		}
@@ -422,14 +453,14 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 			        denied || (adm && adm->world) ? EP_SEV_CRITICAL : EP_SEV_HIGH,
 			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
 		}
-		if (state != EP_STATE_OPEN && dcl && adm) {
+		if (state != EP_STATE_OPEN && dcl && adm && !blocked) {
 			snprintf(msg, sizeof(msg), "declared but %s: the service does not answer",
 			         ep_state_name((enum ep_state)state));
 			snprintf(ev, sizeof(ev), "%s; admitted by %s rule %u (%s)", dcl->evidence,
 			         adm->why.sg_id, adm->why.index, adm->why.text);
 			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, dcl->owner,
 			        port, port, msg, ev);
-		} else if (state != EP_STATE_OPEN && allowed && adm &&
+		} else if (state != EP_STATE_OPEN && allowed && adm && !blocked &&
 		           ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why,
 		                           sizeof(why)) == EP_INTENT_ALLOW &&
 		           strncmp(why, "rule ", 5) == 0) {
@@ -455,7 +486,8 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 
 			if (st >= 0 && st != EP_STATE_OPEN &&
 			    !ep_declared_find(decl, a->eni, 6, (uint16_t)p) &&
-			    !ep_intent_view_has(view->allow, (uint16_t)p))
+			    !ep_intent_view_has(view->allow, (uint16_t)p) &&
+			    nacl_ok(vf, a, (uint16_t)p, NULL, 0))
 				closed++;
 		}
 		if (closed == 0)

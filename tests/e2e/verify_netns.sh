@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..12"
+echo "1..13"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -115,6 +115,18 @@ else
 	nok "--dry-run: exit $st"
 	tail -3 "$tmp/dry.out" | sed 's/^/# /'
 fi
+# network ACLs: the api subnet's ACL denies 9000 from here (so the declared
+# port is expected to be silent) and 7000-7003 (so the open 7003 is unexplained)
+"$EP" verify --inventory "$D/lab-nacl.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 \
+	--no-progress -o "ndjson:$tmp/n.ndjson" >"$tmp/n.out" 2>&1
+if diff <(findings "$tmp/n.ndjson") <(LC_ALL=C sort "$D/lab-nacl.expected") >"$tmp/diff" &&
+	grep -q "acl-api inbound rule 110: deny" "$tmp/n.out"; then
+	ok "network ACLs: exactly the expected findings, the ACL rule as evidence"
+else
+	nok "network ACL findings differ"
+	sed 's/^/# /' "$tmp/diff"
+fi
+
 # a baseline: the first run's findings, with the api task moved and the web
 # task's redis gone; first_seen carries over, new and gone are counted
 ECSPROBE_NOW=1700000000 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 \

@@ -1,0 +1,89 @@
+/* Network ACL evaluation: rule order, first match, implicit deny, the reply
+ * leg, protocols and port ranges, IPv6, association vs default ACL. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <cmocka.h>
+
+#include "model/nacl.h"
+
+static const char acls_json[] =
+    "[{\"networkAclId\": \"acl-a\", \"vpcId\": \"vpc-1\", \"default\": \"false\","
+    "  \"associationSet\": [{\"subnetId\": \"subnet-a\"}],"
+    "  \"entrySet\": ["
+    "   {\"ruleNumber\": \"200\", \"protocol\": \"-1\", \"ruleAction\": \"allow\", \"egress\": \"false\", \"cidrBlock\": \"0.0.0.0/0\"},"
+    "   {\"ruleNumber\": \"100\", \"protocol\": \"6\", \"ruleAction\": \"deny\", \"egress\": \"false\", \"cidrBlock\": \"10.0.0.0/8\", \"portRange\": {\"from\": \"22\", \"to\": \"22\"}},"
+    "   {\"ruleNumber\": \"150\", \"protocol\": \"17\", \"ruleAction\": \"deny\", \"egress\": \"false\", \"cidrBlock\": \"0.0.0.0/0\"},"
+    "   {\"ruleNumber\": \"100\", \"protocol\": \"6\", \"ruleAction\": \"allow\", \"egress\": \"true\", \"cidrBlock\": \"0.0.0.0/0\", \"portRange\": {\"from\": \"1024\", \"to\": \"65535\"}},"
+    "   {\"ruleNumber\": \"300\", \"protocol\": \"-1\", \"ruleAction\": \"allow\", \"egress\": \"false\", \"ipv6CidrBlock\": \"2001:db8::/32\"}]},"
+    " {\"networkAclId\": \"acl-d\", \"vpcId\": \"vpc-1\", \"default\": \"true\", \"associationSet\": [],"
+    "  \"entrySet\": ["
+    "   {\"ruleNumber\": \"100\", \"protocol\": \"6\", \"ruleAction\": \"allow\", \"egress\": \"false\", \"cidrBlock\": \"0.0.0.0/0\", \"portRange\": {\"from\": \"443\", \"to\": \"443\"}},"
+    "   {\"ruleNumber\": \"32767\", \"protocol\": \"-1\", \"ruleAction\": \"deny\", \"egress\": \"false\", \"cidrBlock\": \"0.0.0.0/0\"}]}]";
+
+struct nacl_case {
+	const char *name, *subnet, *src;
+	int proto;
+	uint16_t port;
+	int admitted;
+	const char *why;
+};
+
+static const struct nacl_case cases[] = {
+    {"lower rule number wins over the allow-all", "subnet-a", "10.1.1.1", 6, 22, 0, "acl-a inbound rule 100: deny"},
+    {"other sources reach port 22", "subnet-a", "192.0.2.1", 6, 22, 1, NULL},
+    {"udp denied by protocol", "subnet-a", "192.0.2.1", 17, 53, 0, "inbound rule 150: deny"},
+    {"tcp elsewhere allowed in and out", "subnet-a", "10.1.1.1", 6, 8080, 1, NULL},
+    {"IPv6 source matches the IPv6 entry", "subnet-a", "2001:db8::5", 6, 22, 0, "outbound: no rule matches"},
+    {"IPv6 outside every entry", "subnet-a", "2001:db9::5", 6, 22, 0, "inbound: no rule matches"},
+    {"unassociated subnet falls to the default ACL", "subnet-x", "192.0.2.1", 6, 443, 0, "acl-d outbound: no rule matches"},
+    {"default ACL denies by its final rule", "subnet-x", "192.0.2.1", 6, 80, 0, "acl-d inbound rule 32767: deny"},
+};
+
+static void test_cases(void **state)
+{
+	cJSON *acls = cJSON_Parse(acls_json);
+
+	(void)state;
+	assert_non_null(acls);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct nacl_case *c = &cases[i];
+		struct ep_addr a;
+		char why[256];
+		int got;
+
+		assert_int_equal(ep_addr_parse(c->src, &a), 0);
+		got = ep_nacl_admits(acls, c->subnet, "vpc-1", &a, c->proto, c->port, why, sizeof(why));
+		if (got != c->admitted)
+			fail_msg("case '%s': admitted %d, want %d (%s)", c->name, got, c->admitted, why);
+		if (!got && c->why && strstr(why, c->why) == NULL)
+			fail_msg("case '%s': why '%s' lacks '%s'", c->name, why, c->why);
+	}
+	cJSON_Delete(acls);
+}
+
+static void test_no_data(void **state)
+{
+	cJSON *none = cJSON_Parse("[]");
+	struct ep_addr a;
+	char why[128];
+
+	(void)state;
+	ep_addr_parse("192.0.2.1", &a);
+	assert_int_equal(ep_nacl_admits(none, "subnet-a", "vpc-1", &a, 6, 22, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "no network ACL data"));
+	cJSON_Delete(none);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cases),
+	    cmocka_unit_test(test_no_data),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
