@@ -24,6 +24,7 @@
 #include "model/declared.h"
 #include "model/intent.h"
 #include "model/nacl.h"
+#include "model/routes.h"
 #include "model/reach.h"
 #include "results/store.h"
 #include "scan.h"
@@ -77,6 +78,8 @@ struct vaddr {
 	char cluster[128], service[128], family[128], itype[48];
 	const cJSON *eni_obj, *groups, *service_obj; /* into the inventory document */
 	const cJSON *acls;                           /* the region's network ACLs */
+	const cJSON *routes;                         /* and route tables */
+	int public_addr;                             /* an association's public IPv4, or IPv6 */
 	char subnet[32], vpc[32];
 	char text[48];
 	struct ep_addr addr;
@@ -153,6 +156,24 @@ static void owner_of(const struct ep_declared_set *d, const cJSON *eni, char *ou
 		snprintf(out, len, "%s", str(eni, "networkInterfaceId"));
 }
 
+static int is_public(const cJSON *eni, const char *ip)
+{
+	const cJSON *it;
+	const char *pub = str(cJSON_GetObjectItemCaseSensitive(eni, "association"), "publicIp");
+
+	if (strchr(ip, ':'))
+		return 1; /* IPv6 addresses in a VPC are global */
+	if (pub && strcmp(pub, ip) == 0)
+		return 1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
+	{
+		pub = str(cJSON_GetObjectItemCaseSensitive(it, "association"), "publicIp");
+		if (pub && strcmp(pub, ip) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* What the intent can match on for interface eni of region reg. */
 static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni)
 {
@@ -161,6 +182,8 @@ static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni
 	const char *s;
 
 	a->eni_obj = eni;
+	a->routes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
+	                                             "route_tables");
 	a->acls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
 	                                           "network_acls");
 	snprintf(a->subnet, sizeof(a->subnet), "%s",
@@ -238,6 +261,7 @@ static int add_address(struct verify *vf, struct ep_target_list *tl, const char 
 	owner_of(decl, eni, a->owner, sizeof(a->owner));
 	a->region_index = vf->nregions - 1;
 	describe_subject(a, reg, eni);
+	a->public_addr = is_public(eni, ip);
 	if (!wanted(vf, a, decl))
 		return 0;
 	rc = ep_reach_interface(eni, cJSON_GetObjectItemCaseSensitive(ec2, "security_groups"),
@@ -391,10 +415,18 @@ static int nacl_ok(const struct verify *vf, const struct vaddr *a, uint16_t port
 {
 	char scratch[256];
 
+	if (why == NULL) {
+		why = scratch;
+		len = sizeof(scratch);
+	}
+	/* a public address is reached from outside only through an internet gateway */
+	if (a->public_addr && cJSON_GetArraySize(a->routes) &&
+	    !ep_routes_internet_ok(a->routes, a->subnet, a->vpc, a->addr.family, why, len))
+		return 0;
 	if (cJSON_GetArraySize(a->acls) == 0)
 		return 1;
 	return ep_nacl_admits(a->acls, a->subnet, a->vpc, &vf->v.src[a->addr.family == 4 ? 0 : 1],
-	                      6, port, why ? why : scratch, why ? len : sizeof(scratch));
+	                      6, port, why, len);
 }
 
 static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view)
@@ -420,7 +452,8 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 		if (state == EP_STATE_OPEN && (!adm || blocked)) {
 			snprintf(
 			    msg, sizeof(msg), "open, but %s",
-			    adm ? "the network ACL blocks this vantage (stale inventory or another "
+			    adm ? "the network ACL or route table blocks this vantage (stale "
+			          "inventory or another "
 			          "path)"
 			        : "no security-group rule admits this vantage (stale inventory or "
 			          "another path)");

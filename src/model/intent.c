@@ -274,8 +274,14 @@ static int parse_list(struct pctx *p, const cJSON *doc, const char *key, int exc
 		if (ep_array_reserve((void **)&in->r, &in->cap, in->n + 1, sizeof(*in->r)))
 			return EP_ENOMEM;
 		rc = parse_rule(p, it, exception, ++i, &in->r[in->n], now);
-		if (rc)
+		if (rc) {
+			/* the half-built rule is not counted yet: free its port sets here */
+			for (int k = 0; k < EP_PROTO_COUNT; k++) {
+				ep_portset_free(&in->r[in->n].allow[k]);
+				ep_portset_free(&in->r[in->n].deny[k]);
+			}
 			return rc;
+		}
 		in->n++;
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "model/nacl.h"
+#include "model/routes.h"
 
 static const char acls_json[] =
     "[{\"networkAclId\": \"acl-a\", \"vpcId\": \"vpc-1\", \"default\": \"false\","
@@ -79,11 +80,40 @@ static void test_no_data(void **state)
 	cJSON_Delete(none);
 }
 
+/* Public reachability: the subnet's table, else the VPC's main one, must send
+ * the default route of the family to an internet gateway. */
+static void test_routes(void **state)
+{
+	cJSON *t = cJSON_Parse(
+	    "[{\"routeTableId\": \"rtb-pub\", \"vpcId\": \"vpc-1\","
+	    "  \"associationSet\": [{\"subnetId\": \"subnet-pub\"}],"
+	    "  \"routeSet\": [{\"destinationCidrBlock\": \"0.0.0.0/0\", \"gatewayId\": \"igw-1\", \"state\": \"active\"},"
+	    "               {\"destinationIpv6CidrBlock\": \"::/0\", \"gatewayId\": \"igw-1\", \"state\": \"blackhole\"}]},"
+	    " {\"routeTableId\": \"rtb-main\", \"vpcId\": \"vpc-1\", \"associationSet\": [{\"main\": \"true\"}],"
+	    "  \"routeSet\": [{\"destinationCidrBlock\": \"0.0.0.0/0\", \"natGatewayId\": \"nat-1\"},"
+	    "               {\"destinationIpv6CidrBlock\": \"::/0\", \"egressOnlyInternetGatewayId\": \"eigw-1\"}]}]");
+	char why[128];
+
+	(void)state;
+	assert_int_equal(ep_routes_internet_ok(t, "subnet-pub", "vpc-1", 4, why, sizeof(why)), 1);
+	/* a blackholed IPv6 default route does not count */
+	assert_int_equal(ep_routes_internet_ok(t, "subnet-pub", "vpc-1", 6, why, sizeof(why)), 0);
+	/* other subnets use the main table: NAT and egress-only let nothing in */
+	assert_int_equal(ep_routes_internet_ok(t, "subnet-priv", "vpc-1", 4, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "rtb-main has no 0.0.0.0/0 route to an internet gateway"));
+	assert_int_equal(ep_routes_internet_ok(t, "subnet-priv", "vpc-1", 6, why, sizeof(why)), 0);
+	/* another VPC: no data, assumed reachable */
+	assert_int_equal(ep_routes_internet_ok(t, "subnet-x", "vpc-2", 4, why, sizeof(why)), 1);
+	assert_non_null(strstr(why, "no route table data"));
+	cJSON_Delete(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),
 	    cmocka_unit_test(test_no_data),
+	    cmocka_unit_test(test_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
