@@ -25,6 +25,7 @@
 #include "model/intent.h"
 #include "model/nacl.h"
 #include "model/routes.h"
+#include "model/invtargets.h"
 #include "model/reach.h"
 #include "results/store.h"
 #include "scan.h"
@@ -536,31 +537,15 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 
 static cJSON *load(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	struct ep_buf b;
-	char chunk[65536];
-	size_t n;
+	struct ep_diag d = {0};
+	char line[600];
 	cJSON *doc;
-	const char *schema;
 
-	if (f == NULL) {
-		fprintf(stderr, "ecsprobe: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	ep_buf_init(&b, 512u << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (ep_buf_add(&b, chunk, n))
-			break;
-	fclose(f);
-	doc = b.data ? cJSON_ParseWithLength(b.data, b.len) : NULL;
-	ep_buf_free(&b);
-	schema = str(doc, "schema");
-	if (schema == NULL || strcmp(schema, "ecsprobe.inventory/1") != 0) {
-		fprintf(stderr, "ecsprobe: %s: not an ecsprobe inventory document\n", path);
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	if (ep_inventory_read(path, &doc, &d) == 0)
+		return doc;
+	ep_diag_format(&d, line, sizeof(line));
+	fprintf(stderr, "ecsprobe: %s\n", line);
+	return NULL;
 }
 
 /* --baseline: a previous verify's NDJSON; finding id -> first_seen.  Lines

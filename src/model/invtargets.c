@@ -76,17 +76,17 @@ static void locate(const char *text, size_t off, unsigned *line, unsigned *col)
 	}
 }
 
-int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_diag *d)
+int ep_inventory_read(const char *path, cJSON **out, struct ep_diag *d)
 {
 	FILE *f = fopen(path, "rb");
 	char *text;
 	size_t n;
 	long size;
 	cJSON *doc;
-	const cJSON *schema, *acct, *reg, *eni;
+	const cJSON *schema;
 	const char *end = NULL;
-	int rc = 0;
 
+	*out = NULL;
 	snprintf(d->file, sizeof(d->file), "%s", path);
 	if (f == NULL)
 		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
@@ -123,6 +123,18 @@ int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_dia
 		    d, EP_EPARSE, 0, 0,
 		    "not an ecsprobe inventory (\"schema\" is not \"ecsprobe.inventory/1\")");
 	}
+	*out = doc;
+	return 0;
+}
+
+int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_diag *d)
+{
+	cJSON *doc;
+	const cJSON *acct, *reg, *eni;
+	int rc = ep_inventory_read(path, &doc, d);
+
+	if (rc)
+		return rc;
 	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
 	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
 	        cJSON_ArrayForEach(
