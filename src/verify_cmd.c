@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "aws/inventory.h"
@@ -39,7 +42,7 @@
 	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017"
 
 const char ep_verify_usage[] =
-    "Usage: ecsprobe verify [--inventory FILE] --source-ip IP [OPTIONS]\n"
+    "Usage: ecsprobe verify [--inventory FILE] [--source-ip IP] [OPTIONS]\n"
     "\n"
     "Probe every address of every network interface in a saved inventory on the\n"
     "ports its security groups admit from here, the ports ECS tasks and load\n"
@@ -51,8 +54,10 @@ const char ep_verify_usage[] =
     "      --cluster NAME      only the interfaces of this ECS cluster...\n"
     "      --service NAME      ...and service (its tasks, and its bridge/host bindings)\n"
     "      --source-ip IP      where probes come from, for rule evaluation (repeatable:\n"
-    "                          one IPv4 and/or one IPv6; addresses of a family without\n"
-    "                          a source are not probed)\n"
+    "                          one IPv4 and/or one IPv6); default: the source address\n"
+    "                          the routing table picks (give your public address when\n"
+    "                          you are behind NAT); addresses of a family without a\n"
+    "                          source are not probed\n"
     "      --vantage-sg SG     a security group the prober holds (repeatable)\n"
     "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
     "                          commonly exposed ports; '' for none)\n"
@@ -620,6 +625,82 @@ static void apply_baseline(struct verify *vf, const cJSON *baseline, const char 
 	       gone);
 }
 
+/* The source address the kernel would use towards addr: a UDP socket's
+ * connect() only consults the routing table, it sends nothing. */
+static int route_source(const char *addr, struct ep_addr *out)
+{
+	struct ep_addr a;
+	struct sockaddr_storage ss, me;
+	socklen_t len = sizeof(me);
+	int fd, rc = -1;
+
+	if (ep_addr_parse(addr, &a))
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (a.family == 4) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(9);
+		memcpy(&sin->sin_addr, a.b, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(9);
+		memcpy(&sin6->sin6_addr, a.b, 16);
+	}
+	fd = socket(a.family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&ss,
+	            a.family == 4 ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) ==
+	        0 &&
+	    getsockname(fd, (struct sockaddr *)&me, &len) == 0) {
+		memset(out, 0, sizeof(*out));
+		out->family = a.family;
+		if (a.family == 4)
+			memcpy(out->b, &((struct sockaddr_in *)&me)->sin_addr, 4);
+		else
+			memcpy(out->b, &((struct sockaddr_in6 *)&me)->sin6_addr, 16);
+		rc = 0;
+	}
+	close(fd);
+	return rc;
+}
+
+/* No --source-ip: take, per family, the source the routing table picks
+ * towards the first interface address of that family. */
+static void detect_sources(const cJSON *doc, struct ep_vantage *v)
+{
+	const cJSON *acct, *reg, *eni, *ip;
+
+	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
+	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
+	        cJSON_ArrayForEach(
+	            eni, cJSON_GetObjectItemCaseSensitive(
+	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
+	{
+		const char *cand[2] = {str(eni, "privateIpAddress"), NULL};
+
+		cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(
+		                           eni, "ipv6AddressesSet")) if (cand[1] == NULL) cand[1] =
+		    str(ip, "ipv6Address");
+		for (int f = 0; f < 2; f++) {
+			char text[EP_ADDRSTRLEN];
+
+			if (v->has[f] || cand[f] == NULL || route_source(cand[f], &v->src[f]))
+				continue;
+			v->has[f] = 1;
+			fprintf(stderr,
+			        "ecsprobe: verify: vantage source %s (the routing table's choice; "
+			        "behind "
+			        "NAT give --source-ip)\n",
+			        ep_addr_format(&v->src[f], text, sizeof(text)));
+		}
+	}
+}
+
 struct pulled {
 	cJSON *doc;
 	int rc;
@@ -808,11 +889,7 @@ int ep_cmd_verify(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	if (baseline_path && load_baseline(baseline_path, &baseline))
 		goto out;
-	if (!vf.v.has[0] && !vf.v.has[1]) {
-		fprintf(stderr,
-		        "ecsprobe: verify needs --source-ip (where the probes come from)\n");
-		goto out;
-	}
+
 	if (*extra) {
 		struct ep_portset sets[EP_PROTO_COUNT];
 
@@ -843,6 +920,8 @@ int ep_cmd_verify(int argc, char **argv)
 		status = inv ? 2 : 3;
 		goto out;
 	}
+	if (!vf.v.has[0] && !vf.v.has[1])
+		detect_sources(doc, &vf.v);
 	rc = build(&vf, doc, &cfg.targets);
 	if (rc == 0 && vf.n == 0) {
 		fprintf(stderr, "ecsprobe: verify: no address to probe (no interface of a family "
