@@ -63,6 +63,8 @@ const char ep_verify_usage[] =
     "                          commonly exposed ports; '' for none)\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
     "                          deny rules, and exceptions that expire\n"
+    "      --wait-stable SECS  before probing, wait up to SECS for the service's deployment to\n"
+    "                          settle (one deployment, all tasks running); exit 4 if not\n"
     "      --baseline FILE     a previous run's NDJSON output: findings get first_seen and\n"
     "                          last_seen, and new and gone ones are counted\n"
     "      --fail-on SEV       exit 1 for findings of this severity or worse: low,\n"
@@ -701,6 +703,65 @@ static void detect_sources(const cJSON *doc, struct ep_vantage *v)
 	}
 }
 
+/* --wait-stable: is every matching service in a steady state?  One
+ * PRIMARY deployment (rolloutState COMPLETED when ECS reports it) and as many
+ * tasks running as desired.  why gets the first one that is not. */
+static int services_steady(const cJSON *doc, const char *cluster, const char *service, char *why,
+                           size_t len)
+{
+	const cJSON *acct, *reg, *cl, *svc, *dep;
+	int found = 0;
+
+	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
+	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
+	        cJSON_ArrayForEach(cl,
+	                           cJSON_GetObjectItemCaseSensitive(
+	                               cJSON_GetObjectItemCaseSensitive(reg, "ecs"), "clusters"))
+	{
+		const char *carn = str(cl, "clusterArn");
+		const char *cname = carn && strrchr(carn, '/') ? strrchr(carn, '/') + 1 : "";
+
+		if (cluster && strcmp(cluster, cname) != 0)
+			continue;
+		cJSON_ArrayForEach(svc, cJSON_GetObjectItemCaseSensitive(cl, "services"))
+		{
+			const char *name = str(svc, "serviceName");
+			const cJSON *run = cJSON_GetObjectItemCaseSensitive(svc, "runningCount");
+			const cJSON *want = cJSON_GetObjectItemCaseSensitive(svc, "desiredCount");
+			int deployments = 0, rolling = 0;
+
+			if (name == NULL || (service && strcmp(service, name) != 0))
+				continue;
+			found = 1;
+			cJSON_ArrayForEach(dep,
+			                   cJSON_GetObjectItemCaseSensitive(svc, "deployments"))
+			{
+				const char *rs = str(dep, "rolloutState");
+
+				deployments++;
+				rolling |= rs && strcmp(rs, "COMPLETED") != 0;
+			}
+			if (deployments > 1 || rolling ||
+			    (cJSON_IsNumber(run) && cJSON_IsNumber(want) &&
+			     run->valueint != want->valueint)) {
+				snprintf(why, len,
+				         "service %s/%s: %d of %d tasks running, %d deployment%s%s",
+				         cname, name, cJSON_IsNumber(run) ? run->valueint : -1,
+				         cJSON_IsNumber(want) ? want->valueint : -1, deployments,
+				         deployments == 1 ? "" : "s",
+				         rolling ? ", rollout in progress" : "");
+				return 0;
+			}
+		}
+	}
+	if (!found) {
+		snprintf(why, len, "no service %s%s%s in the inventory", cluster ? cluster : "",
+		         cluster ? "/" : "", service ? service : "");
+		return 0;
+	}
+	return 1;
+}
+
 struct pulled {
 	cJSON *doc;
 	int rc;
@@ -768,6 +829,7 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"region", required_argument, NULL, 10},
 	    {"endpoint-url", required_argument, NULL, 11},
 	    {"baseline", required_argument, NULL, 12},
+	    {"wait-stable", required_argument, NULL, 13},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -777,6 +839,7 @@ int ep_cmd_verify(int argc, char **argv)
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
 	const char *baseline_path = NULL;
+	long wait_stable = 0;
 	cJSON *baseline = NULL;
 	struct ep_inventory_opts pull;
 	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
@@ -855,6 +918,20 @@ int ep_cmd_verify(int argc, char **argv)
 				case 12:
 					baseline_path = val;
 					break;
+				case 13: {
+					char *end;
+
+					wait_stable = strtol(val, &end, 10);
+					if (*val == '\0' || *end || wait_stable < 1 ||
+					    wait_stable > 3600) {
+						fprintf(stderr,
+						        "ecsprobe: --wait-stable '%s': seconds, "
+						        "1-3600\n",
+						        val);
+						goto out;
+					}
+					break;
+				}
 				case 5:
 					if (ep_severity_parse(val, &fail_on)) {
 						fprintf(stderr,
@@ -889,6 +966,11 @@ int ep_cmd_verify(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	if (baseline_path && load_baseline(baseline_path, &baseline))
 		goto out;
+	if (wait_stable && (inv || vf.service == NULL)) {
+		fprintf(stderr, "ecsprobe: --wait-stable needs --service and a live pull (no "
+		                "--inventory)\n");
+		goto out;
+	}
 
 	if (*extra) {
 		struct ep_portset sets[EP_PROTO_COUNT];
@@ -915,6 +997,27 @@ int ep_cmd_verify(int argc, char **argv)
 	if (cfg.noutputs == 0)
 		cfg.quiet = 1; /* the findings are the report; no port table */
 	doc = inv ? load(inv) : pull_live(&pull, &pull_status);
+	if (doc && wait_stable > 0) {
+		/* right after a deploy: wait for the service to settle before probing */
+		uint64_t deadline = uv_hrtime() + (uint64_t)wait_stable * 1000000000u;
+		char why[400];
+
+		while (!services_steady(doc, vf.cluster, vf.service, why, sizeof(why))) {
+			if (uv_hrtime() >= deadline) {
+				fprintf(stderr, "ecsprobe: verify: not steady after %ld s: %s\n",
+				        wait_stable, why);
+				ep_config_free(&cfg);
+				status = 4;
+				goto out;
+			}
+			fprintf(stderr, "ecsprobe: verify: waiting for a steady state: %s\n", why);
+			sleep(5);
+			cJSON_Delete(doc);
+			doc = pull_live(&pull, &pull_status);
+			if (doc == NULL)
+				break;
+		}
+	}
 	if (doc == NULL) {
 		ep_config_free(&cfg);
 		status = inv ? 2 : 3;

@@ -31,7 +31,7 @@ run() { # run NAME args...
 	echo $? >"$tmp/$name.rc"
 }
 kinds() { jq -r 'select(.type == "finding") | "\(.kind) \(.address) \(.port_from)"' "$tmp/$1.ndjson" | LC_ALL=C sort | tr '\n' ';'; }
-echo "1..4"
+echo "1..6"
 run web --cluster demo --service web
 if [ "$(cat "$tmp/web.rc")" = 1 ] && [ "$(kinds web)" = "unexpected_open 127.0.10.1 6379;unexplained_open 127.0.10.1 6379;" ]; then
 	echo "ok 1 - live pull, --service web: only the web task's findings"
@@ -58,4 +58,28 @@ if [ $st = 3 ] && grep -q "no AWS credentials found" "$tmp/nocred.err"; then
 	echo "ok 4 - no credentials: exit 3"
 else
 	echo "not ok 4 - no credentials: exit $st"
+fi
+
+# --wait-stable: the demo's web service is steady; a copy whose api runs 0 of 1 tasks is not
+run stable --service web --wait-stable 10
+if [ "$(cat "$tmp/stable.rc")" = 1 ] && ! grep -q "waiting" "$tmp/stable.err"; then
+	echo "ok 5 - --wait-stable: a steady service is probed at once"
+else
+	echo "not ok 5 - --wait-stable steady: exit $(cat "$tmp/stable.rc")"
+fi
+jq '.accounts[0].resources["us-east-1"].ecs.clusters[0].services |= map(if .serviceName == "api" then .runningCount = 0 else . end)' \
+	"$SRC/data/demo/account.json" >"$tmp/unsteady.json"
+kill $fpid 2>/dev/null
+rm -f "$tmp/port"
+python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$tmp/unsteady.json" --port-file "$tmp/port" >/dev/null 2>&1 &
+fpid=$!
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+url="http://127.0.0.1:$(cat "$tmp/port")"
+run unsteady --service api --wait-stable 2
+if [ "$(cat "$tmp/unsteady.rc")" = 4 ] && grep -q "not steady after 2 s: service demo/api: 0 of 1 tasks running" "$tmp/unsteady.err" &&
+	[ ! -s "$tmp/unsteady.ndjson" ]; then
+	echo "ok 6 - --wait-stable: an unsettled service is not probed, exit 4"
+else
+	echo "not ok 6 - --wait-stable unsteady: exit $(cat "$tmp/unsteady.rc"): $(tail -1 "$tmp/unsteady.err")"
 fi
