@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "aws/inventory.h"
+#include "base/http.h"
 #include "base/buf.h"
 #include "compare/findings.h"
 #include "config/options.h"
@@ -59,6 +60,10 @@ const char ep_verify_usage[] =
     "                          you are behind NAT); addresses of a family without a\n"
     "                          source are not probed\n"
     "      --vantage-sg SG     a security group the prober holds (repeatable)\n"
+    "      --vantage external|auto|sg-...  external (default): only address rules\n"
+    "                          apply; sg-...: as --vantage-sg; auto: on an EC2 bastion,\n"
+    "                          its instance metadata (IMDSv2) names the instance, whose\n"
+    "                          interfaces' groups and private address become the vantage\n"
     "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
     "                          commonly exposed ports; '' for none)\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
@@ -762,6 +767,116 @@ static int services_steady(const cJSON *doc, const char *cluster, const char *se
 	return 1;
 }
 
+/* ---- --vantage auto: an EC2 bastion asks its instance metadata (IMDSv2) ---- */
+
+struct imds {
+	char base[256], token[256], value[256];
+	int step, failed;
+};
+
+static void on_imds(void *arg, const struct ep_http_response *r)
+{
+	struct imds *m = arg;
+
+	if (r->status != 200 || r->body_len >= sizeof(m->value)) {
+		m->failed = 1;
+		return;
+	}
+	snprintf(m->step == 0 ? m->token : m->value, sizeof(m->value), "%.*s", (int)r->body_len,
+	         r->body);
+}
+
+/* One IMDSv2 GET (after the token PUT); value gets the body. */
+static int imds_get(struct imds *m, const char *path)
+{
+	uv_loop_t loop;
+	struct ep_http *h;
+	struct ep_http_request req;
+	char url[512], hdr[320];
+	const char *hdrs[2] = {hdr, NULL};
+
+	if (uv_loop_init(&loop) || ep_http_new(&h, &loop))
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.headers = hdrs;
+	req.timeout_ms = 2000;
+	if (m->token[0] == '\0') {
+		m->step = 0;
+		snprintf(url, sizeof(url), "%s/latest/api/token", m->base);
+		snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token-ttl-seconds: 300");
+		req.method = "PUT";
+		req.url = url;
+		if (ep_http_start(h, &req, on_imds, m) == 0)
+			uv_run(&loop, UV_RUN_DEFAULT);
+	}
+	m->step = 1;
+	snprintf(url, sizeof(url), "%s/latest/meta-data/%s", m->base, path);
+	snprintf(hdr, sizeof(hdr), "X-aws-ec2-metadata-token: %s", m->token);
+	req.method = "GET";
+	req.url = url;
+	if (!m->failed && ep_http_start(h, &req, on_imds, m) == 0)
+		uv_run(&loop, UV_RUN_DEFAULT);
+	ep_http_close(h, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
+	return m->failed ? -1 : 0;
+}
+
+/* The bastion's own groups (from its interfaces in the inventory) and, unless
+ * --source-ip was given, its private address. */
+static int vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[][32])
+{
+	struct imds m;
+	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const cJSON *acct, *reg, *eni, *g;
+	char iid[256];
+
+	memset(&m, 0, sizeof(m));
+	if (getenv("AWS_EC2_METADATA_DISABLED") &&
+	    strcmp(getenv("AWS_EC2_METADATA_DISABLED"), "true") == 0) {
+		fprintf(stderr, "ecsprobe: --vantage auto: instance metadata is disabled\n");
+		return -1;
+	}
+	snprintf(m.base, sizeof(m.base), "%s", ep && *ep ? ep : "http://169.254.169.254");
+	if (m.base[0] && m.base[strlen(m.base) - 1] == '/')
+		m.base[strlen(m.base) - 1] = '\0';
+	if (imds_get(&m, "instance-id")) {
+		fprintf(stderr,
+		        "ecsprobe: --vantage auto: no instance metadata at %s (not on EC2?)\n",
+		        m.base);
+		return -1;
+	}
+	snprintf(iid, sizeof(iid), "%s", m.value);
+	if (!v->has[0] && imds_get(&m, "local-ipv4") == 0 &&
+	    ep_addr_parse(m.value, &v->src[0]) == 0)
+		v->has[0] = 1;
+	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
+	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
+	        cJSON_ArrayForEach(
+	            eni, cJSON_GetObjectItemCaseSensitive(
+	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
+	{
+		const char *inst =
+		    str(cJSON_GetObjectItemCaseSensitive(eni, "attachment"), "instanceId");
+
+		if (inst == NULL || strcmp(inst, iid) != 0)
+			continue;
+		cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(eni, "groupSet"))
+		{
+			const char *id = str(g, "groupId");
+
+			if (id && v->ngroups < 16) {
+				snprintf(groups[v->ngroups], 32, "%s", id);
+				v->groups[v->ngroups] = groups[v->ngroups];
+				v->ngroups++;
+			}
+		}
+	}
+	fprintf(stderr, "ecsprobe: verify: vantage: instance %s, %d security group%s\n", iid,
+	        v->ngroups, v->ngroups == 1 ? "" : "s");
+	return 0;
+}
+
 struct pulled {
 	cJSON *doc;
 	int rc;
@@ -830,6 +945,7 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"endpoint-url", required_argument, NULL, 11},
 	    {"baseline", required_argument, NULL, 12},
 	    {"wait-stable", required_argument, NULL, 13},
+	    {"vantage", required_argument, NULL, 14},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -839,6 +955,8 @@ int ep_cmd_verify(int argc, char **argv)
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
 	const char *baseline_path = NULL;
+	int auto_vantage = 0;
+	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
 	struct ep_inventory_opts pull;
@@ -917,6 +1035,20 @@ int ep_cmd_verify(int argc, char **argv)
 					break;
 				case 12:
 					baseline_path = val;
+					break;
+				case 14:
+					if (strcmp(val, "auto") == 0) {
+						auto_vantage = 1;
+					} else if (strncmp(val, "sg-", 3) == 0) {
+						if (vf.v.ngroups < 16)
+							vf.v.groups[vf.v.ngroups++] = val;
+					} else if (strcmp(val, "external") != 0) {
+						fprintf(stderr,
+						        "ecsprobe: --vantage '%s': external, auto "
+						        "or sg-...\n",
+						        val);
+						goto out;
+					}
 					break;
 				case 13: {
 					char *end;
@@ -1021,6 +1153,11 @@ int ep_cmd_verify(int argc, char **argv)
 	if (doc == NULL) {
 		ep_config_free(&cfg);
 		status = inv ? 2 : 3;
+		goto out;
+	}
+	if (auto_vantage && vantage_auto(doc, &vf.v, auto_groups)) {
+		ep_config_free(&cfg);
+		status = 2;
 		goto out;
 	}
 	if (!vf.v.has[0] && !vf.v.has[1])

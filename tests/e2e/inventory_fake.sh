@@ -94,7 +94,7 @@ fails_with() { # fails_with RUN PATTERN DESC: exit 3 and a one-line reason on st
 	fi
 }
 
-echo "1..22"
+echo "1..23"
 
 # 1-2: environment keys, two regions; the same document with one item per page
 inv env "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
@@ -273,6 +273,22 @@ if [ "$(rc refresh)" = 0 ] && [ "$fetches" -ge 2 ] && [ "$(jq '.summary.errors' 
 else
 	nok "credential refresh (exit $(rc refresh), $fetches fetches)"
 	head -5 "$tmp/refresh.err" | diag
+fi
+
+# 23: verify --vantage auto on a "bastion": the fake's instance metadata names
+# the instance; its interface's group and private address become the vantage
+# (a dry run: these scenario addresses are never probed)
+env -i PATH="$PATH" AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_main" \
+	"$EP" verify --inventory "$EXP/basic-env.json" --vantage auto --dry-run >"$tmp/va.out" 2>"$tmp/va.err"
+st=$?
+"$EP" verify --inventory "$EXP/basic-env.json" --source-ip 10.11.1.30 --vantage-sg sg-0a1100000000000002 \
+	--dry-run >"$tmp/vm.out" 2>/dev/null
+if [ $st = 0 ] && grep -q "vantage: instance i-0a11000000000001, 1 security group" "$tmp/va.err" &&
+	cmp -s "$tmp/va.out" "$tmp/vm.out"; then
+	ok "--vantage auto: the instance's group and address, the same plan as given by hand"
+else
+	nok "--vantage auto (exit $st)"
+	head -3 "$tmp/va.err" | diag
 fi
 
 [ $fails = 0 ]
