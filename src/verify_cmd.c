@@ -66,6 +66,7 @@ const char ep_verify_usage[] =
     "                          interfaces' groups and private address become the vantage\n"
     "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
     "                          commonly exposed ports; '' for none)\n"
+    "      --all-ports         probe 1-65535 everywhere\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
     "                          deny rules, and exceptions that expire\n"
     "      --wait-stable SECS  before probing, wait up to SECS for the service's deployment to\n"
@@ -422,6 +423,16 @@ static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_ki
 	ep_findings_add(&vf->findings, &f);
 }
 
+/* Bridge/host tasks bind dynamic host ports on this (container instance's)
+ * interface. */
+static int hosts_bindings(const struct ep_declared_set *d, const char *eni)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (!d->d[i].owns_interface && strcmp(d->d[i].eni, eni) == 0)
+			return 1;
+	return 0;
+}
+
 /* Does the subnet's network ACL let the probe in and its reply out? */
 static int nacl_ok(const struct verify *vf, const struct vaddr *a, uint16_t port, char *why,
                    size_t len)
@@ -485,7 +496,11 @@ static void compare_address(struct verify *vf, const struct vaddr *a, struct ep_
 			ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why, sizeof(why));
 			snprintf(msg, sizeof(msg), "open: %s",
 			         denied ? "the intent denies it"
-			                : "no task port mapping, listener or intent declares it");
+			         : hosts_bindings(decl, a->eni) && port >= 32768
+			             ? "in the container instance's ephemeral range, and no "
+			               "running task "
+			               "binds it"
+			             : "no task port mapping, listener or intent declares it");
 			if (adm)
 				snprintf(ev, sizeof(ev),
 				         "security group %s (rule %u: %s) exposes it%s%s",
@@ -946,6 +961,7 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"baseline", required_argument, NULL, 12},
 	    {"wait-stable", required_argument, NULL, 13},
 	    {"vantage", required_argument, NULL, 14},
+	    {"all-ports", no_argument, NULL, 15},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -976,6 +992,10 @@ int ep_cmd_verify(int argc, char **argv)
 		size_t k;
 		int matched = 0;
 
+		if (strcmp(argv[i], "--all-ports") == 0) {
+			extra = "1-65535"; /* every port, everywhere */
+			continue;
+		}
 		for (k = 0; k < sizeof(extra_opts) / sizeof(extra_opts[0]); k++) {
 			size_t len = strlen(extra_opts[k].name);
 

@@ -25,7 +25,7 @@ fi
 ip link set lo up
 tmp=$(mktemp -d)
 trap 'kill $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
-printf '127.0.10.1 80\n127.0.10.1 6379\n127.0.10.2 7003\n127.0.10.3 7005\n127.0.10.4 443\n127.0.10.4 8443\n127.0.10.12 7003\n' >"$tmp/listen"
+printf '127.0.10.1 80\n127.0.10.1 6379\n127.0.10.2 7003\n127.0.10.3 7005\n127.0.10.3 40000\n127.0.10.4 443\n127.0.10.4 8443\n127.0.10.12 7003\n' >"$tmp/listen"
 "$LISTEN" -r "$tmp/ready" "$tmp/listen" >/dev/null 2>&1 &
 lpid=$!
 for _ in $(seq 50); do [ -f "$tmp/ready" ] && break; sleep 0.1; done
@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..13"
+echo "1..14"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -131,6 +131,16 @@ if diff <(findings "$tmp/n.ndjson") <(LC_ALL=C sort "$D/lab-nacl.expected") >"$t
 else
 	nok "network ACL findings differ"
 	sed 's/^/# /' "$tmp/diff"
+fi
+
+# a port in the container instance's ephemeral range that no task binds
+"$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
+	--extra-ports 40000 >"$tmp/e.out" 2>&1
+if grep -q "127.0.10.3 tcp/40000 open: in the container instance's ephemeral range, and no running task binds it" "$tmp/e.out"; then
+	ok "an unbound port in the container instance's ephemeral range is called out"
+else
+	nok "ephemeral range"
+	grep 40000 "$tmp/e.out" | sed 's/^/# /'
 fi
 
 # a baseline: the first run's findings, with the api task moved and the web
