@@ -3,6 +3,8 @@
 
 #include "scan.h"
 
+#include "verify_cmd.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -341,6 +343,12 @@ int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_
 
 int ep_cmd_scan(int argc, char **argv)
 {
+	/* scan --intent FILE: the whole account, compared with the intent, is
+	 * what verify does (without --service) */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--intent") == 0 || strncmp(argv[i], "--intent=", 9) == 0)
+			return ep_cmd_verify(argc, argv);
+
 	struct scan *s = calloc(1, sizeof(*s));
 	struct ep_diag d;
 	int rc, status = 2;

@@ -36,7 +36,8 @@
 
 /* Ports commonly left open by accident (databases, caches, admin consoles,
  * remote access); probed on every address in addition to what is admitted
- * or declared. */
+ * or declared.  The same list, commented, ships as data/extra-ports.txt
+ * (a test keeps the two equal). */
 #define DEFAULT_EXTRA_PORTS                                                                        \
 	"21,22,23,25,53,80,110,111,135,139,143,389,443,445,993,995,1433,1521,2049,2375,2376,2379," \
 	"3000,3306,3389,4369,5000,5432,5601,5672,5900,5984,6379,6443,7001,8000,8080,8081,8443,"    \
@@ -66,6 +67,7 @@ const char ep_verify_usage[] =
     "                          interfaces' groups and private address become the vantage\n"
     "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
     "                          commonly exposed ports; '' for none)\n"
+    "                          (@FILE: a list like data/extra-ports.txt)\n"
     "      --all-ports         probe 1-65535 everywhere\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
     "                          deny rules, and exceptions that expire\n"
@@ -892,6 +894,36 @@ static int vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[][32
 	return 0;
 }
 
+/* --extra-ports @FILE: ports or ranges one per line, '#' comments, joined
+ * into a port spec.  The caller frees it. */
+static char *read_port_list(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct ep_buf b;
+	char line[256];
+
+	if (f == NULL) {
+		fprintf(stderr, "ecsprobe: --extra-ports @%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	ep_buf_init(&b, 1 << 20);
+	ep_buf_adds(&b, "");
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+		size_t n;
+
+		p[strcspn(p, "#\r\n")] = '\0';
+		n = strcspn(p, " \t");
+		if (n == 0)
+			continue;
+		if (b.len)
+			ep_buf_addc(&b, ',');
+		ep_buf_add(&b, p, n);
+	}
+	fclose(f);
+	return b.data; /* owned by the caller now */
+}
+
 struct pulled {
 	cJSON *doc;
 	int rc;
@@ -971,6 +1003,7 @@ int ep_cmd_verify(int argc, char **argv)
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
 	const char *baseline_path = NULL;
+	char *extra_text = NULL;
 	int auto_vantage = 0;
 	char auto_groups[16][32];
 	long wait_stable = 0;
@@ -1124,6 +1157,12 @@ int ep_cmd_verify(int argc, char **argv)
 		goto out;
 	}
 
+	if (extra[0] == '@') {
+		extra_text = read_port_list(extra + 1);
+		if (extra_text == NULL)
+			goto out;
+		extra = extra_text;
+	}
 	if (*extra) {
 		struct ep_portset sets[EP_PROTO_COUNT];
 
@@ -1267,6 +1306,7 @@ int ep_cmd_verify(int argc, char **argv)
 out:
 	cJSON_Delete(doc);
 	cJSON_Delete(baseline);
+	free(extra_text);
 	verify_free(&vf);
 	free(scan_argv);
 	return status;

@@ -41,6 +41,8 @@ const char ep_scan_usage[] =
     "      --no-progress       no live progress line on stderr\n"
     "      --progress          progress line even when stderr is not a terminal\n"
     "  -n, --dry-run           print the plan and send nothing\n"
+    "      --intent FILE       compare with an intent policy: runs 'ecsprobe verify'\n"
+    "                          over the inventory (see 'ecsprobe help verify')\n"
     "  -h, --help              this text\n"
     "\n"
     "Exit status: 0 done, 2 usage or input error, 4 interrupted or incomplete.\n";

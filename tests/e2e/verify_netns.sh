@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..14"
+echo "1..16"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -142,6 +142,19 @@ else
 	nok "ephemeral range"
 	grep 40000 "$tmp/e.out" | sed 's/^/# /'
 fi
+
+# scan --intent is verify over the whole inventory
+ECSPROBE_NOW=1796000000 "$EP" scan --intent "$D/lab-intent.json" --inventory "$D/lab.json" \
+	--source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress -o "ndjson:$tmp/si.ndjson" >/dev/null 2>&1
+if diff <(findings "$tmp/si.ndjson") <(LC_ALL=C sort "$D/lab-intent.expected") >/dev/null; then
+	ok "scan --intent gives verify's findings"
+else
+	nok "scan --intent"
+fi
+# the commonly exposed ports ship as data/extra-ports.txt: the same plan as the default
+"$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --dry-run >"$tmp/x1" 2>/dev/null
+"$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --dry-run --extra-ports "@$SRC/data/extra-ports.txt" >"$tmp/x2" 2>/dev/null
+if cmp -s "$tmp/x1" "$tmp/x2"; then ok "data/extra-ports.txt is the built-in default"; else nok "extra ports file differs from the default"; fi
 
 # a baseline: the first run's findings, with the api task moved and the web
 # task's redis gone; first_seen carries over, new and gone are counted
