@@ -235,6 +235,8 @@ static int run(struct scan *s, struct ep_diag *d)
 	eo.timeout_ms = s->cfg.timeout_ms;
 	eo.retries = s->cfg.retries;
 	eo.seed = s->info.seed;
+	eo.shard_index = s->cfg.shard_index;
+	eo.shard_count = s->cfg.shard_count;
 	s->info.max_inflight = eo.max_inflight;
 
 	if (uv_loop_init(&s->loop))
@@ -273,8 +275,15 @@ static int run(struct scan *s, struct ep_diag *d)
 	s->pool = NULL;
 	sum.info = &s->info;
 	sum.interrupted = s->stopping > 0;
-	sum.unfinished = s->targets.total > sum.results ? s->targets.total - sum.results : 0;
-	sum.complete = sum.unfinished == 0 && engine_rc == 0;
+	if (s->cfg.shard_count > 1) {
+		/* this machine's part: complete when every worker walked all of it */
+		sum.complete = sum.complete && engine_rc == 0 && !sum.interrupted;
+		sum.unfinished = sum.complete ? 0 : 1;
+	} else {
+		sum.unfinished =
+		    s->targets.total > sum.results ? s->targets.total - sum.results : 0;
+		sum.complete = sum.unfinished == 0 && engine_rc == 0;
+	}
 	failed = ep_sinks_close(&s->sinks, &sum);
 	s->last = sum;
 	if (uv_loop_close(&s->loop))

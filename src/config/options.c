@@ -33,6 +33,10 @@ const char ep_scan_usage[] =
     "      --retries N         extra attempts for probes with no answer (default 1)\n"
     "      --seed N            fix the pseudo-random probe order\n"
     "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
+    "      --shard I/N         probe only part I of N (1-based) of the scan, for splitting\n"
+    "                          it across machines; 'auto' reads JOB_COMPLETION_INDEX and\n"
+    "                          ECSPROBE_SHARDS (Kubernetes Indexed Jobs) or\n"
+    "                          AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE\n"
     "\n"
     "Output:\n"
     "  -o, --output FMT[:DEST] text (the table, default) or ndjson; DEST a path or -\n"
@@ -61,6 +65,7 @@ enum {
 	OPT_MODE,
 	OPT_THREADS,
 	OPT_INVENTORY,
+	OPT_SHARD,
 };
 
 static const struct option long_opts[] = {
@@ -82,6 +87,7 @@ static const struct option long_opts[] = {
     {"mode", required_argument, NULL, OPT_MODE},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"inventory", required_argument, NULL, OPT_INVENTORY},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -182,6 +188,49 @@ static int set_ports(struct ep_config *c, const char *spec, struct ep_diag *d)
 	return 0;
 }
 
+/* --shard I/N (1-based) or auto: Kubernetes Indexed Jobs give the index in
+ * JOB_COMPLETION_INDEX (0-based; the count comes from ECSPROBE_SHARDS, set
+ * from .spec.completions), AWS Batch array jobs in AWS_BATCH_JOB_ARRAY_INDEX
+ * with AWS_BATCH_JOB_ARRAY_SIZE. */
+static int parse_shard(struct ep_config *c, const char *s, struct ep_diag *d)
+{
+	unsigned long i, n;
+	char *end;
+
+	if (strcmp(s, "auto") == 0) {
+		const char *ki = getenv("JOB_COMPLETION_INDEX"), *kn = getenv("ECSPROBE_SHARDS");
+		const char *bi = getenv("AWS_BATCH_JOB_ARRAY_INDEX");
+		const char *bn = getenv("AWS_BATCH_JOB_ARRAY_SIZE");
+		const char *is = ki ? ki : bi, *ns = ki ? kn : bn;
+
+		if (is == NULL || ns == NULL)
+			return ep_diag_set(
+			    d, EP_EINVAL, 0, 0,
+			    "--shard auto: set JOB_COMPLETION_INDEX and ECSPROBE_SHARDS, or "
+			    "AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE");
+		i = strtoul(is, &end, 10);
+		if (*is == '\0' || *end)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "--shard auto: bad index '%s'", is);
+		n = strtoul(ns, &end, 10);
+		if (*ns == '\0' || *end || n < 1 || n > 65536 || i >= n)
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "--shard auto: index %lu of '%s' shards", i, ns);
+		c->shard_index = (unsigned)i;
+		c->shard_count = (unsigned)n;
+		return 0;
+	}
+	i = strtoul(s, &end, 10);
+	if (end == s || *end != '/')
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "--shard '%s': expected I/N, e.g. 1/3", s);
+	s = end + 1;
+	n = strtoul(s, &end, 10);
+	if (*s == '\0' || *end || n < 1 || n > 65536 || i < 1 || i > n)
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "--shard: I must be 1-N and N 1-65536");
+	c->shard_index = (unsigned)(i - 1);
+	c->shard_count = (unsigned)n;
+	return 0;
+}
+
 static void defaults(struct ep_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -241,6 +290,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		case OPT_RETRIES:
 			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
 			c->retries = (unsigned)v;
+			break;
+		case OPT_SHARD:
+			rc = parse_shard(c, optarg, d);
 			break;
 		case OPT_INVENTORY:
 			rc = ep_invtargets_load(&c->targets, optarg, d);
@@ -303,6 +355,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			d->col = 0;
 		}
 	}
+	if (rc == 0 && c->shard_count > 1 && !c->seed_set)
+		rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+		                 "--shard needs --seed: every machine must walk the same order");
 	if (rc == 0) {
 		ep_rangelist_normalize(&c->exclude);
 		if (c->targets.n == 0)

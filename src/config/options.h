@@ -19,6 +19,8 @@ struct ep_config {
 	unsigned timeout_ms;
 	unsigned retries;
 	unsigned threads; /* engines, one per thread, each on a shard */
+	unsigned shard_index,
+	    shard_count; /* --shard I/N: this machine's part (0-based), 0/0 whole */
 	uint64_t seed;
 	int seed_set;
 	uint64_t max_probes;

@@ -139,8 +139,9 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 		w->pool = p;
 		wo.rate = o->rate / n;
 		wo.max_inflight = o->max_inflight / n ? o->max_inflight / n : 1;
-		wo.shard_index = i;
-		wo.shard_count = n;
+		/* machine shard m of M, worker i of n: part m*n+i of M*n */
+		wo.shard_index = (o->shard_count > 1 ? o->shard_index * n : 0) + i;
+		wo.shard_count = (o->shard_count > 1 ? o->shard_count : 1) * n;
 		wo.handle_signals = 0;
 		if (uv_loop_init(&w->loop)) {
 			rc = EP_ENOMEM;
@@ -213,6 +214,8 @@ void ep_pool_unlock(struct ep_pool *p)
 
 void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 {
+	int walked = 1;
+
 	uint64_t start = 0, end = 0;
 
 	memset(sum, 0, sizeof(*sum));
@@ -227,6 +230,7 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		for (int k = 0; k < EP_STATE_COUNT; k++)
 			sum->counts[k] += e->counts[k];
 		sum->backoffs += e->backoffs;
+		walked &= e->perm_done && e->retry_len == 0;
 		sum->interrupted |= e->interrupted;
 		if (e->rc && *rc == 0)
 			*rc = e->rc;
@@ -238,6 +242,7 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		uv_loop_close(&w->loop);
 	}
 	sum->duration_s = end > start ? (double)(end - start) / 1e9 : 0;
+	sum->complete = walked; /* every worker walked its whole part */
 	uv_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -16,6 +16,8 @@ struct ep_pool;
  * cb runs on worker threads with the pool lock held.  on_done runs on
  * main_loop once every worker has finished.  The pool owns its threads,
  * loops and engines; free it with ep_pool_free after main_loop ends. */
+/* o->shard_index/shard_count (this machine's part of a scan split across
+ * machines, 0/0 for the whole) are split further, one part per worker. */
 int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
                   const struct ep_engine_opts *o, const struct ep_targets *t,
                   const struct ep_prober_ops *ops, const struct ep_config *cfg, ep_result_cb cb,

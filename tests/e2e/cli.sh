@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..33"
+echo "1..37"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -58,6 +58,28 @@ has err "inv-bad.json:2:15: malformed JSON in inventory" "malformed inventory sa
 printf '{"schema": "something-else"}' >"$tmp/inv-other.json"
 expect 2 "not an inventory" "$EP" scan --inventory "$tmp/inv-other.json" -p 80
 has err "not an ecsprobe inventory" "a JSON file that is not an inventory is named as such"
+
+# shards: the parts are disjoint and together are the whole scan (loopback;
+# compared by address and port, states may be anything on this host)
+for nshards in 2 3; do
+	: >"$tmp/union"
+	i=1
+	while [ $i -le $nshards ]; do
+		"$EP" scan 127.0.0.1 ::1 -p 1-1500 --seed 5 --shard $i/$nshards --rate 100000 --timeout 300 \
+			--no-progress -o "ndjson:$tmp/s$i.ndjson" >/dev/null 2>&1
+		grep '"type":"result"' "$tmp/s$i.ndjson" | sed 's/.*"address":"\([^"]*\)","proto":"tcp","port":\([0-9]*\).*/\1 \2/' >>"$tmp/union"
+		i=$((i + 1))
+	done
+	if [ "$(wc -l <"$tmp/union")" = 3000 ] && [ "$(sort -u "$tmp/union" | wc -l)" = 3000 ]; then
+		ok "$nshards shards: disjoint, and together every one of the 3000 probes"
+	else
+		nok "$nshards shards: $(wc -l <"$tmp/union") results, $(sort -u "$tmp/union" | wc -l) distinct"
+	fi
+done
+JOB_COMPLETION_INDEX=1 ECSPROBE_SHARDS=2 "$EP" scan 127.0.0.1 -p 1-100 --seed 5 --shard auto \
+	--dry-run >"$tmp/out" 2>"$tmp/err"
+if [ $? = 0 ]; then ok "--shard auto from a Kubernetes Indexed Job's environment"; else nok "--shard auto"; fi
+expect 2 "--shard without --seed" "$EP" scan 127.0.0.1 -p 80 --shard 1/2
 
 # a real scan on loopback: three listeners, everything else closed
 printf '127.0.0.1 %s\n' 18081 18082 18089 >"$tmp/listen.txt"
