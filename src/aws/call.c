@@ -93,36 +93,6 @@ int ep_aws_urlencode(struct ep_buf *b, const char *s)
 	return rc;
 }
 
-xmlNodePtr ep_xml_find(xmlNodePtr node, const char *name)
-{
-	for (xmlNodePtr n = node; n; n = n->next) {
-		xmlNodePtr found;
-
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		if (strcmp((const char *)n->name, name) == 0)
-			return n;
-		found = ep_xml_find(n->children, name);
-		if (found)
-			return found;
-	}
-	return NULL;
-}
-
-const char *ep_xml_child_text(xmlNodePtr node, const char *name)
-{
-	if (node == NULL)
-		return NULL;
-	for (xmlNodePtr n = node->children; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
-			continue;
-		if (n->children && n->children->type == XML_TEXT_NODE)
-			return (const char *)n->children->content;
-		return "";
-	}
-	return NULL;
-}
-
 static const char *service_env(const char *service)
 {
 	if (strcmp(service, "ec2") == 0)
@@ -285,99 +255,6 @@ static void call_free(struct call *c)
 	uv_close((uv_handle_t *)&c->backoff, on_backoff_closed);
 }
 
-static int is_throttle(const char *code)
-{
-	static const char *const codes[] = {"Throttling",
-	                                    "ThrottlingException",
-	                                    "ThrottledException",
-	                                    "RequestThrottledException",
-	                                    "TooManyRequestsException",
-	                                    "ProvisionedThroughputExceededException",
-	                                    "TransactionInProgressException",
-	                                    "RequestLimitExceeded",
-	                                    "BandwidthLimitExceeded",
-	                                    "LimitExceededException",
-	                                    "RequestThrottled",
-	                                    "SlowDown",
-	                                    "PriorRequestNotComplete",
-	                                    "EC2ThrottledException",
-	                                    "RequestTimeout",
-	                                    "RequestTimeoutException",
-	                                    "InternalError",
-	                                    "InternalFailure",
-	                                    "ServiceUnavailable",
-	                                    "ServerException"};
-
-	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (strcmp(code, codes[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Pulls Code/Message out of an XML or JSON error body. */
-static void parse_error(const struct call *c, const char *body, size_t len, struct ep_aws_reply *r)
-{
-	if (c->proto == EP_AWS_JSON) {
-		cJSON *j = cJSON_ParseWithLength(body, len);
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "__type");
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
-
-		if (m == NULL)
-			m = cJSON_GetObjectItemCaseSensitive(j, "Message");
-		if (cJSON_IsString(t)) {
-			const char *hash = strrchr(t->valuestring, '#');
-
-			snprintf(r->error_code, sizeof(r->error_code), "%s",
-			         hash ? hash + 1 : t->valuestring);
-		}
-		if (cJSON_IsString(m))
-			snprintf(r->error_msg, sizeof(r->error_msg), "%s", m->valuestring);
-		cJSON_Delete(j);
-	} else {
-		char ignored[64];
-		xmlDocPtr doc = ep_xml_parse_safe(body, len, ignored, sizeof(ignored));
-		xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
-		xmlNodePtr err = root ? ep_xml_find(root, "Error") : NULL;
-		const char *code = ep_xml_child_text(err, "Code");
-		const char *msg = ep_xml_child_text(err, "Message");
-
-		if (code)
-			snprintf(r->error_code, sizeof(r->error_code), "%s", code);
-		if (msg)
-			snprintf(r->error_msg, sizeof(r->error_msg), "%s", msg);
-		xmlFreeDoc(doc);
-	}
-	if (r->error_code[0] == '\0')
-		snprintf(r->error_code, sizeof(r->error_code), "HTTP%ld", r->status);
-	/* one line: AWS messages can carry newlines (SignatureDoesNotMatch) */
-	for (char *p = r->error_msg; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t' || (unsigned char)*p < 0x20)
-			*p = ' ';
-}
-
-/* Parses a 200 body; returns 0 or fills the error and returns -1. */
-static int parse_body(const struct call *c, const char *body, size_t len, struct ep_aws_reply *r)
-{
-	if (c->proto == EP_AWS_JSON) {
-		r->json = cJSON_ParseWithLength(body, len);
-		if (r->json == NULL || !cJSON_IsObject(r->json)) {
-			cJSON_Delete(r->json);
-			r->json = NULL;
-			snprintf(r->error_code, sizeof(r->error_code), "ParseError");
-			snprintf(r->error_msg, sizeof(r->error_msg),
-			         "malformed JSON response (%zu bytes)", len);
-			return -1;
-		}
-		return 0;
-	}
-	r->xml = ep_xml_parse_safe(body, len, r->error_msg, sizeof(r->error_msg));
-	if (r->xml == NULL) {
-		snprintf(r->error_code, sizeof(r->error_code), "ParseError");
-		return -1;
-	}
-	return 0;
-}
-
 static void retry_later(struct call *c);
 
 static void on_response(void *arg, const struct ep_http_response *resp)
@@ -399,13 +276,14 @@ static void on_response(void *arg, const struct ep_http_response *resp)
 		retry = !a->closing;
 		rc = EP_EIO;
 	} else if (resp->status >= 200 && resp->status < 300) {
-		if (parse_body(c, resp->body, resp->body_len, &r)) {
+		if (ep_aws_parse_body(c->proto, resp->body, resp->body_len, &r)) {
 			retry = 1;
 			rc = EP_EPARSE;
 		}
 	} else {
-		parse_error(c, resp->body, resp->body_len, &r);
-		retry = resp->status >= 500 || resp->status == 429 || is_throttle(r.error_code);
+		ep_aws_parse_error(c->proto, resp->body, resp->body_len, &r);
+		retry = resp->status >= 500 || resp->status == 429 ||
+		        ep_aws_is_retryable_code(r.error_code);
 		rc = EP_EIO;
 	}
 	if (a->opts.debug)

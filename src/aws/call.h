@@ -13,6 +13,7 @@
 #include <uv.h>
 
 #include "aws/sign.h"
+#include "aws/xmljson.h"
 #include "base/buf.h"
 #include "base/http.h"
 
@@ -70,9 +71,12 @@ void ep_aws_endpoint(const struct ep_aws *a, const char *service, const char *re
                      size_t outlen);
 /* Form-encodes s (AWS's unreserved set) onto b. */
 int ep_aws_urlencode(struct ep_buf *b, const char *s);
-/* First element named `name` below node (depth-first), or NULL. */
-xmlNodePtr ep_xml_find(xmlNodePtr node, const char *name);
-/* Text of the child element `name` of node, or NULL.  Owned by the doc. */
-const char *ep_xml_child_text(xmlNodePtr node, const char *name);
+/* reply.c: AWS's answers */
+int ep_aws_is_retryable_code(const char *code);
+void ep_aws_parse_error(enum ep_aws_proto proto, const char *body, size_t len,
+                        struct ep_aws_reply *r);
+/* 0, or -1 with r->error_code/msg set (ParseError). */
+int ep_aws_parse_body(enum ep_aws_proto proto, const char *body, size_t len,
+                      struct ep_aws_reply *r);
 
 #endif

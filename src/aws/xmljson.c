@@ -141,3 +141,33 @@ xmlDocPtr ep_xml_parse_safe(const char *body, size_t len, char *err, size_t errl
 	}
 	return doc;
 }
+
+xmlNodePtr ep_xml_find(xmlNodePtr node, const char *name)
+{
+	for (xmlNodePtr n = node; n; n = n->next) {
+		xmlNodePtr found;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (strcmp((const char *)n->name, name) == 0)
+			return n;
+		found = ep_xml_find(n->children, name);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+const char *ep_xml_child_text(xmlNodePtr node, const char *name)
+{
+	if (node == NULL)
+		return NULL;
+	for (xmlNodePtr n = node->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, name) != 0)
+			continue;
+		if (n->children && n->children->type == XML_TEXT_NODE)
+			return (const char *)n->children->content;
+		return "";
+	}
+	return NULL;
+}

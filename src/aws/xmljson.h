@@ -18,4 +18,9 @@ cJSON *ep_xml_to_json(xmlNodePtr node);
 /* Appends every <item>/<member> child of list to arr; returns the count. */
 int ep_xml_items_to_json(xmlNodePtr list, cJSON *arr);
 
+/* First element named `name` below node (depth-first), or NULL. */
+xmlNodePtr ep_xml_find(xmlNodePtr node, const char *name);
+/* Text of the child element `name` of node, or NULL.  Owned by the doc. */
+const char *ep_xml_child_text(xmlNodePtr node, const char *name);
+
 #endif
