@@ -2,6 +2,8 @@
  * context (struct resolve) lives until the user's callback has run. */
 #include "aws/creds.h"
 
+#include "aws/creds_internal.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,26 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
 #include "aws/ini.h"
 #include "base/log.h"
 
 #define DEFAULT_IMDS   "http://169.254.169.254"
-#define ECS_CREDS_HOST "http://169.254.170.2"
 #define MAX_TOKEN_FILE (64u << 10)
-
-struct resolve {
-	struct ep_aws *aws;
-	ep_creds_cb cb;
-	void *arg;
-	struct ep_aws_identity id;
-	struct ep_aws_identity base; /* source credentials for AssumeRole */
-	char role_arn[256], external_id[256], session[64], region[32];
-	char imds[256], imds_token[256], imds_role[128];
-	char *web_token;
-	int step; /* IMDS: 0 token, 1 role name, 2 credentials */
-};
 
 void ep_aws_identity_clear(struct ep_aws_identity *id)
 {
@@ -68,10 +55,10 @@ int64_t ep_parse_iso8601(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-static void done(struct resolve *r, int rc, const char *fmt, ...)
+void ep_creds_done(struct resolve *r, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void done(struct resolve *r, int rc, const char *fmt, ...)
+void ep_creds_done(struct resolve *r, int rc, const char *fmt, ...)
 {
 	char msg[512] = "";
 
@@ -89,7 +76,7 @@ static void done(struct resolve *r, int rc, const char *fmt, ...)
 	free(r);
 }
 
-static int set_static(struct ep_aws_identity *id, const char *ak, const char *sk, const char *tok)
+int ep_creds_set_static(struct ep_aws_identity *id, const char *ak, const char *sk, const char *tok)
 {
 	snprintf(id->creds.access_key, sizeof(id->creds.access_key), "%s", ak);
 	snprintf(id->creds.secret_key, sizeof(id->creds.secret_key), "%s", sk);
@@ -110,9 +97,10 @@ static void on_sts(void *arg, int rc, const struct ep_aws_reply *reply)
 	const char *ak, *sk, *tok, *exp;
 
 	if (rc) {
-		done(r, EP_EIO, "STS %s for %s failed: %s%s%s",
-		     r->web_token ? "AssumeRoleWithWebIdentity" : "AssumeRole", r->role_arn,
-		     reply->error_code, reply->error_msg[0] ? ": " : "", reply->error_msg);
+		ep_creds_done(r, EP_EIO, "STS %s for %s failed: %s%s%s",
+		              r->web_token ? "AssumeRoleWithWebIdentity" : "AssumeRole",
+		              r->role_arn, reply->error_code, reply->error_msg[0] ? ": " : "",
+		              reply->error_msg);
 		return;
 	}
 	root = xmlDocGetRootElement(reply->xml);
@@ -122,22 +110,22 @@ static void on_sts(void *arg, int rc, const struct ep_aws_reply *reply)
 	tok = ep_xml_child_text(cr, "SessionToken");
 	exp = ep_xml_child_text(cr, "Expiration");
 	if (!ak || !sk || !tok) {
-		done(r, EP_EPARSE,
-		     "STS answer for %s lacks Credentials (AccessKeyId/SecretAccessKey/"
-		     "SessionToken)",
-		     r->role_arn);
+		ep_creds_done(r, EP_EPARSE,
+		              "STS answer for %s lacks Credentials (AccessKeyId/SecretAccessKey/"
+		              "SessionToken)",
+		              r->role_arn);
 		return;
 	}
 	ep_aws_identity_clear(&r->id);
-	if (set_static(&r->id, ak, sk, tok)) {
-		done(r, EP_ENOMEM, "out of memory");
+	if (ep_creds_set_static(&r->id, ak, sk, tok)) {
+		ep_creds_done(r, EP_ENOMEM, "out of memory");
 		return;
 	}
 	r->id.expires = ep_parse_iso8601(exp);
 	snprintf(r->id.source, sizeof(r->id.source), "%s",
 	         r->base.source[0] ? r->base.source : "role");
 	snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
-	done(r, 0, NULL);
+	ep_creds_done(r, 0, NULL);
 }
 
 static int sts_assume(struct resolve *r)
@@ -171,7 +159,7 @@ static int sts_assume(struct resolve *r)
 	return rc;
 }
 
-static char *read_small_file(const char *path)
+char *ep_creds_read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
@@ -195,10 +183,10 @@ static char *read_small_file(const char *path)
 static int web_identity(struct resolve *r, const char *token_file, const char *role_arn,
                         const char *session)
 {
-	r->web_token = read_small_file(token_file);
+	r->web_token = ep_creds_read_file(token_file);
 	if (r->web_token == NULL || r->web_token[0] == '\0') {
-		done(r, EP_EIO, "web identity token file %s: %s", token_file,
-		     r->web_token ? "empty" : strerror(errno));
+		ep_creds_done(r, EP_EIO, "web identity token file %s: %s", token_file,
+		              r->web_token ? "empty" : strerror(errno));
 		return 0;
 	}
 	snprintf(r->role_arn, sizeof(r->role_arn), "%s", role_arn);
@@ -206,293 +194,7 @@ static int web_identity(struct resolve *r, const char *token_file, const char *r
 		snprintf(r->session, sizeof(r->session), "%s", session);
 	snprintf(r->base.source, sizeof(r->base.source), "web identity");
 	if (sts_assume(r))
-		done(r, EP_EIO, "cannot start AssumeRoleWithWebIdentity");
-	return 0;
-}
-
-/* ---- metadata endpoints (container, IMDSv2) ---- */
-
-static int parse_json_creds(struct resolve *r, const char *body, size_t len, const char *what)
-{
-	cJSON *j = cJSON_ParseWithLength(body, len);
-	const cJSON *ak = cJSON_GetObjectItemCaseSensitive(j, "AccessKeyId");
-	const cJSON *sk = cJSON_GetObjectItemCaseSensitive(j, "SecretAccessKey");
-	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(j, "Token");
-	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "Expiration");
-	int rc;
-
-	if (!cJSON_IsString(ak) || !cJSON_IsString(sk)) {
-		cJSON_Delete(j);
-		done(r, EP_EPARSE, "%s: answer lacks AccessKeyId/SecretAccessKey", what);
-		return -1;
-	}
-	rc = set_static(&r->id, ak->valuestring, sk->valuestring,
-	                cJSON_IsString(tok) ? tok->valuestring : NULL);
-	r->id.expires = cJSON_IsString(exp) ? ep_parse_iso8601(exp->valuestring) : 0;
-	snprintf(r->id.source, sizeof(r->id.source), "%s", what);
-	cJSON_Delete(j);
-	if (rc) {
-		done(r, rc, "out of memory");
-		return -1;
-	}
-	done(r, 0, NULL);
-	return 0;
-}
-
-static void on_container(void *arg, const struct ep_http_response *resp)
-{
-	struct resolve *r = arg;
-
-	if (resp->status != 200) {
-		done(r, EP_EIO, "container credentials endpoint: %s",
-		     resp->curl_code ? resp->error : "HTTP error");
-		return;
-	}
-	parse_json_creds(r, resp->body, resp->body_len, "container credentials");
-}
-
-static int container_creds(struct resolve *r, const char *rel, const char *full)
-{
-	char url[512], auth[1100];
-	const char *hdrs[2] = {NULL, NULL};
-	const char *tok = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	const char *tok_file = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	char *file_tok = NULL;
-	struct ep_http_request req;
-	int rc;
-
-	if (rel && *rel)
-		snprintf(url, sizeof(url), "%s%s", ECS_CREDS_HOST, rel);
-	else
-		snprintf(url, sizeof(url), "%s", full);
-	if (tok_file && *tok_file)
-		tok = file_tok = read_small_file(tok_file);
-	if (tok && *tok) {
-		snprintf(auth, sizeof(auth), "Authorization: %s", tok);
-		hdrs[0] = auth;
-	}
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.url = url;
-	req.headers = hdrs;
-	req.timeout_ms = 5000;
-	rc = ep_http_start(ep_aws_http(r->aws), &req, on_container, r);
-	free(file_tok);
-	return rc;
-}
-
-static void imds_next(struct resolve *r);
-
-static void on_imds(void *arg, const struct ep_http_response *resp)
-{
-	struct resolve *r = arg;
-
-	if (resp->status != 200) {
-		done(r, EP_EIO, "no credentials found: instance metadata (%s) step %d: %s", r->imds,
-		     r->step, resp->curl_code ? resp->error : "HTTP error");
-		return;
-	}
-	if (r->step == 0) {
-		snprintf(r->imds_token, sizeof(r->imds_token), "%.*s", (int)resp->body_len,
-		         resp->body);
-	} else if (r->step == 1) {
-		size_t n = strcspn(resp->body, "\r\n");
-
-		snprintf(r->imds_role, sizeof(r->imds_role), "%.*s", (int)n, resp->body);
-	} else {
-		parse_json_creds(r, resp->body, resp->body_len, "instance metadata");
-		return;
-	}
-	r->step++;
-	imds_next(r);
-}
-
-static void imds_next(struct resolve *r)
-{
-	char url[512], tokhdr[320];
-	const char *hdrs[2] = {tokhdr, NULL};
-	struct ep_http_request req;
-
-	memset(&req, 0, sizeof(req));
-	req.timeout_ms = 2000;
-	req.headers = hdrs;
-	if (r->step == 0) {
-		snprintf(url, sizeof(url), "%s/latest/api/token", r->imds);
-		snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-		req.method = "PUT";
-	} else {
-		snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s",
-		         r->imds, r->step == 2 ? r->imds_role : "");
-		snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token: %s", r->imds_token);
-		req.method = "GET";
-	}
-	req.url = url;
-	if (ep_http_start(ep_aws_http(r->aws), &req, on_imds, r))
-		done(r, EP_EIO, "cannot reach instance metadata");
-}
-
-static const char *pget(const struct ep_ini *cred, const struct ep_ini *conf, const char *name,
-                        const char *key);
-
-/* ---- credential_process ---- */
-
-/* Runs the profile's command and reads its JSON (Version 1).  Blocking, but
- * it runs once, before any other work. */
-static int credential_process(struct resolve *r, const char *name, const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	char *buf;
-	size_t n = 0;
-	int status;
-	cJSON *j;
-	const cJSON *ver;
-
-	if (p == NULL) {
-		done(r, EP_EIO, "profile %s: credential_process could not start", name);
-		return 0;
-	}
-	buf = malloc(MAX_TOKEN_FILE + 1);
-	if (buf)
-		n = fread(buf, 1, MAX_TOKEN_FILE, p);
-	status = pclose(p);
-	if (buf == NULL || status != 0) {
-		free(buf);
-		done(r, EP_EIO, "profile %s: credential_process exited with status %d", name,
-		     status);
-		return 0;
-	}
-	buf[n] = '\0';
-	j = cJSON_ParseWithLength(buf, n);
-	ver = cJSON_GetObjectItemCaseSensitive(j, "Version");
-	if (!cJSON_IsNumber(ver) || ver->valueint != 1) {
-		cJSON_Delete(j);
-		free(buf);
-		done(r, EP_EPARSE, "profile %s: credential_process output is not Version 1 JSON",
-		     name);
-		return 0;
-	}
-	cJSON_Delete(j);
-	parse_json_creds(r, buf, n, "credential process");
-	memset(buf, 0, n);
-	free(buf);
-	return 0;
-}
-
-/* ---- IAM Identity Center (SSO) ---- */
-
-static void on_sso(void *arg, const struct ep_http_response *resp)
-{
-	struct resolve *r = arg;
-	cJSON *j, *rc;
-	const cJSON *ak, *sk, *tok, *exp;
-
-	if (resp->status != 200) {
-		done(r, EP_EIO,
-		     "IAM Identity Center GetRoleCredentials: %s (HTTP %ld); run 'aws sso login'",
-		     resp->curl_code ? resp->error : "refused", resp->status);
-		return;
-	}
-	j = cJSON_ParseWithLength(resp->body, resp->body_len);
-	rc = cJSON_GetObjectItemCaseSensitive(j, "roleCredentials");
-	ak = cJSON_GetObjectItemCaseSensitive(rc, "accessKeyId");
-	sk = cJSON_GetObjectItemCaseSensitive(rc, "secretAccessKey");
-	tok = cJSON_GetObjectItemCaseSensitive(rc, "sessionToken");
-	exp = cJSON_GetObjectItemCaseSensitive(rc, "expiration");
-	if (!cJSON_IsString(ak) || !cJSON_IsString(sk) || !cJSON_IsString(tok)) {
-		cJSON_Delete(j);
-		done(r, EP_EPARSE, "IAM Identity Center answer lacks roleCredentials");
-		return;
-	}
-	if (set_static(&r->id, ak->valuestring, sk->valuestring, tok->valuestring)) {
-		cJSON_Delete(j);
-		done(r, EP_ENOMEM, "out of memory");
-		return;
-	}
-	r->id.expires = cJSON_IsNumber(exp) ? (int64_t)(exp->valuedouble / 1000) : 0;
-	snprintf(r->id.source, sizeof(r->id.source), "IAM Identity Center");
-	snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
-	cJSON_Delete(j);
-	done(r, 0, NULL);
-}
-
-/* The token cache file that 'aws sso login' writes: SHA-1 of the
- * sso-session name (or, for legacy profiles, of the start URL). */
-static void sso_cache_path(const char *key, char *out, size_t len)
-{
-	unsigned char md[SHA_DIGEST_LENGTH];
-	char hex[2 * SHA_DIGEST_LENGTH + 1];
-	const char *home = getenv("HOME");
-
-	SHA1((const unsigned char *)key, strlen(key), md);
-	for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	snprintf(out, len, "%s/.aws/sso/cache/%s.json", home ? home : ".", hex);
-}
-
-static int sso(struct resolve *r, const struct ep_ini *conf, const struct ep_ini *cred,
-               const char *name)
-{
-	const char *session = pget(cred, conf, name, "sso_session");
-	const char *acct = pget(cred, conf, name, "sso_account_id");
-	const char *role = pget(cred, conf, name, "sso_role_name");
-	const char *sso_region = pget(cred, conf, name, "sso_region");
-	char sect[300], path[600], url[1024], hdr[8300];
-	const char *hdrs[2] = {hdr, NULL};
-	const char *ep = getenv("AWS_ENDPOINT_URL_SSO");
-	char *text;
-	cJSON *j;
-	const cJSON *tok;
-	struct ep_http_request req;
-	struct ep_buf q;
-
-	if (session) {
-		snprintf(sect, sizeof(sect), "sso-session %s", session);
-		if (sso_region == NULL)
-			sso_region = ep_ini_get(conf, sect, "sso_region");
-		sso_cache_path(session, path, sizeof(path));
-	} else {
-		sso_cache_path(pget(cred, conf, name, "sso_start_url"), path, sizeof(path));
-	}
-	if (!acct || !role || !sso_region) {
-		done(r, EP_EINVAL,
-		     "profile %s: IAM Identity Center needs sso_account_id, "
-		     "sso_role_name and sso_region",
-		     name);
-		return 0;
-	}
-	text = read_small_file(path);
-	j = text ? cJSON_Parse(text) : NULL;
-	free(text);
-	tok = cJSON_GetObjectItemCaseSensitive(j, "accessToken");
-	if (!cJSON_IsString(tok)) {
-		cJSON_Delete(j);
-		done(r, EP_EINVAL,
-		     "profile %s: no IAM Identity Center token in %s; run 'aws sso login'", name,
-		     path);
-		return 0;
-	}
-	snprintf(hdr, sizeof(hdr), "x-amz-sso_bearer_token: %s", tok->valuestring);
-	cJSON_Delete(j);
-	ep_buf_init(&q, 4096);
-	ep_buf_adds(&q, "/federation/credentials?account_id=");
-	ep_aws_urlencode(&q, acct);
-	ep_buf_adds(&q, "&role_name=");
-	ep_aws_urlencode(&q, role);
-	if (ep && *ep)
-		snprintf(url, sizeof(url), "%.*s%s",
-		         (int)(strlen(ep) - (ep[strlen(ep) - 1] == '/')), ep, q.data ? q.data : "");
-	else
-		snprintf(url, sizeof(url), "https://portal.sso.%s.amazonaws.com%s", sso_region,
-		         q.data ? q.data : "");
-	ep_buf_free(&q);
-	memset(&req, 0, sizeof(req));
-	req.method = "GET";
-	req.url = url;
-	req.headers = hdrs;
-	req.timeout_ms = 10000;
-	if (ep_http_start(ep_aws_http(r->aws), &req, on_sso, r))
-		done(r, EP_EIO, "cannot reach IAM Identity Center");
-	memset(hdr, 0, sizeof(hdr));
+		ep_creds_done(r, EP_EIO, "cannot start AssumeRoleWithWebIdentity");
 	return 0;
 }
 
@@ -511,8 +213,8 @@ static void home_path(char *out, size_t len, const char *env, const char *rel)
 
 /* Looks a key up for a profile: credentials file [name], then config
  * [profile name] (or [default]). */
-static const char *pget(const struct ep_ini *cred, const struct ep_ini *conf, const char *name,
-                        const char *key)
+const char *ep_creds_pget(const struct ep_ini *cred, const struct ep_ini *conf, const char *name,
+                          const char *key)
 {
 	char sect[300];
 	const char *v = ep_ini_get(cred, name, key);
@@ -538,70 +240,77 @@ static int profile_exists(const struct ep_ini *cred, const struct ep_ini *conf, 
 static int from_profile(struct resolve *r, const struct ep_ini *cred, const struct ep_ini *conf,
                         const char *name, int depth)
 {
-	const char *ak = pget(cred, conf, name, "aws_access_key_id");
-	const char *sk = pget(cred, conf, name, "aws_secret_access_key");
-	const char *role = pget(cred, conf, name, "role_arn");
-	const char *src = pget(cred, conf, name, "source_profile");
-	const char *csrc = pget(cred, conf, name, "credential_source");
-	const char *wif = pget(cred, conf, name, "web_identity_token_file");
-	const char *region = pget(cred, conf, name, "region");
+	const char *ak = ep_creds_pget(cred, conf, name, "aws_access_key_id");
+	const char *sk = ep_creds_pget(cred, conf, name, "aws_secret_access_key");
+	const char *role = ep_creds_pget(cred, conf, name, "role_arn");
+	const char *src = ep_creds_pget(cred, conf, name, "source_profile");
+	const char *csrc = ep_creds_pget(cred, conf, name, "credential_source");
+	const char *wif = ep_creds_pget(cred, conf, name, "web_identity_token_file");
+	const char *region = ep_creds_pget(cred, conf, name, "region");
 
 	if (depth > 5) {
-		done(r, EP_EINVAL, "profile %s: source_profile chain longer than 5", name);
+		ep_creds_done(r, EP_EINVAL, "profile %s: source_profile chain longer than 5", name);
 		return 0;
 	}
 	if (region && !r->region[0])
 		snprintf(r->region, sizeof(r->region), "%s", region);
 	if (role && wif) {
 		snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
-		return web_identity(r, wif, role, pget(cred, conf, name, "role_session_name"));
+		return web_identity(r, wif, role,
+		                    ep_creds_pget(cred, conf, name, "role_session_name"));
 	}
 	if (role && depth == 0 && (src || csrc)) {
-		const char *ext = pget(cred, conf, name, "external_id");
+		const char *ext = ep_creds_pget(cred, conf, name, "external_id");
 
 		snprintf(r->role_arn, sizeof(r->role_arn), "%s", role);
 		if (ext)
 			snprintf(r->external_id, sizeof(r->external_id), "%s", ext);
 		if (src) {
-			const char *bak = pget(cred, conf, src, "aws_access_key_id");
-			const char *bsk = pget(cred, conf, src, "aws_secret_access_key");
+			const char *bak = ep_creds_pget(cred, conf, src, "aws_access_key_id");
+			const char *bsk = ep_creds_pget(cred, conf, src, "aws_secret_access_key");
 
 			if (!profile_exists(cred, conf, src) || !bak || !bsk) {
-				done(r, EP_EINVAL,
-				     "profile %s: source_profile %s has no aws_access_key_id/"
-				     "aws_secret_access_key",
-				     name, src);
+				ep_creds_done(
+				    r, EP_EINVAL,
+				    "profile %s: source_profile %s has no aws_access_key_id/"
+				    "aws_secret_access_key",
+				    name, src);
 				return 0;
 			}
-			if (set_static(&r->base, bak, bsk,
-			               pget(cred, conf, src, "aws_session_token"))) {
-				done(r, EP_ENOMEM, "out of memory");
+			if (ep_creds_set_static(
+			        &r->base, bak, bsk,
+			        ep_creds_pget(cred, conf, src, "aws_session_token"))) {
+				ep_creds_done(r, EP_ENOMEM, "out of memory");
 				return 0;
 			}
 			snprintf(r->base.source, sizeof(r->base.source), "profile %s", name);
 			if (sts_assume(r))
-				done(r, EP_EIO, "cannot start AssumeRole");
+				ep_creds_done(r, EP_EIO, "cannot start AssumeRole");
 			return 0;
 		}
-		done(r, EP_EUNSUPPORTED, "profile %s: credential_source is not supported yet",
-		     name);
+		ep_creds_done(r, EP_EUNSUPPORTED,
+		              "profile %s: credential_source is not supported yet", name);
 		return 0;
 	}
-	if (pget(cred, conf, name, "credential_process"))
-		return credential_process(r, name, pget(cred, conf, name, "credential_process"));
-	if (pget(cred, conf, name, "sso_session") || pget(cred, conf, name, "sso_start_url"))
-		return sso(r, conf, cred, name);
+	if (ep_creds_pget(cred, conf, name, "credential_process"))
+		return ep_creds_process(r, name,
+		                        ep_creds_pget(cred, conf, name, "credential_process"));
+	if (ep_creds_pget(cred, conf, name, "sso_session") ||
+	    ep_creds_pget(cred, conf, name, "sso_start_url"))
+		return ep_creds_sso(r, conf, cred, name);
 	if (ak && sk) {
-		if (set_static(&r->id, ak, sk, pget(cred, conf, name, "aws_session_token"))) {
-			done(r, EP_ENOMEM, "out of memory");
+		if (ep_creds_set_static(&r->id, ak, sk,
+		                        ep_creds_pget(cred, conf, name, "aws_session_token"))) {
+			ep_creds_done(r, EP_ENOMEM, "out of memory");
 			return 0;
 		}
 		snprintf(r->id.source, sizeof(r->id.source), "profile %s", name);
 		snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
-		done(r, 0, NULL);
+		ep_creds_done(r, 0, NULL);
 		return 0;
 	}
-	done(r, EP_EINVAL, "profile %s has no credentials (aws_access_key_id or role_arn)", name);
+	ep_creds_done(r, EP_EINVAL, "profile %s has no credentials (aws_access_key_id or role_arn)",
+	              name);
 	return 0;
 }
 
@@ -642,16 +351,16 @@ int ep_creds_resolve(struct ep_aws *aws, const struct ep_creds_opts *o, ep_creds
 
 		ep_diag_format(&d, msg, sizeof(msg));
 		ep_ini_free(&cred);
-		done(r, EP_EPARSE, "%s", msg);
+		ep_creds_done(r, EP_EPARSE, "%s", msg);
 		return 0;
 	}
 	if (profile == NULL) {
 		/* 1. environment keys */
 		if (ak && *ak && sk && *sk) {
-			rc = set_static(&r->id, ak, sk, getenv("AWS_SESSION_TOKEN"));
+			rc = ep_creds_set_static(&r->id, ak, sk, getenv("AWS_SESSION_TOKEN"));
 			snprintf(r->id.source, sizeof(r->id.source), "environment");
 			snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
-			done(r, rc, rc ? "out of memory" : NULL);
+			ep_creds_done(r, rc, rc ? "out of memory" : NULL);
 			goto out;
 		}
 		/* 2. web identity from the environment */
@@ -668,8 +377,8 @@ int ep_creds_resolve(struct ep_aws *aws, const struct ep_creds_opts *o, ep_creds
 	/* 3. shared files */
 	if (profile && *profile) {
 		if (!profile_exists(&cred, &conf, profile)) {
-			done(r, EP_EINVAL, "profile %s not found in %s or %s", profile, cred_path,
-			     conf_path);
+			ep_creds_done(r, EP_EINVAL, "profile %s not found in %s or %s", profile,
+			              cred_path, conf_path);
 			goto out;
 		}
 		from_profile(r, &cred, &conf, profile, 0);
@@ -679,23 +388,24 @@ int ep_creds_resolve(struct ep_aws *aws, const struct ep_creds_opts *o, ep_creds
 	v = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
 	if ((v && *v) || (getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI") &&
 	                  *getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI"))) {
-		if (container_creds(r, v, getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
-			done(r, EP_EIO, "cannot reach the container credentials endpoint");
+		if (ep_creds_container(r, v, getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")))
+			ep_creds_done(r, EP_EIO, "cannot reach the container credentials endpoint");
 		goto out;
 	}
 	/* 5. instance metadata, IMDSv2 */
 	v = getenv("AWS_EC2_METADATA_DISABLED");
 	if (v && strcmp(v, "true") == 0) {
-		done(r, EP_EINVAL,
-		     "no AWS credentials found (environment, web identity, profiles, container; "
-		     "instance metadata disabled)");
+		ep_creds_done(
+		    r, EP_EINVAL,
+		    "no AWS credentials found (environment, web identity, profiles, container; "
+		    "instance metadata disabled)");
 		goto out;
 	}
 	v = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	snprintf(r->imds, sizeof(r->imds), "%s", v && *v ? v : DEFAULT_IMDS);
 	if (r->imds[0] && r->imds[strlen(r->imds) - 1] == '/')
 		r->imds[strlen(r->imds) - 1] = '\0';
-	imds_next(r);
+	ep_creds_imds(r);
 out:
 	ep_ini_free(&cred);
 	ep_ini_free(&conf);
