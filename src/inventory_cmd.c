@@ -3,6 +3,8 @@
  * (the document is still written, with the failed calls listed). */
 #include "inventory_cmd.h"
 
+#include "cmdutil.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -293,14 +295,8 @@ int ep_cmd_inventory(int argc, char **argv)
 		case 'h':
 			fputs(ep_inventory_usage, stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "ecsprobe: option '%s' needs a value\n", argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr,
-			        "ecsprobe: unknown option '%s' (see ecsprobe inventory --help)\n",
-			        argv[optind - 1]);
-			return 2;
+			return ep_cmd_bad_option(opt, argv, "inventory");
 		}
 	}
 	if (optind < argc) {

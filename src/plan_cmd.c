@@ -3,6 +3,8 @@
  * --targets`); sends nothing. */
 #include "plan_cmd.h"
 
+#include "cmdutil.h"
+
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +15,7 @@
 #include "base/buf.h"
 #include "model/invtargets.h"
 #include "model/reach.h"
+#include "base/json.h"
 
 const char ep_plan_usage[] =
     "Usage: ecsprobe plan --inventory FILE (--source-ip IP | --vantage-sg SG)... [OPTIONS]\n"
@@ -46,13 +49,6 @@ struct plan {
 	FILE *targets;
 	unsigned long addresses, probes;
 };
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* TCP ports admitted, merged, as a port spec ("22,80,8000-8100"). */
 static unsigned long tcp_spec(const struct ep_admissions *a, struct ep_buf *spec)
@@ -97,15 +93,15 @@ static int plan_address(struct plan *pl, const char *acct, const char *region, c
 	rc = ep_reach_interface(eni, groups, prefix_lists, &pl->v, a.family, &adm, &d);
 	if (rc) {
 		fprintf(stderr, "ecsprobe: %s %s %s: %s\n", acct, region,
-		        str(eni, "networkInterfaceId"), d.msg);
+		        ep_json_str(eni, "networkInterfaceId"), d.msg);
 		return rc;
 	}
 	pl->addresses++;
 	ep_buf_init(&spec, 1 << 20);
 	n = tcp_spec(&adm, &spec);
 	pl->probes += n;
-	printf("%-14s %-12s %-24s %-28s %s\n", acct, region, str(eni, "networkInterfaceId"), addr,
-	       adm.n ? "" : "(nothing admitted)");
+	printf("%-14s %-12s %-24s %-28s %s\n", acct, region, ep_json_str(eni, "networkInterfaceId"),
+	       addr, adm.n ? "" : "(nothing admitted)");
 	for (size_t i = 0; i < adm.n; i++) {
 		const struct ep_admission *x = &adm.a[i];
 
@@ -132,18 +128,18 @@ static int plan_doc(struct plan *pl, const cJSON *doc)
 		const cJSON *ec2 = cJSON_GetObjectItemCaseSensitive(reg, "ec2");
 		const cJSON *groups = cJSON_GetObjectItemCaseSensitive(ec2, "security_groups");
 		const cJSON *pls = cJSON_GetObjectItemCaseSensitive(ec2, "prefix_lists");
-		const char *aid = str(acct, "account_id");
-		const char *rname = str(reg, "region");
+		const char *aid = ep_json_str(acct, "account_id");
+		const char *rname = ep_json_str(reg, "region");
 
 		cJSON_ArrayForEach(eni, cJSON_GetObjectItemCaseSensitive(ec2, "network_interfaces"))
 		{
 			cJSON_ArrayForEach(
 			    ip, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
 			{
-				const char *priv = str(ip, "privateIpAddress");
+				const char *priv = ep_json_str(ip, "privateIpAddress");
 				const char *pub =
-				    str(cJSON_GetObjectItemCaseSensitive(ip, "association"),
-				        "publicIp");
+				    ep_json_str(cJSON_GetObjectItemCaseSensitive(ip, "association"),
+				                "publicIp");
 
 				if (rc == 0 && priv)
 					rc = plan_address(pl, aid ? aid : "?", rname ? rname : "?",
@@ -155,7 +151,7 @@ static int plan_doc(struct plan *pl, const cJSON *doc)
 			cJSON_ArrayForEach(
 			    ip, cJSON_GetObjectItemCaseSensitive(eni, "ipv6AddressesSet"))
 			{
-				const char *v6 = str(ip, "ipv6Address");
+				const char *v6 = ep_json_str(ip, "ipv6Address");
 
 				if (rc == 0 && v6)
 					rc = plan_address(pl, aid ? aid : "?", rname ? rname : "?",
@@ -164,19 +160,6 @@ static int plan_doc(struct plan *pl, const cJSON *doc)
 		}
 	}
 	return rc;
-}
-
-static cJSON *load(const char *path)
-{
-	struct ep_diag d = {0};
-	char line[600];
-	cJSON *doc;
-
-	if (ep_inventory_read(path, &doc, &d) == 0)
-		return doc;
-	ep_diag_format(&d, line, sizeof(line));
-	fprintf(stderr, "ecsprobe: %s\n", line);
-	return NULL;
 }
 
 int ep_cmd_plan(int argc, char **argv)
@@ -220,14 +203,8 @@ int ep_cmd_plan(int argc, char **argv)
 		case 'h':
 			fputs(ep_plan_usage, stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "ecsprobe: option '%s' needs a value\n", argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr,
-			        "ecsprobe: unknown option '%s' (see ecsprobe plan --help)\n",
-			        argv[optind - 1]);
-			return 2;
+			return ep_cmd_bad_option(opt, argv, "plan");
 		}
 	}
 	if (inv == NULL || (!pl.v.has[0] && !pl.v.has[1] && pl.v.ngroups == 0)) {
@@ -235,7 +212,7 @@ int ep_cmd_plan(int argc, char **argv)
 		                "--vantage-sg)\n");
 		return 2;
 	}
-	doc = load(inv);
+	doc = ep_cmd_load_inventory(inv);
 	if (doc == NULL)
 		return 2;
 	if (targets_out) {

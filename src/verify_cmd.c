@@ -8,6 +8,7 @@
  * Exit 0 clean, 1 findings at or above --fail-on, 2 usage, 4 scan incomplete. */
 #include "verify_cmd.h"
 
+#include "cmdutil.h"
 #include "verify/verify.h"
 
 #include <cJSON.h>
@@ -299,7 +300,7 @@ int ep_cmd_verify(int argc, char **argv)
 	ep_target_list_free(&cfg.targets);
 	if (cfg.noutputs == 0)
 		cfg.quiet = 1; /* the findings are the report; no port table */
-	doc = inv ? ep_verify_load(inv) : ep_verify_pull_live(&pull, &pull_status);
+	doc = inv ? ep_cmd_load_inventory(inv) : ep_verify_pull_live(&pull, &pull_status);
 	if (doc && wait_stable > 0) {
 		/* right after a deploy: wait for the service to settle before probing */
 		uint64_t deadline = uv_hrtime() + (uint64_t)wait_stable * 1000000000u;

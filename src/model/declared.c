@@ -9,13 +9,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "base/json.h"
 
 static int num(const cJSON *o, const char *key)
 {
@@ -62,7 +56,7 @@ static const cJSON *find_by(const cJSON *arr, const char *key, const char *value
 
 	cJSON_ArrayForEach(it, arr)
 	{
-		const char *v = str(it, key);
+		const char *v = ep_json_str(it, key);
 
 		if (v && value && strcmp(v, value) == 0)
 			return it;
@@ -78,10 +72,10 @@ static const char *task_eni(const cJSON *task)
 	cJSON_ArrayForEach(att, cJSON_GetObjectItemCaseSensitive(task, "attachments"))
 	    cJSON_ArrayForEach(det, cJSON_GetObjectItemCaseSensitive(att, "details"))
 	{
-		const char *name = str(det, "name");
+		const char *name = ep_json_str(det, "name");
 
 		if (name && strcmp(name, "networkInterfaceId") == 0)
-			return str(det, "value");
+			return ep_json_str(det, "value");
 	}
 	return NULL;
 }
@@ -94,12 +88,12 @@ static const char *instance_eni(const cJSON *enis, const char *instance)
 	cJSON_ArrayForEach(e, enis)
 	{
 		const cJSON *att = cJSON_GetObjectItemCaseSensitive(e, "attachment");
-		const char *id = str(att, "instanceId");
-		const char *idx = str(att, "deviceIndex");
+		const char *id = ep_json_str(att, "instanceId");
+		const char *idx = ep_json_str(att, "deviceIndex");
 
 		if (id && instance && strcmp(id, instance) == 0 &&
 		    (idx == NULL || strcmp(idx, "0") == 0))
-			return str(e, "networkInterfaceId");
+			return ep_json_str(e, "networkInterfaceId");
 	}
 	return NULL;
 }
@@ -110,13 +104,13 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 	const cJSON *ecs = cJSON_GetObjectItemCaseSensitive(region, "ecs");
 	const cJSON *enis = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(region, "ec2"), "network_interfaces");
-	const char *tdarn = str(task, "taskDefinitionArn");
+	const char *tdarn = ep_json_str(task, "taskDefinitionArn");
 	const cJSON *td = find_by(cJSON_GetObjectItemCaseSensitive(ecs, "task_definitions"),
 	                          "taskDefinitionArn", tdarn);
-	const char *mode = str(td, "networkMode");
-	const char *group = str(task, "group");
+	const char *mode = ep_json_str(td, "networkMode");
+	const char *group = ep_json_str(task, "group");
 	const char *service = group && strncmp(group, "service:", 8) == 0 ? group + 8 : "-";
-	const char *cname = tail(str(cluster, "clusterArn"));
+	const char *cname = tail(ep_json_str(cluster, "clusterArn"));
 	const cJSON *c, *m;
 	int rc = 0;
 
@@ -128,14 +122,16 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 		{
 			char owner[192], ev[256];
 
-			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
+			         ep_json_str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task definition %s, container %s, portMapping %s/%d", tail(tdarn),
-			         str(c, "name"), str(m, "protocol") ? str(m, "protocol") : "tcp",
+			         ep_json_str(c, "name"),
+			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "containerPort"));
 			if (rc == 0)
-				rc = add(out, eni, str(m, "protocol"), num(m, "containerPort"),
-				         owner, ev, 1);
+				rc = add(out, eni, ep_json_str(m, "protocol"),
+				         num(m, "containerPort"), owner, ev, 1);
 		}
 		return rc;
 	}
@@ -146,24 +142,26 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 		cJSON_ArrayForEach(cl, cJSON_GetObjectItemCaseSensitive(ecs, "clusters")) if (ci ==
 		                                                                              NULL)
 		    ci = find_by(cJSON_GetObjectItemCaseSensitive(cl, "containerInstances"),
-		                 "containerInstanceArn", str(task, "containerInstanceArn"));
+		                 "containerInstanceArn", ep_json_str(task, "containerInstanceArn"));
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(task, "containers"))
 		    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "networkBindings"))
 		{
 			char owner[192], ev[256];
-			const char *eni = instance_eni(enis, str(ci, "ec2InstanceId"));
+			const char *eni = instance_eni(enis, ep_json_str(ci, "ec2InstanceId"));
 
-			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
+			         ep_json_str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task %s (%s mode), container %s, networkBinding hostPort %s/%d "
 			         "-> %d on %s",
-			         tail(str(task, "taskArn")), mode ? mode : "bridge", str(c, "name"),
-			         str(m, "protocol") ? str(m, "protocol") : "tcp",
+			         tail(ep_json_str(task, "taskArn")), mode ? mode : "bridge",
+			         ep_json_str(c, "name"),
+			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "hostPort"), num(m, "containerPort"),
-			         str(ci, "ec2InstanceId"));
+			         ep_json_str(ci, "ec2InstanceId"));
 			if (rc == 0)
-				rc = add(out, eni, str(m, "protocol"), num(m, "hostPort"), owner,
-				         ev, 0);
+				rc = add(out, eni, ep_json_str(m, "protocol"), num(m, "hostPort"),
+				         owner, ev, 0);
 		}
 	}
 	return rc;
@@ -181,7 +179,7 @@ static int collect_lbs(struct ep_declared_set *out, const cJSON *region)
 
 	cJSON_ArrayForEach(e, enis)
 	{
-		const char *desc = str(e, "description");
+		const char *desc = ep_json_str(e, "description");
 		char name[128];
 		const char *p;
 
@@ -193,13 +191,13 @@ static int collect_lbs(struct ep_declared_set *out, const cJSON *region)
 		cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(lb, "Listeners"))
 		{
 			char owner[192], ev[256];
-			const char *proto = str(l, "Protocol");
+			const char *proto = ep_json_str(l, "Protocol");
 
 			snprintf(owner, sizeof(owner), "lb/%s", name);
 			snprintf(ev, sizeof(ev), "listener %s:%d of load balancer %s",
 			         proto ? proto : "?", num(l, "Port"), name);
 			if (rc == 0)
-				rc = add(out, str(e, "networkInterfaceId"),
+				rc = add(out, ep_json_str(e, "networkInterfaceId"),
 				         proto && strcmp(proto, "UDP") == 0 ? "udp" : "tcp",
 				         num(l, "Port"), owner, ev, 1);
 		}

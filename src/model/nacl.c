@@ -1,21 +1,15 @@
 /* NACL evaluation.  Entries are sorted per call (an ACL holds at most 40 rules
  * per direction), so the cost is small next to a probe. */
 #include "model/nacl.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 static long num(const cJSON *o, const char *key, long dflt)
 {
-	const char *s = str(o, key);
+	const char *s = ep_json_str(o, key);
 
 	return s ? strtol(s, NULL, 10) : dflt;
 }
@@ -29,13 +23,14 @@ static const cJSON *acl_for(const cJSON *acls, const char *subnet, const char *v
 	{
 		cJSON_ArrayForEach(assoc, cJSON_GetObjectItemCaseSensitive(acl, "associationSet"))
 		{
-			const char *s = str(assoc, "subnetId");
+			const char *s = ep_json_str(assoc, "subnetId");
 
 			if (s && subnet && strcmp(s, subnet) == 0)
 				return acl;
 		}
-		if (vpc && str(acl, "vpcId") && strcmp(str(acl, "vpcId"), vpc) == 0 &&
-		    str(acl, "default") && strcmp(str(acl, "default"), "true") == 0)
+		if (vpc && ep_json_str(acl, "vpcId") &&
+		    strcmp(ep_json_str(acl, "vpcId"), vpc) == 0 && ep_json_str(acl, "default") &&
+		    strcmp(ep_json_str(acl, "default"), "true") == 0)
 			dflt = acl;
 	}
 	return dflt;
@@ -44,9 +39,9 @@ static const cJSON *acl_for(const cJSON *acls, const char *subnet, const char *v
 static int entry_matches(const cJSON *e, int egress, const struct ep_addr *peer, int proto,
                          uint16_t port)
 {
-	const char *eg = str(e, "egress");
+	const char *eg = ep_json_str(e, "egress");
 	long p = num(e, "protocol", -1);
-	const char *cidr = str(e, peer->family == 4 ? "cidrBlock" : "ipv6CidrBlock");
+	const char *cidr = ep_json_str(e, peer->family == 4 ? "cidrBlock" : "ipv6CidrBlock");
 	struct ep_iprange r;
 	ep_u128 a = ep_addr_to_u128(peer);
 
@@ -85,18 +80,18 @@ static int decide(const cJSON *acl, int egress, const struct ep_addr *peer, int 
 	cJSON_ArrayForEach(e, entries) if (n < sizeof(sorted) / sizeof(sorted[0])) sorted[n++] = e;
 	qsort(sorted, n, sizeof(sorted[0]), by_rule);
 	for (size_t i = 0; i < n; i++) {
-		const char *action = str(sorted[i], "ruleAction");
+		const char *action = ep_json_str(sorted[i], "ruleAction");
 		int allow = action && strcmp(action, "allow") == 0;
 
 		if (!entry_matches(sorted[i], egress, peer, proto, port))
 			continue;
-		snprintf(why, len, "%s %s rule %ld: %s", str(acl, "networkAclId"),
+		snprintf(why, len, "%s %s rule %ld: %s", ep_json_str(acl, "networkAclId"),
 		         egress ? "outbound" : "inbound", num(sorted[i], "ruleNumber", 32767),
 		         allow ? "allow" : "deny");
 		return allow;
 	}
-	snprintf(why, len, "%s %s: no rule matches (implicit deny)", str(acl, "networkAclId"),
-	         egress ? "outbound" : "inbound");
+	snprintf(why, len, "%s %s: no rule matches (implicit deny)",
+	         ep_json_str(acl, "networkAclId"), egress ? "outbound" : "inbound");
 	return 0;
 }
 

@@ -8,18 +8,12 @@
 #include <string.h>
 
 #include "base/buf.h"
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "base/json.h"
 
 /* EC2 gives numbers as text ("80", "-1"); absent means all (-1). */
 static int num(const cJSON *o, const char *key, int *out)
 {
-	const char *s = str(o, key);
+	const char *s = ep_json_str(o, key);
 	char *end;
 	long v;
 
@@ -98,9 +92,31 @@ static int push(struct ep_rule **rules, size_t *n, size_t *cap, const struct ep_
 	return 0;
 }
 
+/* One rule per CIDR of a permission's list (ipRanges or ipv6Ranges). */
+static int push_cidrs(const cJSON *perm, const char *list, const char *field, uint8_t family,
+                      const struct ep_rule *base, struct ep_rule **rules, size_t *n, size_t *cap)
+{
+	const cJSON *src;
+	int rc = 0;
+
+	cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(perm, list))
+	{
+		struct ep_rule r = *base;
+		const char *c = ep_json_str(src, field);
+
+		if (rc || c == NULL || ep_iprange_parse(c, &r.cidr, NULL) ||
+		    r.cidr.family != family)
+			continue;
+		r.kind = EP_SRC_CIDR;
+		describe(&r, c);
+		rc = push(rules, n, cap, &r);
+	}
+	return rc;
+}
+
 int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, struct ep_diag *d)
 {
-	const char *id = str(sg, "groupId");
+	const char *id = ep_json_str(sg, "groupId");
 	const cJSON *perm;
 	size_t cap = 0;
 	unsigned index = 0;
@@ -117,7 +133,7 @@ int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, str
 		memset(&base, 0, sizeof(base));
 		snprintf(base.sg_id, sizeof(base.sg_id), "%s", id ? id : "?");
 		base.index = index;
-		base.proto = parse_proto(str(perm, "ipProtocol"));
+		base.proto = parse_proto(ep_json_str(perm, "ipProtocol"));
 		if (base.proto == -2 || num(perm, "fromPort", &base.from) ||
 		    num(perm, "toPort", &base.to)) {
 			rc = ep_diag_set(d, EP_EPARSE, 0, 0,
@@ -130,32 +146,14 @@ int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, str
 		if (base.proto != 1 && base.proto != 58 &&
 		    ((base.proto != 6 && base.proto != 17) || base.from < 0 || base.to < 0))
 			base.from = base.to = -1;
-		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(perm, "ipRanges"))
-		{
-			struct ep_rule r = base;
-			const char *c = str(src, "cidrIp");
-
-			if (c == NULL || ep_iprange_parse(c, &r.cidr, NULL) || r.cidr.family != 4)
-				continue;
-			r.kind = EP_SRC_CIDR;
-			describe(&r, c);
-			rc = push(rules, n, &cap, &r);
-		}
-		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(perm, "ipv6Ranges"))
-		{
-			struct ep_rule r = base;
-			const char *c = str(src, "cidrIpv6");
-
-			if (c == NULL || ep_iprange_parse(c, &r.cidr, NULL) || r.cidr.family != 6)
-				continue;
-			r.kind = EP_SRC_CIDR;
-			describe(&r, c);
-			rc = push(rules, n, &cap, &r);
-		}
+		if (rc == 0)
+			rc = push_cidrs(perm, "ipRanges", "cidrIp", 4, &base, rules, n, &cap);
+		if (rc == 0)
+			rc = push_cidrs(perm, "ipv6Ranges", "cidrIpv6", 6, &base, rules, n, &cap);
 		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(perm, "prefixListIds"))
 		{
 			struct ep_rule r = base;
-			const char *pl = str(src, "prefixListId");
+			const char *pl = ep_json_str(src, "prefixListId");
 
 			if (pl == NULL)
 				continue;
@@ -167,16 +165,16 @@ int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, str
 		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(perm, "groups"))
 		{
 			struct ep_rule r = base;
-			const char *g = str(src, "groupId");
+			const char *g = ep_json_str(src, "groupId");
 			char who[96];
 
 			if (g == NULL)
 				continue;
 			r.kind = EP_SRC_GROUP;
 			snprintf(r.ref, sizeof(r.ref), "%s", g);
-			if (str(src, "userId"))
+			if (ep_json_str(src, "userId"))
 				snprintf(who, sizeof(who), "%s (account %s)", g,
-				         str(src, "userId"));
+				         ep_json_str(src, "userId"));
 			else
 				snprintf(who, sizeof(who), "%s", g);
 			describe(&r, who);
@@ -199,14 +197,14 @@ static int in_prefix_list(const char *id, const struct ep_addr *a, const cJSON *
 
 	cJSON_ArrayForEach(pl, lists)
 	{
-		const char *pid = str(pl, "prefixListId");
+		const char *pid = ep_json_str(pl, "prefixListId");
 
 		if (pid == NULL || strcmp(pid, id) != 0)
 			continue;
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(pl, "entries"))
 		{
 			struct ep_iprange r;
-			const char *c = str(e, "cidr");
+			const char *c = ep_json_str(e, "cidr");
 			ep_u128 v = ep_addr_to_u128(a);
 
 			if (c && ep_iprange_parse(c, &r, NULL) == 0 && r.family == a->family &&
@@ -248,7 +246,7 @@ static const cJSON *find_group(const cJSON *groups, const char *id)
 
 	cJSON_ArrayForEach(g, groups)
 	{
-		const char *gid = str(g, "groupId");
+		const char *gid = ep_json_str(g, "groupId");
 
 		if (gid && strcmp(gid, id) == 0)
 			return g;
@@ -272,7 +270,7 @@ int ep_reach_interface(const cJSON *eni, const cJSON *groups, const cJSON *prefi
 
 	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(eni, "groupSet"))
 	{
-		const char *gid = str(ref, "groupId");
+		const char *gid = ep_json_str(ref, "groupId");
 		const cJSON *sg = gid ? find_group(groups, gid) : NULL;
 		struct ep_rule *rules;
 		size_t n;

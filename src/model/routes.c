@@ -1,15 +1,9 @@
 /* Route-table lookup for public reachability.  Linear in the tables. */
 #include "model/routes.h"
+#include "base/json.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 static const cJSON *table_for(const cJSON *tables, const char *subnet, const char *vpc)
 {
@@ -19,13 +13,13 @@ static const cJSON *table_for(const cJSON *tables, const char *subnet, const cha
 	{
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "associationSet"))
 		{
-			const char *s = str(a, "subnetId");
-			const char *m = str(a, "main");
+			const char *s = ep_json_str(a, "subnetId");
+			const char *m = ep_json_str(a, "main");
 
 			if (s && subnet && strcmp(s, subnet) == 0)
 				return t;
-			if (m && strcmp(m, "true") == 0 && vpc && str(t, "vpcId") &&
-			    strcmp(str(t, "vpcId"), vpc) == 0)
+			if (m && strcmp(m, "true") == 0 && vpc && ep_json_str(t, "vpcId") &&
+			    strcmp(ep_json_str(t, "vpcId"), vpc) == 0)
 				main_table = t;
 		}
 	}
@@ -44,16 +38,16 @@ int ep_routes_internet_ok(const cJSON *tables, const char *subnet, const char *v
 	}
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(t, "routeSet"))
 	{
-		const char *dst =
-		    str(r, family == 4 ? "destinationCidrBlock" : "destinationIpv6CidrBlock");
-		const char *gw = str(r, "gatewayId");
-		const char *state = str(r, "state");
+		const char *dst = ep_json_str(r, family == 4 ? "destinationCidrBlock"
+		                                             : "destinationIpv6CidrBlock");
+		const char *gw = ep_json_str(r, "gatewayId");
+		const char *state = ep_json_str(r, "state");
 
 		if (dst && strcmp(dst, dflt) == 0 && gw && strncmp(gw, "igw-", 4) == 0 &&
 		    (state == NULL || strcmp(state, "active") == 0))
 			return 1;
 	}
 	snprintf(why, len, "route table %s has no %s route to an internet gateway",
-	         str(t, "routeTableId") ? str(t, "routeTableId") : "?", dflt);
+	         ep_json_str(t, "routeTableId") ? ep_json_str(t, "routeTableId") : "?", dflt);
 	return 0;
 }

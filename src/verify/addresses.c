@@ -9,13 +9,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "base/json.h"
 
 /* Does the interface belong to the --cluster/--service being verified?  Its
  * awsvpc task's, or a bridge/host binding of that service on it. */
@@ -53,7 +47,7 @@ void ep_verify_on_result(void *arg, const struct ep_result *r)
  * task or its address, which churn), the load balancer, or the interface. */
 static void owner_of(const struct ep_declared_set *d, const cJSON *eni, char *out, size_t len)
 {
-	const char *o = ep_declared_owner_of(d, str(eni, "networkInterfaceId"));
+	const char *o = ep_declared_owner_of(d, ep_json_str(eni, "networkInterfaceId"));
 	const char *slash;
 
 	if (o[0] && strncmp(o, "lb/", 3) != 0 && (slash = strrchr(o, '/')) != NULL)
@@ -61,13 +55,14 @@ static void owner_of(const struct ep_declared_set *d, const cJSON *eni, char *ou
 	else if (o[0])
 		snprintf(out, len, "%s", o);
 	else
-		snprintf(out, len, "%s", str(eni, "networkInterfaceId"));
+		snprintf(out, len, "%s", ep_json_str(eni, "networkInterfaceId"));
 }
 
 static int is_public(const cJSON *eni, const char *ip)
 {
 	const cJSON *it;
-	const char *pub = str(cJSON_GetObjectItemCaseSensitive(eni, "association"), "publicIp");
+	const char *pub =
+	    ep_json_str(cJSON_GetObjectItemCaseSensitive(eni, "association"), "publicIp");
 
 	if (strchr(ip, ':'))
 		return 1; /* IPv6 addresses in a VPC are global */
@@ -75,7 +70,7 @@ static int is_public(const cJSON *eni, const char *ip)
 		return 1;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
 	{
-		pub = str(cJSON_GetObjectItemCaseSensitive(it, "association"), "publicIp");
+		pub = ep_json_str(cJSON_GetObjectItemCaseSensitive(it, "association"), "publicIp");
 		if (pub && strcmp(pub, ip) == 0)
 			return 1;
 	}
@@ -86,7 +81,8 @@ static int is_public(const cJSON *eni, const char *ip)
 static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni)
 {
 	const cJSON *cluster;
-	const cJSON *task = ep_declared_task_of(reg, str(eni, "networkInterfaceId"), &cluster);
+	const cJSON *task =
+	    ep_declared_task_of(reg, ep_json_str(eni, "networkInterfaceId"), &cluster);
 	const char *s;
 
 	a->eni_obj = eni;
@@ -95,31 +91,32 @@ static void describe_subject(struct vaddr *a, const cJSON *reg, const cJSON *eni
 	a->acls = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
 	                                           "network_acls");
 	snprintf(a->subnet, sizeof(a->subnet), "%s",
-	         str(eni, "subnetId") ? str(eni, "subnetId") : "");
-	snprintf(a->vpc, sizeof(a->vpc), "%s", str(eni, "vpcId") ? str(eni, "vpcId") : "");
+	         ep_json_str(eni, "subnetId") ? ep_json_str(eni, "subnetId") : "");
+	snprintf(a->vpc, sizeof(a->vpc), "%s",
+	         ep_json_str(eni, "vpcId") ? ep_json_str(eni, "vpcId") : "");
 	a->groups = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(reg, "ec2"),
 	                                             "security_groups");
-	s = str(eni, "interfaceType");
+	s = ep_json_str(eni, "interfaceType");
 	snprintf(a->itype, sizeof(a->itype), "%s", s ? s : "");
 	if (task == NULL)
 		return;
-	s = str(cluster, "clusterArn");
+	s = ep_json_str(cluster, "clusterArn");
 	snprintf(a->cluster, sizeof(a->cluster), "%s",
 	         s && strrchr(s, '/') ? strrchr(s, '/') + 1 : "");
-	s = str(task, "group");
+	s = ep_json_str(task, "group");
 	if (s && strncmp(s, "service:", 8) == 0) {
 		const cJSON *svc;
 
 		snprintf(a->service, sizeof(a->service), "%s", s + 8);
 		cJSON_ArrayForEach(svc, cJSON_GetObjectItemCaseSensitive(cluster, "services"))
 		{
-			const char *name = str(svc, "serviceName");
+			const char *name = ep_json_str(svc, "serviceName");
 
 			if (name && strcmp(name, a->service) == 0)
 				a->service_obj = svc;
 		}
 	}
-	s = str(task, "taskDefinitionArn");
+	s = ep_json_str(task, "taskDefinitionArn");
 	if (s && strrchr(s, '/'))
 		snprintf(a->family, sizeof(a->family), "%.*s",
 		         (int)strcspn(strrchr(s, '/') + 1, ":"), strrchr(s, '/') + 1);
@@ -164,7 +161,7 @@ static int add_address(struct verify *vf, struct ep_target_list *tl, const char 
 		return 0; /* no source of this family: rules cannot be evaluated */
 	snprintf(a->account, sizeof(a->account), "%s", acct);
 	snprintf(a->region, sizeof(a->region), "%s", region);
-	snprintf(a->eni, sizeof(a->eni), "%s", str(eni, "networkInterfaceId"));
+	snprintf(a->eni, sizeof(a->eni), "%s", ep_json_str(eni, "networkInterfaceId"));
 	snprintf(a->text, sizeof(a->text), "%s", ip);
 	owner_of(decl, eni, a->owner, sizeof(a->owner));
 	a->region_index = vf->nregions - 1;
@@ -256,8 +253,9 @@ int ep_verify_build(struct verify *vf, const cJSON *doc, struct ep_target_list *
 	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
 	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
 	{
-		const char *aid = str(acct, "account_id") ? str(acct, "account_id") : "?";
-		const char *rname = str(reg, "region") ? str(reg, "region") : "?";
+		const char *aid =
+		    ep_json_str(acct, "account_id") ? ep_json_str(acct, "account_id") : "?";
+		const char *rname = ep_json_str(reg, "region") ? ep_json_str(reg, "region") : "?";
 
 		if (rc)
 			break;
@@ -275,11 +273,12 @@ int ep_verify_build(struct verify *vf, const cJSON *doc, struct ep_target_list *
 			{
 				if (rc == 0)
 					rc = add_address(vf, tl, aid, rname, reg, eni,
-					                 str(ip, "privateIpAddress"));
+					                 ep_json_str(ip, "privateIpAddress"));
 				if (rc == 0)
 					rc = add_address(
 					    vf, tl, aid, rname, reg, eni,
-					    str(cJSON_GetObjectItemCaseSensitive(ip, "association"),
+					    ep_json_str(
+					        cJSON_GetObjectItemCaseSensitive(ip, "association"),
 					        "publicIp"));
 			}
 			cJSON_ArrayForEach(
@@ -287,7 +286,7 @@ int ep_verify_build(struct verify *vf, const cJSON *doc, struct ep_target_list *
 			{
 				if (rc == 0)
 					rc = add_address(vf, tl, aid, rname, reg, eni,
-					                 str(ip, "ipv6Address"));
+					                 ep_json_str(ip, "ipv6Address"));
 			}
 		}
 	}

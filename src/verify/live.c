@@ -10,14 +10,7 @@
 #include <uv.h>
 
 #include "base/buf.h"
-#include "model/invtargets.h"
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "base/json.h"
 
 /* --wait-stable: is every matching service in a steady state?  One
  * PRIMARY deployment (rolloutState COMPLETED when ECS reports it) and as many
@@ -34,14 +27,14 @@ int ep_verify_services_steady(const cJSON *doc, const char *cluster, const char 
 	                           cJSON_GetObjectItemCaseSensitive(
 	                               cJSON_GetObjectItemCaseSensitive(reg, "ecs"), "clusters"))
 	{
-		const char *carn = str(cl, "clusterArn");
+		const char *carn = ep_json_str(cl, "clusterArn");
 		const char *cname = carn && strrchr(carn, '/') ? strrchr(carn, '/') + 1 : "";
 
 		if (cluster && strcmp(cluster, cname) != 0)
 			continue;
 		cJSON_ArrayForEach(svc, cJSON_GetObjectItemCaseSensitive(cl, "services"))
 		{
-			const char *name = str(svc, "serviceName");
+			const char *name = ep_json_str(svc, "serviceName");
 			const cJSON *run = cJSON_GetObjectItemCaseSensitive(svc, "runningCount");
 			const cJSON *want = cJSON_GetObjectItemCaseSensitive(svc, "desiredCount");
 			int deployments = 0, rolling = 0;
@@ -52,7 +45,7 @@ int ep_verify_services_steady(const cJSON *doc, const char *cluster, const char 
 			cJSON_ArrayForEach(dep,
 			                   cJSON_GetObjectItemCaseSensitive(svc, "deployments"))
 			{
-				const char *rs = str(dep, "rolloutState");
+				const char *rs = ep_json_str(dep, "rolloutState");
 
 				deployments++;
 				rolling |= rs && strcmp(rs, "COMPLETED") != 0;
@@ -136,9 +129,9 @@ int ep_verify_load_baseline(const char *path, cJSON **out)
 		if (strstr(line, "\"type\":\"finding\"") == NULL)
 			continue;
 		j = cJSON_ParseWithLength(line, (size_t)n);
-		id = str(j, "id");
-		first = str(j, "first_seen");
-		ts = str(j, "last_seen");
+		id = ep_json_str(j, "id");
+		first = ep_json_str(j, "first_seen");
+		ts = ep_json_str(j, "last_seen");
 		if (j == NULL || id == NULL) {
 			fprintf(stderr, "ecsprobe: %s:%u: not a finding record\n", path, lineno);
 			cJSON_Delete(j);
@@ -165,7 +158,7 @@ void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const ch
 	ep_time_format((uint64_t)vf->now * 1000000000u, now_text, sizeof(now_text));
 	for (size_t i = 0; i < vf->findings.n; i++) {
 		struct ep_finding *f = &vf->findings.f[i];
-		const char *first = str(baseline, f->id);
+		const char *first = ep_json_str(baseline, f->id);
 
 		fresh += first == NULL;
 		snprintf(f->first_seen, sizeof(f->first_seen), "%s",
@@ -213,17 +206,4 @@ char *ep_verify_read_port_list(const char *path)
 	}
 	fclose(f);
 	return b.data; /* owned by the caller now */
-}
-
-cJSON *ep_verify_load(const char *path)
-{
-	struct ep_diag d = {0};
-	char line[600];
-	cJSON *doc;
-
-	if (ep_inventory_read(path, &doc, &d) == 0)
-		return doc;
-	ep_diag_format(&d, line, sizeof(line));
-	fprintf(stderr, "ecsprobe: %s\n", line);
-	return NULL;
 }

@@ -13,13 +13,7 @@
 #include <uv.h>
 
 #include "base/http.h"
-
-static const char *str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
+#include "base/json.h"
 
 /* The source address the kernel would use towards addr: a UDP socket's
  * connect() only consults the routing table, it sends nothing. */
@@ -77,11 +71,11 @@ void ep_verify_detect_sources(const cJSON *doc, struct ep_vantage *v)
 	            eni, cJSON_GetObjectItemCaseSensitive(
 	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
 	{
-		const char *cand[2] = {str(eni, "privateIpAddress"), NULL};
+		const char *cand[2] = {ep_json_str(eni, "privateIpAddress"), NULL};
 
 		cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(
 		                           eni, "ipv6AddressesSet")) if (cand[1] == NULL) cand[1] =
-		    str(ip, "ipv6Address");
+		    ep_json_str(ip, "ipv6Address");
 		for (int f = 0; f < 2; f++) {
 			char text[EP_ADDRSTRLEN];
 
@@ -185,13 +179,13 @@ int ep_verify_vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[]
 	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
 	{
 		const char *inst =
-		    str(cJSON_GetObjectItemCaseSensitive(eni, "attachment"), "instanceId");
+		    ep_json_str(cJSON_GetObjectItemCaseSensitive(eni, "attachment"), "instanceId");
 
 		if (inst == NULL || strcmp(inst, iid) != 0)
 			continue;
 		cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(eni, "groupSet"))
 		{
-			const char *id = str(g, "groupId");
+			const char *id = ep_json_str(g, "groupId");
 
 			if (id && v->ngroups < 16) {
 				snprintf(groups[v->ngroups], 32, "%s", id);

@@ -61,7 +61,6 @@ void ep_verify_detect_sources(const cJSON *doc, struct ep_vantage *v);
 int ep_verify_vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[][32]);
 
 /* live.c */
-cJSON *ep_verify_load(const char *path);
 cJSON *ep_verify_pull_live(struct ep_inventory_opts *o, int *status);
 int ep_verify_services_steady(const cJSON *doc, const char *cluster, const char *service, char *why,
                               size_t len);

@@ -1,0 +1,15 @@
+/* What the commands share: reading a saved inventory with a one-line error,
+ * and the getopt error messages. */
+#ifndef EP_CMDUTIL_H
+#define EP_CMDUTIL_H
+
+#include <cJSON.h>
+
+/* The inventory document at path, or NULL after one "ecsprobe: FILE:LINE:COL:
+ * message" line on stderr.  The caller owns the document. */
+cJSON *ep_cmd_load_inventory(const char *path);
+/* For getopt's ':' (missing value) and '?' (unknown option): prints the one
+ * line and returns the usage exit status, 2. */
+int ep_cmd_bad_option(int opt, char **argv, const char *command);
+
+#endif
