@@ -17,9 +17,12 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "base/privdrop.h"
 #include "config/options.h"
 #include "engine/pool.h"
 #include "model/targets.h"
+#include "net/source.h"
+#include "probe/payloads.h"
 #include "report/progress.h"
 #include "report/sink.h"
 
@@ -40,6 +43,8 @@ struct scan {
 	ep_result_cb tap; /* optional: every result also goes here (workers, lock held) */
 	void *tap_arg;
 	struct ep_summary last; /* the summary, for callers of ep_scan_targets */
+	struct ep_payloads payloads; /* UDP payloads, when UDP ports are scanned */
+	int drop_privs;              /* give up root once the probers are open */
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -179,24 +184,40 @@ static void on_pool_done(void *arg)
 		ep_progress_stop(&s->progress);
 }
 
+static int has_proto(const struct ep_targets *t, enum ep_proto p)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->g[i].proto == p && t->g[i].count)
+			return 1;
+	return 0;
+}
+
+/* auto -> syn when raw sockets can be opened, else connect */
+static int resolve_mode(struct ep_config *c, struct ep_diag *d)
+{
+	int raw = ep_source_can_raw();
+
+	if (strcmp(c->mode, "auto") == 0)
+		snprintf(c->mode, sizeof(c->mode), "%s", raw ? "syn" : "connect");
+	else if (strcmp(c->mode, "syn") == 0 && !raw)
+		return ep_diag_set(d, EP_EPERM, 0, 0,
+		                   "--mode syn needs CAP_NET_RAW: run as root, or give the binary "
+		                   "the capability (setcap cap_net_raw+ep), or use --mode connect");
+	return 0;
+}
+
 static int build(struct scan *s, struct ep_diag *d)
 {
-	unsigned protos = 1u << EP_PROTO_TCP;
+	unsigned protos = (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP);
 	int rc;
 
-	if (s->cfg.ports[EP_PROTO_UDP].count)
-		ep_log(EP_LOG_WARN, "scan", "UDP ports are parsed but not probed in connect mode");
-	for (size_t i = 0; i < s->cfg.targets.n; i++)
-		if (s->cfg.targets.e[i].ports[EP_PROTO_UDP].count)
-			ep_log(EP_LOG_WARN, "scan", "%s: UDP ports are not probed in connect mode",
-			       s->cfg.targets.e[i].origin);
 	rc = ep_targets_build(&s->targets, &s->cfg.targets, s->cfg.have_ports ? s->cfg.ports : NULL,
 	                      &s->cfg.exclude, protos, d);
 	if (rc)
 		return rc;
 	if (s->targets.total == 0)
 		return ep_diag_set(d, EP_ESCOPE, 0, 0,
-		                   "empty scope: every target is excluded or has no TCP port; "
+		                   "empty scope: every target is excluded or has no port; "
 		                   "nothing to probe");
 	if (s->targets.total > s->cfg.max_probes)
 		return ep_diag_set(
@@ -216,18 +237,67 @@ static int has_text_output(const struct ep_config *c)
 	return 0;
 }
 
+/* Every prober is open (raw sockets, captures): give up root before any
+ * packet leaves.  Runs on the main thread before the workers exist. */
+static int on_pool_ready(void *arg)
+{
+	struct scan *s = arg;
+
+	if (!s->drop_privs || strcmp(s->cfg.mode, "syn") != 0)
+		return 0;
+	return ep_privdrop(s->cfg.user);
+}
+
+/* Loads the UDP payloads when UDP ports are in scope. */
+static int load_payloads(struct scan *s, struct ep_diag *d)
+{
+	const char *dir = s->cfg.probes_dir ? s->cfg.probes_dir : ep_payloads_default_dir();
+	int rc;
+
+	if (!has_proto(&s->targets, EP_PROTO_UDP))
+		return 0;
+	rc = ep_payloads_load_dir(&s->payloads, dir, d);
+	if (rc == 0)
+		s->cfg.payloads = &s->payloads;
+	return rc;
+}
+
 static int run(struct scan *s, struct ep_diag *d)
 {
-	const struct ep_prober_ops *ops = ep_prober_find(s->cfg.mode);
+	const struct ep_prober_ops *ops[EP_PROTO_COUNT] = {NULL, NULL};
 	struct ep_engine_opts eo;
 	struct ep_summary sum;
 	rlim_t nofile = raise_nofile();
-	int rc, failed, engine_rc;
+	int rc, failed, engine_rc, raw;
+
+	rc = resolve_mode(&s->cfg, d);
+	if (rc == 0)
+		rc = load_payloads(s, d);
+	if (rc)
+		return 2;
+	snprintf(s->info.mode, sizeof(s->info.mode), "%s%s",
+	         has_proto(&s->targets, EP_PROTO_TCP) ? s->cfg.mode : "",
+	         !has_proto(&s->targets, EP_PROTO_UDP)   ? ""
+	         : has_proto(&s->targets, EP_PROTO_TCP) ? "+udp"
+	                                                : "udp");
+	if (has_proto(&s->targets, EP_PROTO_TCP))
+		ops[EP_PROTO_TCP] = ep_prober_find(s->cfg.mode);
+	if (has_proto(&s->targets, EP_PROTO_UDP))
+		ops[EP_PROTO_UDP] = ep_prober_find("udp");
+	/* raw and UDP probes hold no descriptor: in flight is bounded by memory
+	 * only, and a rate needs rate x timeout slots to keep up with silence */
+	raw = ops[EP_PROTO_TCP] == NULL || strcmp(s->cfg.mode, "syn") == 0;
 
 	memset(&eo, 0, sizeof(eo));
 	eo.rate = s->cfg.rate;
 	eo.max_inflight = s->cfg.max_inflight;
-	if (nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
+	if (raw && !s->cfg.inflight_set) {
+		double need = s->cfg.rate * s->cfg.timeout_ms / 1000.0 * 1.5;
+
+		if (need > eo.max_inflight)
+			eo.max_inflight = need > 1000000 ? 1000000 : (unsigned)need;
+	}
+	if (!raw && nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
 		eo.max_inflight = (unsigned)(nofile - FD_RESERVE);
 		ep_log(EP_LOG_WARN, "scan", "--max-inflight lowered to %u (descriptor limit %llu)",
 		       eo.max_inflight, (unsigned long long)nofile);
@@ -252,9 +322,10 @@ static int run(struct scan *s, struct ep_diag *d)
 			goto fail_sinks;
 	}
 	rc = ep_pool_start(&s->pool, &s->loop, s->cfg.threads, &eo, &s->targets, ops, &s->cfg,
-	                   on_result, s, on_pool_done);
+	                   on_result, s, on_pool_done, on_pool_ready);
 	if (rc) {
-		ep_diag_set(d, rc, 0, 0, "engine: %s", ep_strerror(rc));
+		ep_diag_set(d, rc, 0, 0, "cannot start probing: %s (see the message above)",
+		            ep_strerror(rc));
 		goto fail_sinks;
 	}
 	uv_timer_init(&s->loop, &s->flush_timer);
@@ -313,7 +384,6 @@ static void fill_info(struct scan *s)
 	struct timespec ts;
 
 	make_scan_id(s->info.scan_id, sizeof(s->info.scan_id));
-	snprintf(s->info.mode, sizeof(s->info.mode), "%s", s->cfg.mode);
 	s->info.seed = s->cfg.seed_set ? s->cfg.seed : random_u64();
 	s->info.rate = s->cfg.rate;
 	s->info.probes_total = s->targets.total;
@@ -346,6 +416,7 @@ int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_
 		print_diag(&d);
 	*sum = s->last;
 	sum->info = NULL;
+	ep_payloads_free(&s->payloads);
 	free(s);
 	return status;
 }
@@ -381,6 +452,7 @@ int ep_cmd_scan(int argc, char **argv)
 		print_diag(&d);
 		goto out;
 	}
+	s->drop_privs = 1;
 	fill_info(s);
 	if (s->cfg.dry_run) {
 		print_plan(s);
@@ -392,6 +464,7 @@ int ep_cmd_scan(int argc, char **argv)
 		print_diag(&d);
 out:
 	ep_targets_free(&s->targets);
+	ep_payloads_free(&s->payloads);
 	ep_config_free(&s->cfg);
 	free(s);
 	return status;

@@ -15,7 +15,9 @@
 	X(SCOPE, "scope refused")                    \
 	X(AGAIN, "resource temporarily unavailable") \
 	X(STOPPED, "stopped")                        \
-	X(UNSUPPORTED, "not supported")
+	X(UNSUPPORTED, "not supported")              \
+	X(NOENT, "not found")                        \
+	X(PERM, "permission denied")
 
 enum {
 	EP_OK = 0,

@@ -33,6 +33,15 @@ const char ep_scan_usage[] =
     "      --retries N         extra attempts for probes with no answer (default 1)\n"
     "      --seed N            fix the pseudo-random probe order\n"
     "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
+    "      --mode MODE         how TCP ports are probed: syn (raw SYN, needs CAP_NET_RAW),\n"
+    "                          connect (the kernel's connect()), auto (default: syn when\n"
+    "                          allowed, else connect).  UDP ports (U:) always get\n"
+    "                          protocol payloads from the probes directory\n"
+    "      --interface IF      syn mode: capture on IF instead of the routes' interface\n"
+    "      --source-ip ADDR    syn mode: send from ADDR (once per address family)\n"
+    "      --user USER         after opening raw sockets as root, run as USER with no\n"
+    "                          capabilities (default nobody)\n"
+    "      --probes-dir DIR    UDP payload files (default: the installed probes/)\n"
     "      --shard I/N         probe only part I of N (1-based) of the scan, for splitting\n"
     "                          it across machines; 'auto' reads JOB_COMPLETION_INDEX and\n"
     "                          ECSPROBE_SHARDS (Kubernetes Indexed Jobs) or\n"
@@ -66,6 +75,10 @@ enum {
 	OPT_THREADS,
 	OPT_INVENTORY,
 	OPT_SHARD,
+	OPT_INTERFACE,
+	OPT_SOURCE_IP,
+	OPT_USER,
+	OPT_PROBES_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +101,10 @@ static const struct option long_opts[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"inventory", required_argument, NULL, OPT_INVENTORY},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"interface", required_argument, NULL, OPT_INTERFACE},
+    {"source-ip", required_argument, NULL, OPT_SOURCE_IP},
+    {"user", required_argument, NULL, OPT_USER},
+    {"probes-dir", required_argument, NULL, OPT_PROBES_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -247,7 +264,8 @@ static void defaults(struct ep_config *c)
 
 		c->threads = cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
 	}
-	snprintf(c->mode, sizeof(c->mode), "connect");
+	snprintf(c->mode, sizeof(c->mode), "auto");
+	c->user = "nobody";
 }
 
 int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
@@ -283,6 +301,7 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		case OPT_INFLIGHT:
 			rc = parse_u64("--max-inflight", optarg, 1, 1000000, 1, &v, d);
 			c->max_inflight = (unsigned)v;
+			c->inflight_set = 1;
 			break;
 		case OPT_TIMEOUT:
 			rc = parse_ms(optarg, &c->timeout_ms, d);
@@ -325,11 +344,36 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			c->progress = 1;
 			break;
 		case OPT_MODE:
-			if (strcmp(optarg, "connect") != 0)
-				rc = ep_diag_set(
-				    d, EP_EINVAL, 0, 0,
-				    "--mode: '%s' is not available (this build has: connect)",
-				    optarg);
+			if (strcmp(optarg, "connect") != 0 && strcmp(optarg, "syn") != 0 &&
+			    strcmp(optarg, "auto") != 0)
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+				                 "--mode: '%s' is not a mode (syn, connect or auto)",
+				                 optarg);
+			else
+				snprintf(c->mode, sizeof(c->mode), "%s", optarg);
+			break;
+		case OPT_INTERFACE:
+			if (strlen(optarg) >= sizeof(c->interface) || optarg[0] == '\0')
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+				                 "--interface: '%s' is not an interface name", optarg);
+			else
+				snprintf(c->interface, sizeof(c->interface), "%s", optarg);
+			break;
+		case OPT_SOURCE_IP: {
+			struct ep_addr a;
+
+			if (ep_addr_parse(optarg, &a) != 0)
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+				                 "--source-ip: '%s' is not an IP address", optarg);
+			else
+				c->source_ip[a.family == 6] = a;
+			break;
+		}
+		case OPT_USER:
+			c->user = optarg;
+			break;
+		case OPT_PROBES_DIR:
+			c->probes_dir = optarg;
 			break;
 		case 'h':
 			c->help = 1;

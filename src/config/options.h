@@ -9,6 +9,8 @@
 #include "config/targetfile.h"
 #include "report/sink.h"
 
+struct ep_payloads;
+
 struct ep_config {
 	struct ep_target_list targets;
 	struct ep_portset ports[EP_PROTO_COUNT];
@@ -16,6 +18,7 @@ struct ep_config {
 	struct ep_rangelist exclude;
 	double rate;
 	unsigned max_inflight;
+	int inflight_set; /* --max-inflight given (else raw modes size it from rate x timeout) */
 	unsigned timeout_ms;
 	unsigned retries;
 	unsigned threads; /* engines, one per thread, each on a shard */
@@ -27,7 +30,12 @@ struct ep_config {
 	int dry_run;
 	int quiet;
 	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
-	char mode[16];
+	char mode[16]; /* auto, syn or connect: how TCP ports are probed */
+	char interface[16];              /* --interface, "" to follow the routes */
+	struct ep_addr source_ip[2];     /* --source-ip, [0] IPv4, [1] IPv6; family 0 unset */
+	const char *user;                /* --user: drop to this user after opening raw sockets */
+	const char *probes_dir;          /* --probes-dir, NULL for the default */
+	const struct ep_payloads *payloads; /* UDP payloads, loaded by the command */
 	const char *outputs[EP_MAX_SINKS];
 	int noutputs;
 	int help;

@@ -110,11 +110,12 @@ static struct ep_retry_item retry_pop(struct ep_engine *e)
 /* ---- results ---- */
 
 static void deliver(struct ep_engine *e, const struct ep_target *t, enum ep_state state,
-                    enum ep_reason reason, uint64_t rtt_ns, unsigned attempts)
+                    enum ep_reason reason, uint64_t rtt_ns, unsigned attempts, const char *probe)
 {
 	struct ep_result r;
 
 	r.t = *t;
+	r.probe = probe;
 	r.state = state;
 	r.reason = reason;
 	r.rtt_ns = rtt_ns;
@@ -123,6 +124,11 @@ static void deliver(struct ep_engine *e, const struct ep_target *t, enum ep_stat
 	e->counts[state]++;
 	e->results++;
 	e->on_result(e->arg, &r);
+}
+
+static enum ep_state silent_state(const struct ep_engine *e, enum ep_proto proto)
+{
+	return e->ops[proto]->silence_ambiguous ? EP_STATE_OPEN_FILTERED : EP_STATE_FILTERED;
 }
 
 static void pump(struct ep_engine *e);
@@ -149,10 +155,17 @@ static void timed_out(struct ep_engine *e, struct ep_probe *p)
 	if (p->attempt <= e->opts.retries && !e->stopping &&
 	    retry_push(e, p->index, p->attempt + 1, 1, 0) == 0)
 		return;
-	deliver(e, &p->t, EP_STATE_FILTERED, EP_REASON_TIMEOUT, 0, p->attempt);
+	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt,
+	        NULL);
 }
 
 void ep_engine_report(struct ep_probe *p, enum ep_state state, enum ep_reason reason)
+{
+	ep_engine_report_probe(p, state, reason, NULL);
+}
+
+void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_reason reason,
+                            const char *probe)
 {
 	struct ep_engine *e = p->engine;
 
@@ -171,7 +184,7 @@ void ep_engine_report(struct ep_probe *p, enum ep_state state, enum ep_reason re
 	e->idle_backoffs = 0;
 	if (e->cap < e->opts.max_inflight)
 		e->cap++;
-	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt);
+	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt, probe);
 }
 
 void ep_engine_release(struct ep_probe *p)
@@ -235,7 +248,7 @@ static int launch(struct ep_engine *e, const struct ep_retry_item *it, uint64_t 
 	fifo_push(e, p);
 	e->inflight++;
 	e->sent++;
-	rc = e->ops->start(e->prober, p);
+	rc = e->ops[p->t.proto]->start(e->prober[p->t.proto], p);
 	if (rc) {
 		fifo_remove(e, p);
 		e->inflight--;
@@ -293,6 +306,8 @@ static void pump(struct ep_engine *e)
 				break;
 			}
 			if (rc) {
+				ep_log(EP_LOG_ERROR, "engine", "cannot send a probe: %s",
+				       ep_strerror(rc));
 				e->rc = rc;
 				ep_engine_stop(e, 0);
 				break;
@@ -326,7 +341,7 @@ static void on_timeout(uv_timer_t *t)
 		fifo_remove(e, p);
 		p->reported = 1;
 		timed_out(e, p);
-		e->ops->cancel(e->prober, p);
+		e->ops[p->t.proto]->cancel(e->prober[p->t.proto], p);
 	}
 	arm_timeout(e, now);
 	pump(e);
@@ -353,8 +368,14 @@ static void maybe_finish(struct ep_engine *e)
 		uv_close((uv_handle_t *)&e->sigint, on_handle_closed);
 		uv_close((uv_handle_t *)&e->sigterm, on_handle_closed);
 	}
-	e->ops->close(e->prober);
-	e->prober = NULL;
+	for (int i = 0; i < EP_PROTO_COUNT; i++) {
+		if (e->prober[i] == NULL)
+			continue;
+		if (e->ops[i]->stats)
+			e->ops[i]->stats(e->prober[i], &e->capture);
+		e->ops[i]->close(e->prober[i]);
+		e->prober[i] = NULL;
+	}
 	if (e->on_done)
 		e->on_done(e->arg);
 }
@@ -374,7 +395,8 @@ void ep_engine_stop(struct ep_engine *e, int hard)
 			if (!it.measured)
 				continue;
 			ep_targets_get(e->targets, it.index, &t);
-			deliver(e, &t, EP_STATE_FILTERED, EP_REASON_TIMEOUT, 0, it.attempt - 1);
+			deliver(e, &t, silent_state(e, t.proto), EP_REASON_TIMEOUT, 0,
+			        it.attempt - 1, NULL);
 		}
 		uv_timer_stop(&e->pace_timer);
 	}
@@ -385,7 +407,7 @@ void ep_engine_stop(struct ep_engine *e, int hard)
 
 			fifo_remove(e, p);
 			p->reported = 1;
-			e->ops->cancel(e->prober, p);
+			e->ops[p->t.proto]->cancel(e->prober[p->t.proto], p);
 		}
 	}
 	maybe_finish(e);
@@ -404,9 +426,10 @@ static void on_signal(uv_signal_t *s, int signum)
 /* ---- setup ---- */
 
 int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_opts *o,
-                   const struct ep_targets *t, const struct ep_prober_ops *ops,
+                   const struct ep_targets *t, const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
                    const struct ep_config *cfg, ep_result_cb cb, void *arg)
 {
+	size_t priv = 0;
 	int rc;
 
 	memset(e, 0, sizeof(*e));
@@ -415,7 +438,11 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 	if (e->opts.max_inflight == 0)
 		e->opts.max_inflight = 1;
 	e->targets = t;
-	e->ops = ops;
+	for (int i = 0; i < EP_PROTO_COUNT; i++) {
+		e->ops[i] = ops[i];
+		if (ops[i] && ops[i]->probe_size > priv)
+			priv = ops[i]->probe_size;
+	}
 	e->on_result = cb;
 	e->arg = arg;
 	e->cap = e->opts.max_inflight;
@@ -424,7 +451,7 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 		rc = ep_permute_shard(&e->perm, o->shard_index, o->shard_count);
 	if (rc)
 		return rc;
-	e->slot_size = (sizeof(struct ep_probe) + ops->probe_size + 15) & ~(size_t)15;
+	e->slot_size = (sizeof(struct ep_probe) + priv + 15) & ~(size_t)15;
 	e->slots = calloc(e->opts.max_inflight, e->slot_size);
 	e->retry_cap = (size_t)e->opts.max_inflight * 2 + 16;
 	e->retry = calloc(e->retry_cap, sizeof(struct ep_retry_item));
@@ -439,10 +466,17 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 		p->next = e->free_list;
 		e->free_list = p;
 	}
-	rc = ops->open(e, cfg, &e->prober);
-	if (rc) {
-		ep_engine_free(e);
-		return rc;
+	for (int i = 0; i < EP_PROTO_COUNT; i++) {
+		if (ops[i] == NULL)
+			continue;
+		rc = ops[i]->open(e, cfg, &e->prober[i]);
+		if (rc) {
+			for (int k = 0; k < i; k++)
+				if (e->prober[k])
+					ops[k]->close(e->prober[k]);
+			ep_engine_free(e);
+			return rc;
+		}
 	}
 	uv_timer_init(loop, &e->pace_timer);
 	uv_timer_init(loop, &e->timeout_timer);

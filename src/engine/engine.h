@@ -32,8 +32,9 @@ struct ep_engine {
 	uv_loop_t *loop;
 	struct ep_engine_opts opts;
 	const struct ep_targets *targets;
-	const struct ep_prober_ops *ops;
-	void *prober;
+	/* one prober per protocol (NULL: no targets of that protocol) */
+	const struct ep_prober_ops *ops[EP_PROTO_COUNT];
+	void *prober[EP_PROTO_COUNT];
 	ep_result_cb on_result;
 	void *arg;
 	void (*on_done)(void *arg); /* optional: called once when the engine closes */
@@ -76,11 +77,12 @@ struct ep_engine {
 	uint64_t backoffs;
 	uint64_t start_ns;
 	uint64_t end_ns;
+	struct ep_summary capture; /* probers' capture counters, filled at close */
 };
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */
 int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_opts *o,
-                   const struct ep_targets *t, const struct ep_prober_ops *ops,
+                   const struct ep_targets *t, const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
                    const struct ep_config *cfg, ep_result_cb cb, void *arg);
 /* Starts sending; the engine closes its handles by itself when all work is
  * done or it was stopped, so uv_run returns. */

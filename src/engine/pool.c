@@ -114,8 +114,9 @@ static void worker_main(void *arg)
 
 int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
                   const struct ep_engine_opts *o, const struct ep_targets *t,
-                  const struct ep_prober_ops *ops, const struct ep_config *cfg, ep_result_cb cb,
-                  void *arg, void (*on_done)(void *arg))
+                  const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
+                  const struct ep_config *cfg, ep_result_cb cb, void *arg,
+                  void (*on_done)(void *arg), int (*ready)(void *arg))
 {
 	struct ep_pool *p;
 	int rc = 0;
@@ -149,6 +150,7 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 		}
 		rc = ep_engine_init(&w->engine, &w->loop, &wo, t, ops, cfg, on_result, w);
 		if (rc) {
+			uv_run(&w->loop, UV_RUN_DEFAULT); /* a prober's close callbacks */
 			uv_loop_close(&w->loop);
 			break;
 		}
@@ -160,6 +162,10 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 		uv_check_start(&w->flush_check, on_flush_check);
 		w->started = 1;
 	}
+	/* every prober has opened its sockets and captures: the caller may now
+	 * give up privileges, before any thread sends a packet */
+	if (rc == 0 && ready)
+		rc = ready(arg);
 	if (rc) {
 		/* nothing has run yet: undo what was set up */
 		for (unsigned i = 0; i < n; i++) {
@@ -167,6 +173,7 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 
 			if (!w->started)
 				continue;
+			w->engine.on_done = NULL; /* its handles are closed right here */
 			ep_engine_stop(&w->engine, 1);
 			uv_close((uv_handle_t *)&w->stop_async, NULL);
 			uv_close((uv_handle_t *)&w->flush_check, NULL);
@@ -230,6 +237,12 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		for (int k = 0; k < EP_STATE_COUNT; k++)
 			sum->counts[k] += e->counts[k];
 		sum->backoffs += e->backoffs;
+		sum->has_capture |= e->capture.has_capture;
+		sum->cap_received += e->capture.cap_received;
+		sum->cap_dropped += e->capture.cap_dropped;
+		sum->cap_ifdropped += e->capture.cap_ifdropped;
+		sum->invalid += e->capture.invalid;
+		sum->late += e->capture.late;
 		walked &= e->perm_done && e->retry_len == 0;
 		sum->interrupted |= e->interrupted;
 		if (e->rc && *rc == 0)

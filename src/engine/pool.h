@@ -17,11 +17,15 @@ struct ep_pool;
  * main_loop once every worker has finished.  The pool owns its threads,
  * loops and engines; free it with ep_pool_free after main_loop ends. */
 /* o->shard_index/shard_count (this machine's part of a scan split across
- * machines, 0/0 for the whole) are split further, one part per worker. */
+ * machines, 0/0 for the whole) are split further, one part per worker.
+ * ops[proto] probes targets of that protocol (NULL if there are none).
+ * ready (may be NULL) runs on the calling thread once every prober is open
+ * and before any worker starts; a nonzero return aborts the start. */
 int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
                   const struct ep_engine_opts *o, const struct ep_targets *t,
-                  const struct ep_prober_ops *ops, const struct ep_config *cfg, ep_result_cb cb,
-                  void *arg, void (*on_done)(void *arg));
+                  const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
+                  const struct ep_config *cfg, ep_result_cb cb, void *arg,
+                  void (*on_done)(void *arg), int (*ready)(void *arg));
 /* From the main loop: stop sending (hard: abandon probes in flight too). */
 void ep_pool_stop(struct ep_pool *p, int hard);
 /* Shared state touched by cb must be read under this lock elsewhere. */

@@ -39,10 +39,18 @@ struct ep_prober_ops {
 	 * or later). */
 	void (*cancel)(void *state, struct ep_probe *p);
 	void (*close)(void *state);
+	/* Optional: capture counters for the summary (raw probers). */
+	void (*stats)(void *state, struct ep_summary *s);
+	/* Silence after every retry means open|filtered (UDP: an open port
+	 * need not answer), not filtered. */
+	int silence_ambiguous;
 };
 
 /* Called by probers, from loop callbacks only. */
 void ep_engine_report(struct ep_probe *p, enum ep_state state, enum ep_reason reason);
+/* Same, naming what answered (a static string that outlives the scan). */
+void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_reason reason,
+                            const char *probe);
 void ep_engine_release(struct ep_probe *p);
 struct uv_loop_s *ep_engine_loop(struct ep_engine *e);
 

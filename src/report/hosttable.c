@@ -80,7 +80,8 @@ int ep_hosttable_add(struct ep_hosttable *h, const struct ep_result *r)
 		                     sizeof(*h->open)))
 			return -1;
 		h->open[h->nopen++] =
-		    (struct ep_open_port){r->t.addr, r->t.proto, r->t.port, r->reason, r->rtt_ns};
+		    (struct ep_open_port){r->t.addr, r->t.proto, r->t.port, r->reason, r->rtt_ns,
+		                          r->probe};
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@ struct ep_open_port {
 	uint16_t port;
 	enum ep_reason reason;
 	uint64_t rtt_ns;
+	const char *probe; /* UDP payload that got the answer, or NULL */
 };
 
 /* Owns both arrays. */

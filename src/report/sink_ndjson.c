@@ -135,6 +135,10 @@ static int nd_result(void *state, const struct ep_result *r)
 		ep_buf_adds(b, "null");
 	ep_buf_adds(b, ",\"attempts\":");
 	ep_buf_addu(b, r->attempts);
+	if (r->probe) {
+		ep_buf_adds(b, ",\"probe\":");
+		ep_buf_json_str(b, r->probe);
+	}
 	return line_end(n) || n->failed ? EP_EIO : 0;
 }
 
@@ -154,7 +158,8 @@ static int nd_close(void *state, const struct ep_summary *s)
 	ep_buf_printf(&n->buf,
 	              ",\"ts\":\"%s\",\"seed\":%llu,\"rate\":%.0f,\"probes_total\":%llu,"
 	              "\"probes_sent\":%llu,\"results\":%llu,"
-	              "\"counts\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu},"
+	              "\"counts\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
+	              "\"open|filtered\":%llu},"
 	              "\"unfinished\":%llu,\"backoffs\":%llu,\"duration_s\":%.3f,"
 	              "\"complete\":%s,\"interrupted\":%s",
 	              ts, (unsigned long long)s->info->seed, s->info->rate,
@@ -162,9 +167,18 @@ static int nd_close(void *state, const struct ep_summary *s)
 	              (unsigned long long)s->results, (unsigned long long)s->counts[EP_STATE_OPEN],
 	              (unsigned long long)s->counts[EP_STATE_CLOSED],
 	              (unsigned long long)s->counts[EP_STATE_FILTERED],
+	              (unsigned long long)s->counts[EP_STATE_OPEN_FILTERED],
 	              (unsigned long long)s->unfinished, (unsigned long long)s->backoffs,
 	              s->duration_s, s->complete ? "true" : "false",
 	              s->interrupted ? "true" : "false");
+	if (s->has_capture)
+		ep_buf_printf(&n->buf,
+		              ",\"capture\":{\"received\":%llu,\"dropped\":%llu,\"if_dropped\":%llu}",
+		              (unsigned long long)s->cap_received, (unsigned long long)s->cap_dropped,
+		              (unsigned long long)s->cap_ifdropped);
+	if (s->has_capture || s->invalid || s->late)
+		ep_buf_printf(&n->buf, ",\"invalid_replies\":%llu,\"late_replies\":%llu",
+		              (unsigned long long)s->invalid, (unsigned long long)s->late);
 	line_end(n);
 	rc = flush_buf(n);
 	if (n->own_fd && close(n->fd))

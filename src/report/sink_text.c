@@ -62,7 +62,7 @@ static int text_close(void *state, const struct ep_summary *s)
 
 	ep_hosttable_sort(h);
 	if (h->nopen)
-		fprintf(t->out, "%-40s %-10s %-6s %-10s %s\n", "HOST", "PORT", "STATE", "REASON",
+		fprintf(t->out, "%-40s %-10s %-6s %-12s %s\n", "HOST", "PORT", "STATE", "REASON",
 		        "RTT");
 	for (size_t i = 0; i < h->nopen; i++) {
 		const struct ep_open_port *o = &h->open[i];
@@ -73,8 +73,9 @@ static int text_close(void *state, const struct ep_summary *s)
 		if (first)
 			ep_addr_format(&o->addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u/%s", o->port, ep_proto_name(o->proto));
-		fprintf(t->out, "%-40s %-10s %-6s %-10s %.2f ms\n", addr, port, "open",
-		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6);
+		fprintf(t->out, "%-40s %-10s %-6s %-12s %.2f ms%s%s\n", addr, port, "open",
+		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6, o->probe ? "  " : "",
+		        o->probe ? o->probe : "");
 		if (last) {
 			const struct ep_host *host = ep_hosttable_get(h, &o->addr);
 
@@ -106,6 +107,12 @@ static int text_close(void *state, const struct ep_summary *s)
 	        (unsigned long long)s->counts[EP_STATE_OPEN],
 	        (unsigned long long)s->counts[EP_STATE_CLOSED],
 	        (unsigned long long)s->counts[EP_STATE_FILTERED], s->unfinished ? "" : "");
+	if (s->counts[EP_STATE_OPEN_FILTERED])
+		fprintf(t->out, "%llu UDP ports open|filtered (no answer, no ICMP error)\n",
+		        (unsigned long long)s->counts[EP_STATE_OPEN_FILTERED]);
+	if (s->has_capture && (s->cap_dropped || s->cap_ifdropped))
+		fprintf(t->out, "warning: the capture lost %llu packets; lower --rate\n",
+		        (unsigned long long)(s->cap_dropped + s->cap_ifdropped));
 	if (s->unfinished)
 		fprintf(t->out, "%llu of %llu targets were not measured\n",
 		        (unsigned long long)s->unfinished,

@@ -10,7 +10,8 @@
 #define EP_STATE_MAP(X)     \
 	X(OPEN, "open")     \
 	X(CLOSED, "closed") \
-	X(FILTERED, "filtered")
+	X(FILTERED, "filtered") \
+	X(OPEN_FILTERED, "open|filtered")
 
 enum ep_state {
 #define EP_STATE_ENUM(n, s) EP_STATE_##n,
@@ -28,6 +29,9 @@ enum ep_state {
 	X(NET_UNREACH, "net-unreach")           \
 	X(ADMIN_PROHIBITED, "admin-prohibited") \
 	X(SELF_CONNECT, "self-connect")         \
+	X(RST, "rst")                           \
+	X(PORT_UNREACH, "port-unreach")         \
+	X(UDP_RESPONSE, "udp-response")         \
 	X(ERROR, "error")                       \
 	X(RESOURCE, "resource")
 
@@ -45,12 +49,13 @@ struct ep_result {
 	uint64_t rtt_ns; /* connect start to answer; 0 when none came */
 	uint64_t ts_ns;  /* wall clock (CLOCK_REALTIME) of the answer */
 	unsigned attempts;
+	const char *probe; /* UDP: the payload that was sent (static for the scan), or NULL */
 };
 
 /* Fixed facts about a scan, known before the first probe. */
 struct ep_scan_info {
 	char scan_id[40];
-	char mode[16];
+	char mode[24];
 	uint64_t seed;
 	double rate;
 	uint64_t probes_total;
@@ -69,6 +74,13 @@ struct ep_summary {
 	uint64_t counts[EP_STATE_COUNT];
 	uint64_t unfinished; /* targets never measured (interrupted) */
 	uint64_t backoffs;   /* resource shortages that paused sending */
+	/* raw probers only (has_capture): what the capture saw */
+	int has_capture;
+	uint64_t cap_received; /* packets that passed the kernel filter */
+	uint64_t cap_dropped;  /* lost in the capture ring (pcap_stats ps_drop) */
+	uint64_t cap_ifdropped;
+	uint64_t invalid; /* passed the filter but failed cookie validation */
+	uint64_t late;    /* valid answers to probes already finished (duplicates, late) */
 	double duration_s;
 	int complete;
 	int interrupted;

@@ -91,6 +91,7 @@ static const struct ep_prober_ops fake_ops = {
     .cancel = fake_cancel,
     .close = fake_close,
 };
+static const struct ep_prober_ops *const fake_opsv[EP_PROTO_COUNT] = {&fake_ops, &fake_ops};
 
 struct run {
 	struct fake fake; /* first: the prober finds it through arg */
@@ -143,7 +144,7 @@ static void run_fake(struct run *run, const char *ports, unsigned inflight, unsi
 	run->fake.eagain_left = eagain;
 	make_targets(&t, ports);
 	assert_int_equal(uv_loop_init(&loop), 0);
-	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, &fake_ops, NULL, on_result, run), 0);
+	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, fake_opsv, NULL, on_result, run), 0);
 	run->fake.e = &e;
 	uv_timer_init(&loop, &run->fake.timer);
 	run->fake.timer.data = &run->fake;
@@ -258,8 +259,9 @@ static void test_real_loopback(void **state)
 
 	snprintf(ports, sizeof(ports), "%d,%d", x.open_port, x.closed_port);
 	make_targets(&t, ports);
-	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, ep_prober_find("connect"), NULL,
-	                                on_real_result, &x),
+	const struct ep_prober_ops *tcp[EP_PROTO_COUNT] = {ep_prober_find("connect"), NULL};
+
+	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, tcp, NULL, on_real_result, &x),
 	                 0);
 	e.on_done = on_engine_done;
 	ep_engine_start(&e);
@@ -297,7 +299,7 @@ static void test_stop_drains(void **state)
 	(void)state;
 	make_targets(&t, "1-4000");
 	uv_loop_init(&loop);
-	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, &fake_ops, NULL, on_result, run), 0);
+	assert_int_equal(ep_engine_init(&e, &loop, &o, &t, fake_opsv, NULL, on_result, run), 0);
 	run->fake.e = &e;
 	uv_timer_init(&loop, &run->fake.timer);
 	run->fake.timer.data = &run->fake;
