@@ -7,6 +7,7 @@
 #include "report/sink.h"
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
+#include "probes_cmd.h"
 #include "verify_cmd.h"
 #include "scan.h"
 
@@ -39,6 +40,8 @@ static const struct command commands[] = {
     {"verify", ep_cmd_verify,
      "probe what is admitted, declared and commonly exposed; report the differences",
      ep_verify_usage},
+    {"probes", ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
+     ep_probes_usage},
     {"version", cmd_version, "print the version", version_usage},
     {"help", cmd_help, "show help for a command", help_usage},
 };

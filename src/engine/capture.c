@@ -45,6 +45,7 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
+	char text[2048];
 	int rc, fd;
 
 	memset(c, 0, sizeof(*c));
@@ -64,7 +65,11 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
 		return fail(c, rc == PCAP_ERROR_PERM_DENIED ? EP_EPERM : EP_EIO, ifname, err,
 		            errlen);
 	c->dlt = pcap_datalink(c->pcap);
-	if (pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+	/* "inbound" (the kernel's packet type, checked in the kernel filter):
+	 * on lo every packet passes the tap twice, once on the way out */
+	snprintf(text, sizeof(text), "inbound and (%s)", filter);
+	if (pcap_compile(c->pcap, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0 &&
+	    pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		return fail(c, EP_EINVAL, "capture filter", err, errlen);
 	rc = pcap_setfilter(c->pcap, &prog);
 	pcap_freecode(&prog);

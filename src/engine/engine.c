@@ -324,9 +324,41 @@ static void pump(struct ep_engine *e)
 	maybe_finish(e);
 }
 
+/* Additive increase: half the configured rate per second, once 250 ms have
+ * passed without loss. */
+static void pace_recover(struct ep_engine *e, uint64_t now)
+{
+	double r = e->pacer.rate;
+
+	if (r >= e->opts.rate || now < e->congested_ns + 250000000u)
+		return;
+	r += e->opts.rate * 0.5 * (double)(now - e->pacer.last_ns) / 1e9;
+	e->pacer.rate = r > e->opts.rate ? e->opts.rate : r;
+	e->pacer.burst = e->pacer.rate * 0.005 > 1 ? e->pacer.rate * 0.005 : 1;
+}
+
+void ep_engine_congested(struct ep_engine *e)
+{
+	uint64_t now = uv_hrtime();
+	double floor = e->opts.rate / 64 > 100 ? e->opts.rate / 64 : 100;
+
+	if (now < e->congested_ns + 250000000u)
+		return;
+	e->congested_ns = now;
+	e->congestions++;
+	e->pacer.rate = e->pacer.rate * 0.75 > floor ? e->pacer.rate * 0.75 : floor;
+	e->pacer.burst = e->pacer.rate * 0.005 > 1 ? e->pacer.rate * 0.005 : 1;
+	if (e->congestions == 1)
+		ep_log(EP_LOG_WARN, "engine", "replies are being lost: slowing down from %.0f/s",
+		       e->opts.rate);
+}
+
 static void on_pace(uv_timer_t *t)
 {
-	pump(t->data);
+	struct ep_engine *e = t->data;
+
+	pace_recover(e, uv_hrtime());
+	pump(e);
 }
 
 static void on_timeout(uv_timer_t *t)

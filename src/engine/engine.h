@@ -78,6 +78,8 @@ struct ep_engine {
 	uint64_t start_ns;
 	uint64_t end_ns;
 	struct ep_summary capture; /* probers' capture counters, filled at close */
+	uint64_t congested_ns;     /* last rate cut */
+	uint64_t congestions;
 };
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */
@@ -89,6 +91,10 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 int ep_engine_start(struct ep_engine *e);
 /* Stop sending new probes; in-flight ones drain (hard: cancel them too). */
 void ep_engine_stop(struct ep_engine *e, int hard);
+/* A prober saw loss on its path (capture drops): send slower.  The rate
+ * drops by a quarter at most once per 250 ms and, after 250 ms without loss,
+ * climbs back by half the configured rate per second (AIMD, as TCP does). */
+void ep_engine_congested(struct ep_engine *e);
 /* Frees memory after uv_run has returned. */
 void ep_engine_free(struct ep_engine *e);
 void ep_engine_summary(const struct ep_engine *e, struct ep_summary *s);

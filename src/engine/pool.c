@@ -236,7 +236,7 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		sum->results += e->results;
 		for (int k = 0; k < EP_STATE_COUNT; k++)
 			sum->counts[k] += e->counts[k];
-		sum->backoffs += e->backoffs;
+		sum->backoffs += e->backoffs + e->congestions; /* rate cuts count too */
 		sum->has_capture |= e->capture.has_capture;
 		sum->cap_received += e->capture.cap_received;
 		sum->cap_dropped += e->capture.cap_dropped;

@@ -139,6 +139,7 @@ int ep_source_open(struct ep_source *s, const struct ep_targets *t, const struct
 {
 	int want = proto == IPPROTO_UDP ? EP_PROTO_UDP : EP_PROTO_TCP;
 	char ifname[2][16] = {"", ""};
+	int from_local[2] = {0, 0};
 	char text[64];
 	int rc;
 
@@ -170,9 +171,12 @@ int ep_source_open(struct ep_source *s, const struct ep_targets *t, const struct
 			src = r.src;
 		else if (connect_source(&dst, &src) != 0)
 			return EP_ENOENT;
-		if (s->addr[f].family == 0) {
+		/* any of our addresses reaches a local target, so a local route's
+		 * choice gives way to a remote route's */
+		if (s->addr[f].family == 0 || (from_local[f] && !r.is_local)) {
 			s->addr[f] = src;
-		} else if (ep_addr_cmp(&s->addr[f], &src) != 0) {
+			from_local[f] = r.is_local && !c->source_ip[f].family;
+		} else if (!r.is_local && ep_addr_cmp(&s->addr[f], &src) != 0) {
 			ep_log(EP_LOG_ERROR, "source",
 			       "%s is reached from %s, other targets from %s: scan them "
 			       "separately or give --source-ip",

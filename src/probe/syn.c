@@ -61,6 +61,8 @@ struct syn_prober {
 	struct fam_out out[2];
 	struct ep_capture cap;
 	uv_prepare_t flush;
+	uv_timer_t watch; /* capture drops -> ep_engine_congested */
+	uint64_t last_drops;
 	struct ep_probe **bucket;
 	size_t mask;
 	uint64_t invalid, late;
@@ -302,6 +304,17 @@ static void on_frame(void *arg, int dlt, const uint8_t *frame, size_t caplen)
 		sp->invalid++;
 }
 
+static void on_watch(uv_timer_t *t)
+{
+	struct syn_prober *sp = t->data;
+	uint64_t r, d, i;
+
+	ep_capture_stats(&sp->cap, &r, &d, &i);
+	if (d + i > sp->last_drops)
+		ep_engine_congested(sp->engine);
+	sp->last_drops = d + i;
+}
+
 /* ---- setup and teardown ---- */
 
 static void destroy(struct syn_prober *sp)
@@ -400,7 +413,10 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 	uv_prepare_init(e->loop, &sp->flush);
 	sp->flush.data = sp;
 	uv_prepare_start(&sp->flush, on_flush);
-	sp->handles = 2;
+	uv_timer_init(e->loop, &sp->watch);
+	sp->watch.data = sp;
+	uv_timer_start(&sp->watch, on_watch, 20, 20);
+	sp->handles = 3;
 	ep_log(EP_LOG_DEBUG, "syn", "capturing on %s, source port %u", sp->src.ifname,
 	       sp->src.port);
 	*state = sp;
@@ -431,6 +447,7 @@ static void syn_close(void *state)
 
 	on_flush(&sp->flush);
 	uv_close((uv_handle_t *)&sp->flush, on_handle_closed);
+	uv_close((uv_handle_t *)&sp->watch, on_handle_closed);
 	ep_capture_close(&sp->cap, on_capture_closed);
 }
 
