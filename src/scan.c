@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -23,6 +24,7 @@
 #include "model/targets.h"
 #include "net/source.h"
 #include "probe/payloads.h"
+#include "results/resume.h"
 #include "report/progress.h"
 #include "report/sink.h"
 
@@ -42,9 +44,11 @@ struct scan {
 	int stopping;     /* signals seen */
 	ep_result_cb tap; /* optional: every result also goes here (workers, lock held) */
 	void *tap_arg;
-	struct ep_summary last; /* the summary, for callers of ep_scan_targets */
+	struct ep_summary last;      /* the summary, for callers of ep_scan_targets */
 	struct ep_payloads payloads; /* UDP payloads, when UDP ports are scanned */
 	int drop_privs;              /* give up root once the probers are open */
+	struct ep_resume resume;     /* --resume: targets already measured */
+	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -129,7 +133,7 @@ static void print_plan(const struct scan *s)
 	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
 }
 
-/* Worker threads, pool lock held. */
+/* Worker threads, pool lock held (or the main thread before they start). */
 static void on_result(void *arg, const struct ep_result *r)
 {
 	struct scan *s = arg;
@@ -262,6 +266,35 @@ static int load_payloads(struct scan *s, struct ep_diag *d)
 	return rc;
 }
 
+/* Writing to the file being resumed would truncate it before it is read. */
+static int resume_is_output(const struct ep_config *c, struct ep_diag *d)
+{
+	struct stat a, b;
+
+	if (stat(c->resume, &a) != 0)
+		return 0;
+	for (int i = 0; i < c->noutputs; i++) {
+		const char *dest = strchr(c->outputs[i], ':');
+
+		if (dest && stat(dest + 1, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "--resume %s is also an output (-o %s): write this run "
+			                   "to a new file",
+			                   c->resume, c->outputs[i]);
+	}
+	return 0;
+}
+
+/* --resume: results of the interrupted run, before any worker exists. */
+static void on_replayed(void *arg, const struct ep_result *r)
+{
+	struct scan *s = arg;
+
+	s->replayed++;
+	s->replayed_counts[r->state]++;
+	on_result(s, r);
+}
+
 static int run(struct scan *s, struct ep_diag *d)
 {
 	const struct ep_prober_ops *ops[EP_PROTO_COUNT] = {NULL, NULL};
@@ -273,11 +306,15 @@ static int run(struct scan *s, struct ep_diag *d)
 	rc = resolve_mode(&s->cfg, d);
 	if (rc == 0)
 		rc = load_payloads(s, d);
+	if (rc == 0 && s->cfg.resume)
+		rc = resume_is_output(&s->cfg, d);
+	if (rc == 0 && s->cfg.resume)
+		rc = ep_resume_load(&s->resume, s->cfg.resume, &s->targets, d);
 	if (rc)
 		return 2;
 	snprintf(s->info.mode, sizeof(s->info.mode), "%s%s",
 	         has_proto(&s->targets, EP_PROTO_TCP) ? s->cfg.mode : "",
-	         !has_proto(&s->targets, EP_PROTO_UDP)   ? ""
+	         !has_proto(&s->targets, EP_PROTO_UDP)  ? ""
 	         : has_proto(&s->targets, EP_PROTO_TCP) ? "+udp"
 	                                                : "udp");
 	if (has_proto(&s->targets, EP_PROTO_TCP))
@@ -307,6 +344,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	eo.seed = s->info.seed;
 	eo.shard_index = s->cfg.shard_index;
 	eo.shard_count = s->cfg.shard_count;
+	eo.skip = s->resume.done;
 	s->info.max_inflight = eo.max_inflight;
 
 	if (uv_loop_init(&s->loop))
@@ -320,6 +358,11 @@ static int run(struct scan *s, struct ep_diag *d)
 		rc = ep_sinks_open(&s->sinks, "text", &s->info, d);
 		if (rc)
 			goto fail_sinks;
+	}
+	if (s->cfg.resume) {
+		ep_resume_replay(&s->resume, s->cfg.resume, &s->targets, on_replayed, s);
+		ep_log(EP_LOG_INFO, "scan", "--resume %s: %llu targets already measured",
+		       s->cfg.resume, (unsigned long long)s->replayed);
 	}
 	rc = ep_pool_start(&s->pool, &s->loop, s->cfg.threads, &eo, &s->targets, ops, &s->cfg,
 	                   on_result, s, on_pool_done, on_pool_ready);
@@ -344,6 +387,9 @@ static int run(struct scan *s, struct ep_diag *d)
 
 	ep_pool_free(s->pool, &sum, &engine_rc);
 	s->pool = NULL;
+	sum.results += s->replayed;
+	for (int k = 0; k < EP_STATE_COUNT; k++)
+		sum.counts[k] += s->replayed_counts[k];
 	sum.info = &s->info;
 	sum.interrupted = s->stopping > 0;
 	if (s->cfg.shard_count > 1) {
@@ -465,6 +511,7 @@ int ep_cmd_scan(int argc, char **argv)
 out:
 	ep_targets_free(&s->targets);
 	ep_payloads_free(&s->payloads);
+	ep_resume_free(&s->resume);
 	ep_config_free(&s->cfg);
 	free(s);
 	return status;

@@ -54,6 +54,9 @@ const char ep_scan_usage[] =
     "      --no-progress       no live progress line on stderr\n"
     "      --progress          progress line even when stderr is not a terminal\n"
     "  -n, --dry-run           print the plan and send nothing\n"
+    "      --resume FILE       continue an interrupted scan: FILE is its -o ndjson output;\n"
+    "                          targets it has results for are not probed again and its\n"
+    "                          results are repeated in this run's outputs\n"
     "      --intent FILE       compare with an intent policy: runs 'ecsprobe verify'\n"
     "                          over the inventory (see 'ecsprobe help verify')\n"
     "  -h, --help              this text\n"
@@ -79,6 +82,7 @@ enum {
 	OPT_SOURCE_IP,
 	OPT_USER,
 	OPT_PROBES_DIR,
+	OPT_RESUME,
 };
 
 static const struct option long_opts[] = {
@@ -105,6 +109,7 @@ static const struct option long_opts[] = {
     {"source-ip", required_argument, NULL, OPT_SOURCE_IP},
     {"user", required_argument, NULL, OPT_USER},
     {"probes-dir", required_argument, NULL, OPT_PROBES_DIR},
+    {"resume", required_argument, NULL, OPT_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -346,16 +351,17 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		case OPT_MODE:
 			if (strcmp(optarg, "connect") != 0 && strcmp(optarg, "syn") != 0 &&
 			    strcmp(optarg, "auto") != 0)
-				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--mode: '%s' is not a mode (syn, connect or auto)",
-				                 optarg);
+				rc = ep_diag_set(
+				    d, EP_EINVAL, 0, 0,
+				    "--mode: '%s' is not a mode (syn, connect or auto)", optarg);
 			else
 				snprintf(c->mode, sizeof(c->mode), "%s", optarg);
 			break;
 		case OPT_INTERFACE:
 			if (strlen(optarg) >= sizeof(c->interface) || optarg[0] == '\0')
 				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--interface: '%s' is not an interface name", optarg);
+				                 "--interface: '%s' is not an interface name",
+				                 optarg);
 			else
 				snprintf(c->interface, sizeof(c->interface), "%s", optarg);
 			break;
@@ -374,6 +380,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case OPT_PROBES_DIR:
 			c->probes_dir = optarg;
+			break;
+		case OPT_RESUME:
+			c->resume = optarg;
 			break;
 		case 'h':
 			c->help = 1;

@@ -29,12 +29,13 @@ struct ep_config {
 	uint64_t max_probes;
 	int dry_run;
 	int quiet;
-	int progress; /* -1 auto (stderr is a TTY), 0 off, 1 on */
-	char mode[16]; /* auto, syn or connect: how TCP ports are probed */
-	char interface[16];              /* --interface, "" to follow the routes */
-	struct ep_addr source_ip[2];     /* --source-ip, [0] IPv4, [1] IPv6; family 0 unset */
-	const char *user;                /* --user: drop to this user after opening raw sockets */
-	const char *probes_dir;          /* --probes-dir, NULL for the default */
+	int progress;                /* -1 auto (stderr is a TTY), 0 off, 1 on */
+	char mode[16];               /* auto, syn or connect: how TCP ports are probed */
+	char interface[16];          /* --interface, "" to follow the routes */
+	struct ep_addr source_ip[2]; /* --source-ip, [0] IPv4, [1] IPv6; family 0 unset */
+	const char *user;            /* --user: drop to this user after opening raw sockets */
+	const char *probes_dir;      /* --probes-dir, NULL for the default */
+	const char *resume;          /* --resume FILE: an interrupted run's NDJSON */
 	const struct ep_payloads *payloads; /* UDP payloads, loaded by the command */
 	const char *outputs[EP_MAX_SINKS];
 	int noutputs;

@@ -173,6 +173,23 @@ uint16_t ep_portset_at(const struct ep_portset *s, uint32_t i)
 	return (uint16_t)(s->r[lo].lo + (i - s->r[lo].before));
 }
 
+int64_t ep_portset_index(const struct ep_portset *s, uint16_t port)
+{
+	uint32_t lo = 0, hi = s->nranges;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (port < s->r[mid].lo)
+			hi = mid;
+		else if (port > s->r[mid].hi)
+			lo = mid + 1;
+		else
+			return (int64_t)s->r[mid].before + (port - s->r[mid].lo);
+	}
+	return -1;
+}
+
 int ep_portset_has(const struct ep_portset *s, uint16_t port)
 {
 	for (uint32_t i = 0; i < s->nranges; i++)

@@ -33,6 +33,8 @@ uint16_t ep_portset_at(const struct ep_portset *s, uint32_t i);
 int ep_portset_union(struct ep_portset *out, const struct ep_portset *a,
                      const struct ep_portset *b);
 int ep_portset_has(const struct ep_portset *s, uint16_t port);
+/* Index of port in s (the inverse of ep_portset_at), or -1. O(log ranges). */
+int64_t ep_portset_index(const struct ep_portset *s, uint16_t port);
 /* Compact text form ("22,80,8000-8100") into out. */
 void ep_portset_format(const struct ep_portset *s, char *out, size_t outlen);
 const char *ep_proto_name(enum ep_proto p);

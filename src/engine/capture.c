@@ -7,8 +7,8 @@
 
 #include "base/err.h"
 
-#define SNAPLEN 256 /* link + IPv6 + ICMPv6 + quoted IPv6 + 8 bytes fits */
-#define MAX_ROUNDS 64 /* pcap_dispatch calls per wake-up: let the loop breathe */
+#define SNAPLEN    256 /* link + IPv6 + ICMPv6 + quoted IPv6 + 8 bytes fits */
+#define MAX_ROUNDS 64  /* pcap_dispatch calls per wake-up: let the loop breathe */
 
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
@@ -40,8 +40,8 @@ static int fail(struct ep_capture *c, int rc, const char *what, char *err, size_
 	return rc;
 }
 
-int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
-                    const char *filter, ep_capture_cb cb, void *arg, char *err, size_t errlen)
+int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, const char *filter,
+                    ep_capture_cb cb, void *arg, char *err, size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;

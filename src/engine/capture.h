@@ -26,8 +26,8 @@ struct ep_capture {
 /* Opens ifname ("any" for every interface) with filter (pcap-filter text).
  * On failure returns EP_EPERM (no privilege) or EP_EIO and writes pcap's
  * message into err. */
-int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
-                    const char *filter, ep_capture_cb cb, void *arg, char *err, size_t errlen);
+int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, const char *filter,
+                    ep_capture_cb cb, void *arg, char *err, size_t errlen);
 /* Reads whatever is waiting now (also called by the poll callback). */
 void ep_capture_drain(struct ep_capture *c);
 /* Counters from pcap_stats; zeros if unavailable. */

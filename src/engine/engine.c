@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "results/resume.h"
 
 #define BACKOFF_NS        (10u * 1000000u)
 #define MAX_IDLE_BACKOFFS 500 /* 5 s of shortage with nothing in flight */
@@ -155,8 +156,7 @@ static void timed_out(struct ep_engine *e, struct ep_probe *p)
 	if (p->attempt <= e->opts.retries && !e->stopping &&
 	    retry_push(e, p->index, p->attempt + 1, 1, 0) == 0)
 		return;
-	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt,
-	        NULL);
+	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt, NULL);
 }
 
 void ep_engine_report(struct ep_probe *p, enum ep_state state, enum ep_reason reason)
@@ -213,10 +213,12 @@ static int next_work(struct ep_engine *e, struct ep_retry_item *it)
 	}
 	if (e->perm_done)
 		return 0;
-	if (ep_permute_next(&e->perm, &it->index)) {
-		e->perm_done = 1;
-		return 0;
-	}
+	do {
+		if (ep_permute_next(&e->perm, &it->index)) {
+			e->perm_done = 1;
+			return 0;
+		}
+	} while (ep_resume_is_done(e->opts.skip, it->index));
 	it->attempt = 1;
 	it->measured = 0;
 	return 1;
@@ -458,7 +460,8 @@ static void on_signal(uv_signal_t *s, int signum)
 /* ---- setup ---- */
 
 int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_opts *o,
-                   const struct ep_targets *t, const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
+                   const struct ep_targets *t,
+                   const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
                    const struct ep_config *cfg, ep_result_cb cb, void *arg)
 {
 	size_t priv = 0;

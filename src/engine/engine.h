@@ -22,6 +22,7 @@ struct ep_engine_opts {
 	unsigned shard_index; /* this engine walks part shard_index of shard_count */
 	unsigned shard_count; /* 0 or 1: the whole permutation */
 	int handle_signals;   /* install SIGINT/SIGTERM handlers */
+	const uint8_t *skip;  /* optional bitmap by index: already measured (--resume) */
 };
 
 typedef void (*ep_result_cb)(void *arg, const struct ep_result *r);
@@ -84,7 +85,8 @@ struct ep_engine {
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */
 int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_opts *o,
-                   const struct ep_targets *t, const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
+                   const struct ep_targets *t,
+                   const struct ep_prober_ops *const ops[EP_PROTO_COUNT],
                    const struct ep_config *cfg, ep_result_cb cb, void *arg);
 /* Starts sending; the engine closes its handles by itself when all work is
  * done or it was stopped, so uv_run returns. */

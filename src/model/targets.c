@@ -257,3 +257,42 @@ void ep_targets_get(const struct ep_targets *t, uint64_t index, struct ep_target
 	out->proto = g->proto;
 	out->port = ep_portset_at(&g->ports, pi);
 }
+
+/* Range of g holding a, by binary search over ranges sorted by (family, lo). */
+static int64_t host_offset(const struct ep_target_group *g, const struct ep_addr *a)
+{
+	ep_u128 v = ep_addr_to_u128(a);
+	size_t lo = 0, hi = g->addrs.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ep_iprange *r = &g->addrs.r[mid];
+
+		if (a->family < r->family || (a->family == r->family && v < r->lo))
+			hi = mid;
+		else if (a->family > r->family || v > r->hi)
+			lo = mid + 1;
+		else
+			return (int64_t)(g->range_before[mid] + (uint64_t)(v - r->lo));
+	}
+	return -1;
+}
+
+int64_t ep_targets_find(const struct ep_targets *t, const struct ep_target *target)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ep_target_group *g = &t->g[i];
+		int64_t host, pi;
+
+		if (g->proto != target->proto)
+			continue;
+		pi = ep_portset_index(&g->ports, target->port);
+		if (pi < 0)
+			continue;
+		host = host_offset(g, &target->addr);
+		if (host < 0)
+			continue;
+		return (int64_t)(g->before + (uint64_t)pi * g->nhosts + (uint64_t)host);
+	}
+	return -1;
+}

@@ -43,6 +43,9 @@ int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
                      const struct ep_rangelist *ex, unsigned protos, struct ep_diag *d);
 void ep_targets_free(struct ep_targets *t);
 void ep_targets_get(const struct ep_targets *t, uint64_t index, struct ep_target *out);
+/* The inverse of ep_targets_get: the index of t, or -1 when t is not in the
+ * scan (excluded, other ports).  O(groups x log ranges). */
+int64_t ep_targets_find(const struct ep_targets *t, const struct ep_target *target);
 /* Index of the group containing index; used for per-host bookkeeping. */
 size_t ep_targets_group_of(const struct ep_targets *t, uint64_t index);
 

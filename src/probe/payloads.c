@@ -1,26 +1,16 @@
 /* Probe payload files (probes/NAME.probe): a line-based text format, one
- * `probe ... end` block per payload, parsed into a read-only set.  The format
- * is documented in probes/README.md; every rejection names file:line:col. */
+ * `probe ... end` block per payload, parsed into a read-only set; payload
+ * choice and reply matching.  The format is documented in probes/README.md;
+ * every rejection names file:line:col.  Directory loading: payloads_dir.c. */
 #include "probe/payloads.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include "base/buf.h"
-
-#ifndef EP_DATADIR
-#define EP_DATADIR "/usr/local/share/ecsprobe"
-#endif
 
 #define MAX_LINE   4096
-#define MAX_FILE   (1u << 20)
 #define MAX_PROBES 1024
-#define MAX_FILES  4096
 #define MAX_NAME   64
 
 struct parser {
@@ -503,8 +493,7 @@ static int parse_line(struct parser *ps, const char *line)
 	return fail(ps, ps->line, p, "unknown directive '%.*s'", clip(n), p);
 }
 
-/* Frees the rows from n0 on, e.g. those one failed call appended. */
-static void truncate_rows(struct ep_payloads *s, size_t n0)
+void ep_payloads_truncate(struct ep_payloads *s, size_t n0)
 {
 	if (s->generic && (size_t)(s->generic - s->p) >= n0)
 		s->generic = NULL;
@@ -559,7 +548,7 @@ int ep_payloads_parse(struct ep_payloads *s, const char *name, const char *text,
 		rc = fail(ps, ps->open_line, NULL, "probe '%s' has no 'end'", ps->name);
 	if (rc) {
 		snprintf(ps->d->file, sizeof(ps->d->file), "%s", ps->file);
-		truncate_rows(s, n0);
+		ep_payloads_truncate(s, n0);
 	}
 	ep_portset_free(&ps->ports);
 	free(ps);
@@ -569,7 +558,7 @@ int ep_payloads_parse(struct ep_payloads *s, const char *name, const char *text,
 
 void ep_payloads_free(struct ep_payloads *s)
 {
-	truncate_rows(s, 0);
+	ep_payloads_truncate(s, 0);
 	free(s->p);
 	memset(s, 0, sizeof(*s));
 }
@@ -608,106 +597,4 @@ int ep_payload_matches(const struct ep_payload *p, const uint8_t *resp, size_t l
 			return 0;
 	}
 	return 1;
-}
-
-/* Reads path (at most MAX_FILE bytes) into buf. */
-static int read_file(const char *path, const char *base, char *buf, size_t *len, struct ep_diag *d)
-{
-	struct stat st;
-	FILE *f = fopen(path, "rb");
-	int rc = 0;
-
-	snprintf(d->file, sizeof(d->file), "%s", base);
-	if (f == NULL)
-		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
-		rc = ep_diag_set(d, EP_EIO, 0, 0, "not a regular file");
-	if (rc == 0) {
-		*len = fread(buf, 1, MAX_FILE + 1, f);
-		if (ferror(f))
-			rc = ep_diag_set(d, EP_EIO, 0, 0, "read error");
-		else if (*len > MAX_FILE)
-			rc = ep_diag_set(d, EP_EPARSE, 0, 0, "larger than %u bytes", MAX_FILE);
-	}
-	fclose(f);
-	return rc;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int ep_payloads_load_dir(struct ep_payloads *s, const char *dir, struct ep_diag *d)
-{
-	struct ep_diag scratch;
-	DIR *dh;
-	struct dirent *de;
-	char **names = NULL, *buf = NULL;
-	size_t n = 0, cap = 0, n0 = s->n;
-	int rc = 0;
-
-	if (d == NULL)
-		d = &scratch;
-	memset(d, 0, sizeof(*d));
-	snprintf(d->file, sizeof(d->file), "%s", dir);
-	dh = opendir(dir);
-	if (dh == NULL)
-		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open the probes directory: %s",
-		                   strerror(errno));
-	while (rc == 0 && (de = readdir(dh)) != NULL) {
-		size_t l = strlen(de->d_name);
-
-		if (de->d_name[0] == '.' || l <= 6 || strcmp(de->d_name + l - 6, ".probe") != 0)
-			continue;
-		if (n >= MAX_FILES)
-			rc = ep_diag_set(d, EP_EPARSE, 0, 0, "more than %d probe files", MAX_FILES);
-		else if (ep_array_reserve((void **)&names, &cap, n + 1, sizeof(*names)) ||
-		         (names[n] = strdup(de->d_name)) == NULL)
-			rc = ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
-		else
-			n++;
-	}
-	closedir(dh);
-	if (rc == 0 && n) {
-		qsort(names, n, sizeof(*names), cmp_str);
-		buf = malloc(MAX_FILE + 1);
-		if (buf == NULL)
-			rc = ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
-	}
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		char path[4096];
-		size_t len = 0;
-
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, names[i]) >= sizeof(path)) {
-			rc = ep_diag_set(d, EP_EIO, 0, 0, "path too long");
-			break;
-		}
-		rc = read_file(path, names[i], buf, &len, d);
-		if (rc == 0)
-			rc = ep_payloads_parse(s, names[i], buf, len, d);
-	}
-	if (rc)
-		truncate_rows(s, n0);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(buf);
-	return rc;
-}
-
-const char *ep_payloads_default_dir(void)
-{
-	const char *env = getenv("ECSPROBE_PROBES_DIR");
-	struct stat st;
-
-	if (env && *env)
-		return env;
-	if (stat(EP_DATADIR "/probes", &st) == 0 && S_ISDIR(st.st_mode))
-		return EP_DATADIR "/probes";
-#ifdef EP_SRCDIR
-	if (stat(EP_SRCDIR "/probes", &st) == 0 && S_ISDIR(st.st_mode))
-		return EP_SRCDIR "/probes";
-#endif
-	return EP_DATADIR "/probes";
 }

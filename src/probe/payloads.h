@@ -44,8 +44,12 @@ int ep_payloads_load_dir(struct ep_payloads *s, const char *dir, struct ep_diag 
 int ep_payloads_parse(struct ep_payloads *s, const char *name, const char *text, size_t len,
                       struct ep_diag *d);
 void ep_payloads_free(struct ep_payloads *s);
+/* Frees the rows from n on (the loaders' rollback); the array itself once
+ * no row is left. */
+void ep_payloads_truncate(struct ep_payloads *s, size_t n);
 /* The payload to send to (proto, port): the lowest-rarity one listing the
- * port, else the generic one; NULL if there is none. */
+ * port (the first loaded on a tie), else the generic one; NULL if there is
+ * none.  O(probes x ranges): a hot path caches the answer per port. */
 const struct ep_payload *ep_payloads_for(const struct ep_payloads *s, enum ep_proto proto,
                                          uint16_t port);
 /* Does a response match p (p without a matcher accepts any response)? */

@@ -100,8 +100,8 @@ static void hash_del(struct syn_prober *sp, struct ep_probe *p)
 		}
 }
 
-static struct ep_probe *hash_find(struct syn_prober *sp, uint32_t cookie,
-                                  const struct ep_addr *dst, uint16_t dport)
+static struct ep_probe *hash_find(struct syn_prober *sp, uint32_t cookie, const struct ep_addr *dst,
+                                  uint16_t dport)
 {
 	struct ep_probe *p = sp->bucket[cookie & sp->mask];
 
@@ -194,8 +194,7 @@ static void send_rst(struct syn_prober *sp, const struct ep_pkt_flow *reply, uin
 	              f ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 }
 
-static void finish(struct syn_prober *sp, struct ep_probe *p, enum ep_state st,
-                   enum ep_reason why)
+static void finish(struct syn_prober *sp, struct ep_probe *p, enum ep_state st, enum ep_reason why)
 {
 	hash_del(sp, p);
 	ep_engine_report(p, st, why);
@@ -362,8 +361,8 @@ static int open_sender(struct fam_out *o, const struct ep_addr *src)
 		o->msg[i].msg_hdr.msg_iov = &o->iov[i];
 		o->msg[i].msg_hdr.msg_iovlen = 1;
 		o->msg[i].msg_hdr.msg_name = &o->to[i];
-		o->msg[i].msg_hdr.msg_namelen = src->family == 6 ? sizeof(struct sockaddr_in6)
-		                                                 : sizeof(struct sockaddr_in);
+		o->msg[i].msg_hdr.msg_namelen =
+		    src->family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 	}
 	return 0;
 }

@@ -203,8 +203,7 @@ static void udp_cancel(void *state, struct ep_probe *p)
 
 /* ---- receiving ---- */
 
-static void finish(struct udp_prober *up, struct ep_probe *p, enum ep_state st,
-                   enum ep_reason why)
+static void finish(struct udp_prober *up, struct ep_probe *p, enum ep_state st, enum ep_reason why)
 {
 	const char *name = priv(p)->payload->name;
 

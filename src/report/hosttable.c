@@ -79,9 +79,8 @@ int ep_hosttable_add(struct ep_hosttable *h, const struct ep_result *r)
 		if (ep_array_reserve((void **)&h->open, &h->open_cap, h->nopen + 1,
 		                     sizeof(*h->open)))
 			return -1;
-		h->open[h->nopen++] =
-		    (struct ep_open_port){r->t.addr, r->t.proto, r->t.port, r->reason, r->rtt_ns,
-		                          r->probe};
+		h->open[h->nopen++] = (struct ep_open_port){r->t.addr, r->t.proto, r->t.port,
+		                                            r->reason, r->rtt_ns,  r->probe};
 	}
 	return 0;
 }

@@ -172,10 +172,11 @@ static int nd_close(void *state, const struct ep_summary *s)
 	              s->duration_s, s->complete ? "true" : "false",
 	              s->interrupted ? "true" : "false");
 	if (s->has_capture)
-		ep_buf_printf(&n->buf,
-		              ",\"capture\":{\"received\":%llu,\"dropped\":%llu,\"if_dropped\":%llu}",
-		              (unsigned long long)s->cap_received, (unsigned long long)s->cap_dropped,
-		              (unsigned long long)s->cap_ifdropped);
+		ep_buf_printf(
+		    &n->buf,
+		    ",\"capture\":{\"received\":%llu,\"dropped\":%llu,\"if_dropped\":%llu}",
+		    (unsigned long long)s->cap_received, (unsigned long long)s->cap_dropped,
+		    (unsigned long long)s->cap_ifdropped);
 	if (s->has_capture || s->invalid || s->late)
 		ep_buf_printf(&n->buf, ",\"invalid_replies\":%llu,\"late_replies\":%llu",
 		              (unsigned long long)s->invalid, (unsigned long long)s->late);

@@ -7,9 +7,9 @@
 
 #include "model/targets.h"
 
-#define EP_STATE_MAP(X)     \
-	X(OPEN, "open")     \
-	X(CLOSED, "closed") \
+#define EP_STATE_MAP(X)         \
+	X(OPEN, "open")         \
+	X(CLOSED, "closed")     \
 	X(FILTERED, "filtered") \
 	X(OPEN_FILTERED, "open|filtered")
 

@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..37"
+echo "1..45"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -58,6 +58,19 @@ has err "inv-bad.json:2:15: malformed JSON in inventory" "malformed inventory sa
 printf '{"schema": "something-else"}' >"$tmp/inv-other.json"
 expect 2 "not an inventory" "$EP" scan --inventory "$tmp/inv-other.json" -p 80
 has err "not an ecsprobe inventory" "a JSON file that is not an inventory is named as such"
+
+# probe payload files: the shipped set lists; a malformed one is file:line
+probes=${top_srcdir:-.}/probes
+expect 0 "probes" "$EP" probes --probes-dir "$probes"
+has out "^dns-version-bind " "probes lists the DNS probe"
+has out "generic (other ports): generic" "probes names the generic probe"
+expect 0 "probes --json from ECSPROBE_PROBES_DIR" env ECSPROBE_PROBES_DIR="$probes" "$EP" probes --json
+has out '"name":"rdp-udp-syn".*"bytes":1232' "probes --json gives sizes"
+mkdir "$tmp/probes"
+printf 'probe x\nports 53\npayld "x"\nend\n' >"$tmp/probes/bad.probe"
+expect 2 "malformed probe file" "$EP" probes --probes-dir "$tmp/probes"
+has err "bad.probe:3:1: unknown directive 'payld'" "malformed probe file says file:line"
+expect 2 "missing probes directory" "$EP" probes --probes-dir "$tmp/nope"
 
 # shards: the parts are disjoint and together are the whole scan (loopback;
 # compared by address and port, states may be anything on this host)

@@ -91,7 +91,7 @@ static const struct ep_prober_ops fake_ops = {
     .cancel = fake_cancel,
     .close = fake_close,
 };
-static const struct ep_prober_ops *const fake_opsv[EP_PROTO_COUNT] = {&fake_ops, &fake_ops};
+static const struct ep_prober_ops *const fake_opsv[EP_PROTO_COUNT] = {&fake_ops, NULL};
 
 struct run {
 	struct fake fake; /* first: the prober finds it through arg */

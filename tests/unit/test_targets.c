@@ -118,6 +118,55 @@ static void test_per_line_ports_and_overlap(void **state)
 	ep_portset_free(&p[1]);
 }
 
+/* ep_targets_find inverts ep_targets_get for every index, v4 and v6, TCP
+ * and UDP, with exclusions; things outside the scan give -1. */
+static void test_find_inverts_get(void **state)
+{
+	struct ep_target_list l;
+	struct ep_portset p[EP_PROTO_COUNT];
+	struct ep_rangelist ex;
+	struct ep_targets t;
+	struct ep_diag d = {0};
+	struct ep_target x;
+	struct ep_iprange r;
+
+	(void)state;
+	ep_target_list_init(&l);
+	ep_rangelist_init(&ex);
+	add(&l, "10.0.0.0/29");
+	add(&l, "10.0.1.5-10.0.1.7 T:22,U:53,161");
+	add(&l, "fd00::1-fd00::4");
+	add(&l, "10.0.0.3 8080");
+	ports("T:1-5,80,U:7", p);
+	assert_int_equal(ep_iprange_parse("10.0.0.6", &r, &d), 0);
+	assert_int_equal(ep_rangelist_add(&ex, &r), 0);
+	ep_rangelist_normalize(&ex);
+	assert_int_equal(ep_targets_build(&t, &l, p, &ex, 3, &d), 0);
+	for (uint64_t i = 0; i < t.total; i++) {
+		ep_targets_get(&t, i, &x);
+		assert_int_equal(ep_targets_find(&t, &x), (int64_t)i);
+	}
+	ep_addr_parse("10.0.0.6", &x.addr); /* excluded */
+	x.proto = EP_PROTO_TCP;
+	x.port = 80;
+	assert_int_equal(ep_targets_find(&t, &x), -1);
+	ep_addr_parse("10.0.0.5", &x.addr);
+	x.port = 81; /* not a scanned port */
+	assert_int_equal(ep_targets_find(&t, &x), -1);
+	x.port = 80;
+	assert_true(ep_targets_find(&t, &x) >= 0);
+	x.proto = EP_PROTO_UDP; /* udp/80 is not in the scan */
+	assert_int_equal(ep_targets_find(&t, &x), -1);
+	ep_addr_parse("fd00::5", &x.addr);
+	x.proto = EP_PROTO_TCP;
+	assert_int_equal(ep_targets_find(&t, &x), -1);
+	ep_targets_free(&t);
+	ep_target_list_free(&l);
+	ep_rangelist_free(&ex);
+	ep_portset_free(&p[0]);
+	ep_portset_free(&p[1]);
+}
+
 static void test_no_ports_is_error(void **state)
 {
 	struct ep_target_list l;
@@ -160,6 +209,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic_and_exclusion),
 	    cmocka_unit_test(test_per_line_ports_and_overlap),
+	    cmocka_unit_test(test_find_inverts_get),
 	    cmocka_unit_test(test_no_ports_is_error),
 	    cmocka_unit_test(test_file_errors_say_where),
 	};
