@@ -48,6 +48,7 @@ struct scan {
 	struct ep_payloads payloads; /* UDP payloads, when UDP ports are scanned */
 	int drop_privs;              /* give up root once the probers are open */
 	struct ep_resume resume;     /* --resume: targets already measured */
+	int keep_sinks;              /* ep_scan_targets_keep: the caller closes them */
 	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
 	/* written by workers under the pool lock */
 	uint64_t done;
@@ -401,8 +402,9 @@ static int run(struct scan *s, struct ep_diag *d)
 		    s->targets.total > sum.results ? s->targets.total - sum.results : 0;
 		sum.complete = sum.unfinished == 0 && engine_rc == 0;
 	}
-	failed = ep_sinks_close(&s->sinks, &sum);
 	s->last = sum;
+	s->last.info = &s->info;
+	failed = s->keep_sinks ? 0 : ep_sinks_close(&s->sinks, &sum);
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
 	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))
@@ -441,8 +443,9 @@ static void fill_info(struct scan *s)
 	s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
-                    void *arg, struct ep_summary *sum, char *scan_id, size_t idlen)
+static int scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
+                        void *arg, struct ep_summary *sum, char *scan_id, size_t idlen,
+                        struct scan **keep)
 {
 	struct scan *s = calloc(1, sizeof(*s));
 	struct ep_diag d;
@@ -455,6 +458,7 @@ int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_
 	s->targets = *t; /* borrowed too */
 	s->tap = tap;
 	s->tap_arg = arg;
+	s->keep_sinks = keep != NULL;
 	fill_info(s);
 	snprintf(scan_id, idlen, "%s", s->info.scan_id);
 	status = run(s, &d);
@@ -463,8 +467,45 @@ int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_
 	*sum = s->last;
 	sum->info = NULL;
 	ep_payloads_free(&s->payloads);
+	ep_resume_free(&s->resume);
+	if (keep) {
+		*keep = s;
+		return status;
+	}
 	free(s);
 	return status;
+}
+
+int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
+                    void *arg, struct ep_summary *sum, char *scan_id, size_t idlen)
+{
+	return scan_targets(cfg, t, tap, arg, sum, scan_id, idlen, NULL);
+}
+
+int ep_scan_targets_keep(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
+                         void *arg, struct ep_summary *sum, char *scan_id, size_t idlen,
+                         struct ep_scan_outputs *out)
+{
+	out->s = NULL;
+	return scan_targets(cfg, t, tap, arg, sum, scan_id, idlen, &out->s);
+}
+
+void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_finding *f)
+{
+	if (out->s)
+		ep_sinks_finding(&out->s->sinks, f);
+}
+
+int ep_scan_outputs_close(struct ep_scan_outputs *out)
+{
+	int failed = 0;
+
+	if (out->s) {
+		failed = ep_sinks_close(&out->s->sinks, &out->s->last);
+		free(out->s);
+		out->s = NULL;
+	}
+	return failed;
 }
 
 int ep_cmd_scan(int argc, char **argv)

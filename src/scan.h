@@ -12,7 +12,24 @@ int ep_cmd_scan(int argc, char **argv);
 /* Runs a scan of t with cfg's speed and output settings (both borrowed);
  * every result also goes to tap (worker threads, serialised).  Returns the
  * scan's exit status (0, 2, 3 or 4) and fills sum and scan_id. */
+struct scan;
+struct ep_finding;
+
+/* A finished scan whose outputs are still open (ep_scan_targets_keep). */
+struct ep_scan_outputs {
+	struct scan *s;
+};
+
 int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
                     void *arg, struct ep_summary *sum, char *scan_id, size_t idlen);
+/* The same, but the outputs stay open afterwards, for the caller to add
+ * findings (verify) before closing them with ep_scan_outputs_close, which
+ * must be called whatever the status (it frees the scan). */
+int ep_scan_targets_keep(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
+                         void *arg, struct ep_summary *sum, char *scan_id, size_t idlen,
+                         struct ep_scan_outputs *out);
+void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_finding *f);
+/* Closes the outputs; returns nonzero if any output failed. */
+int ep_scan_outputs_close(struct ep_scan_outputs *out);
 
 #endif

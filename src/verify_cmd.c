@@ -112,6 +112,7 @@ int ep_cmd_verify(int argc, char **argv)
 	struct ep_config cfg;
 	struct ep_targets targets;
 	struct ep_summary sum;
+	struct ep_scan_outputs outputs = {NULL};
 	struct ep_diag d = {0};
 	enum ep_severity fail_on = EP_SEV_HIGH;
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
@@ -375,8 +376,8 @@ int ep_cmd_verify(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	status = ep_scan_targets(&cfg, &targets, ep_verify_on_result, &vf, &sum, scan_id,
-	                         sizeof(scan_id));
+	status = ep_scan_targets_keep(&cfg, &targets, ep_verify_on_result, &vf, &sum, scan_id,
+	                              sizeof(scan_id), &outputs);
 	ep_targets_free(&targets);
 	{
 		struct ep_intent_view *view = malloc(sizeof(*view));
@@ -399,16 +400,11 @@ int ep_cmd_verify(int argc, char **argv)
 			                  vf.findings.f[i].severity >= fail_on);
 		failing += vf.findings.f[i].severity >= fail_on;
 	}
-	for (int i = 0; i < cfg.noutputs; i++)
-		if (strncmp(cfg.outputs[i], "ndjson:", 7) == 0 &&
-		    strcmp(cfg.outputs[i] + 7, "-") != 0) {
-			FILE *f = fopen(cfg.outputs[i] + 7, "a");
-
-			for (size_t k = 0; f && k < vf.findings.n; k++)
-				ep_finding_json(f, &vf.findings.f[k], scan_id);
-			if (f)
-				fclose(f);
-		}
+	/* every output that takes findings gets them, then the summary */
+	for (size_t k = 0; k < vf.findings.n; k++)
+		ep_scan_outputs_finding(&outputs, &vf.findings.f[k]);
+	if (ep_scan_outputs_close(&outputs) && status == 0)
+		status = 4; /* an output lost data: the run is incomplete */
 	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open\n", vf.findings.n,
 	       vf.findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
 	       (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN]);

@@ -104,36 +104,46 @@ void ep_finding_print(FILE *out, const struct ep_finding *f)
 	        f->region);
 }
 
+int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)
+{
+	ep_buf_printf(b,
+	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/1\",\"scan_id\":\"%s\","
+	              "\"id\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"account\":",
+	              scan_id, f->id, ep_finding_kind_name(f->kind), ep_severity_name(f->severity));
+	ep_buf_json_str(b, f->account);
+	ep_buf_adds(b, ",\"region\":");
+	ep_buf_json_str(b, f->region);
+	ep_buf_adds(b, ",\"address\":");
+	ep_buf_json_str(b, f->address);
+	ep_buf_adds(b, ",\"interface\":");
+	ep_buf_json_str(b, f->interface);
+	ep_buf_adds(b, ",\"owner\":");
+	ep_buf_json_str(b, f->owner);
+	ep_buf_printf(b, ",\"proto\":\"%s\",\"port_from\":%u,\"port_to\":%u,\"message\":",
+	              pname(f->proto), f->lo, f->hi);
+	ep_buf_json_str(b, f->message);
+	ep_buf_adds(b, ",\"evidence\":");
+	ep_buf_json_str(b, f->evidence);
+	if (f->first_seen[0]) {
+		ep_buf_adds(b, ",\"first_seen\":");
+		ep_buf_json_str(b, f->first_seen);
+		ep_buf_adds(b, ",\"last_seen\":");
+		ep_buf_json_str(b, f->last_seen);
+	}
+	return ep_buf_adds(b, "}\n");
+}
+
+const char *ep_finding_proto_name(const struct ep_finding *f)
+{
+	return pname(f->proto);
+}
+
 void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id)
 {
 	struct ep_buf b;
 
 	ep_buf_init(&b, 8192);
-	ep_buf_printf(&b,
-	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/1\",\"scan_id\":\"%s\","
-	              "\"id\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"account\":",
-	              scan_id, f->id, ep_finding_kind_name(f->kind), ep_severity_name(f->severity));
-	ep_buf_json_str(&b, f->account);
-	ep_buf_adds(&b, ",\"region\":");
-	ep_buf_json_str(&b, f->region);
-	ep_buf_adds(&b, ",\"address\":");
-	ep_buf_json_str(&b, f->address);
-	ep_buf_adds(&b, ",\"interface\":");
-	ep_buf_json_str(&b, f->interface);
-	ep_buf_adds(&b, ",\"owner\":");
-	ep_buf_json_str(&b, f->owner);
-	ep_buf_printf(&b, ",\"proto\":\"%s\",\"port_from\":%u,\"port_to\":%u,\"message\":",
-	              pname(f->proto), f->lo, f->hi);
-	ep_buf_json_str(&b, f->message);
-	ep_buf_adds(&b, ",\"evidence\":");
-	ep_buf_json_str(&b, f->evidence);
-	if (f->first_seen[0]) {
-		ep_buf_adds(&b, ",\"first_seen\":");
-		ep_buf_json_str(&b, f->first_seen);
-		ep_buf_adds(&b, ",\"last_seen\":");
-		ep_buf_json_str(&b, f->last_seen);
-	}
-	ep_buf_adds(&b, "}\n");
+	ep_finding_json_buf(&b, f, scan_id);
 	if (b.data)
 		fputs(b.data, out);
 	ep_buf_free(&b);

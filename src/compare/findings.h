@@ -56,5 +56,9 @@ void ep_finding_print(FILE *out, const struct ep_finding *f);
 void ep_finding_github(FILE *out, const struct ep_finding *f, int error);
 /* One NDJSON line ({"type":"finding",...}). */
 void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id);
+struct ep_buf;
+/* The same line, appended to b. */
+int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id);
+const char *ep_finding_proto_name(const struct ep_finding *f);
 
 #endif

@@ -76,6 +76,19 @@ void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)
 	}
 }
 
+void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (s->ops[i]->finding == NULL || s->state[i] == NULL)
+			continue;
+		if (s->ops[i]->finding(s->state[i], f) && !s->failed) {
+			s->failed = 1;
+			ep_log(EP_LOG_ERROR, "output",
+			       "%s output failed; its findings are incomplete", s->ops[i]->name);
+		}
+	}
+}
+
 void ep_sinks_flush(struct ep_sinks *s)
 {
 	for (int i = 0; i < s->n; i++)

@@ -7,6 +7,8 @@
 #include "base/err.h"
 #include "results/result.h"
 
+struct ep_finding;
+
 struct ep_sink_args {
 	const char *dest; /* text after "name:"; NULL when none was given */
 	const struct ep_scan_info *info;
@@ -17,7 +19,9 @@ struct ep_sink_ops {
 	const char *help;
 	int (*open)(const struct ep_sink_args *a, void **state, struct ep_diag *d);
 	int (*result)(void *state, const struct ep_result *r); /* may be NULL */
-	int (*flush)(void *state);                             /* may be NULL */
+	/* verify's findings, after the scan, before close; may be NULL */
+	int (*finding)(void *state, const struct ep_finding *f);
+	int (*flush)(void *state); /* may be NULL */
 	int (*close)(void *state, const struct ep_summary *s);
 };
 
@@ -38,6 +42,7 @@ void ep_sink_list(void *file);
 int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
                   struct ep_diag *d);
 void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r);
+void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f);
 void ep_sinks_flush(struct ep_sinks *s);
 /* Closes every sink; returns nonzero if any sink failed at any point. */
 int ep_sinks_close(struct ep_sinks *s, const struct ep_summary *sum);

@@ -12,6 +12,7 @@
 
 #include "base/buf.h"
 #include "config/cidr.h"
+#include "compare/findings.h"
 #include "report/sink.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -142,6 +143,14 @@ static int nd_result(void *state, const struct ep_result *r)
 	return line_end(n) || n->failed ? EP_EIO : 0;
 }
 
+static int nd_finding(void *state, const struct ep_finding *f)
+{
+	struct ndjson *n = state;
+
+	ep_finding_json_buf(&n->buf, f, n->info->scan_id);
+	return flush_buf(n) || n->failed ? EP_EIO : 0;
+}
+
 static int nd_flush(void *state)
 {
 	return flush_buf(state);
@@ -192,9 +201,10 @@ static int nd_close(void *state, const struct ep_summary *s)
 const struct ep_sink_ops ep_sink_ndjson = {
     .name = "ndjson",
     .help = "one JSON object per line: header, every result as it arrives, summary "
-            "(ndjson:PATH, - for stdout)",
+            "(verify: every finding too) (ndjson:PATH, - for stdout)",
     .open = nd_open,
     .result = nd_result,
+    .finding = nd_finding,
     .flush = nd_flush,
     .close = nd_close,
 };
