@@ -459,6 +459,7 @@ static int scan_targets(const struct ep_config *cfg, const struct ep_targets *t,
 	s->tap = tap;
 	s->tap_arg = arg;
 	s->keep_sinks = keep != NULL;
+	s->drop_privs = 1;
 	fill_info(s);
 	snprintf(scan_id, idlen, "%s", s->info.scan_id);
 	status = run(s, &d);

@@ -303,8 +303,8 @@ check "t3 summary probes_total is 8000" summary_is "$W/t3.ndjson" ".probes_total
 
 # ---------------------------------------------------------------- test 4
 # 4a: targets as command-line arguments
-scan t4a 127.0.1.3 fd00:ec5::1 -p "$PLO-$PHI" --rate 20000 $COMMON -o "ndjson:$W/t4a.ndjson"
-expect_rc "t4a targets on the command line: exit status 0" t4a 0
+scan t4a 127.0.1.3 fd00:ec5::1 -p "$PLO-$PHI" --mode connect --rate 20000 $COMMON -o "ndjson:$W/t4a.ndjson"
+expect_rc "t4a targets on the command line (connect mode): exit status 0" t4a 0
 results "$W/t4a.ndjson" > "$W/t4a.got"
 awk '$1 == "127.0.1.3" || $1 == "fd00:ec5::1"' "$W/truth" > "$W/t4a.want"
 same_file "t4a results equal the truth for 127.0.1.3 and fd00:ec5::1" "$W/t4a.want" "$W/t4a.got"
@@ -365,6 +365,23 @@ else
 	head -n 20 "$W/t6.wrong" | diag
 fi
 
+# 6b: --resume continues the interrupted scan: only the rest is probed, and
+# the new output holds every target exactly once, equal to the truth
+scan t6b --targets "$W/targets" -p "$PLO-$PHI" --rate 20000 $COMMON --resume "$W/t6.ndjson" \
+	-o "ndjson:$W/t6b.ndjson"
+expect_rc "t6b --resume after SIGINT: exit status 0" t6b 0
+results "$W/t6b.ndjson" > "$W/t6b.got"
+same_file "t6b resumed results equal the ground truth (each target once)" "$W/truth" "$W/t6b.got"
+t6b_sent=$(tail -n 1 "$W/t6b.ndjson" | jq '.probes_sent')
+if [ "$t6b_sent" -lt $((NPROBES - n6 + NPROBES / 10)) ]; then
+	ok "t6b resumed scan sent $t6b_sent probes for the $((NPROBES - n6)) targets left"
+else
+	not_ok "t6b resumed scan sent $t6b_sent probes for the $((NPROBES - n6)) targets left"
+fi
+scan t6c --targets "$W/targets" -p "$PLO-$((PHI - 1))" $COMMON --resume "$W/t6.ndjson" \
+	-o "ndjson:$W/t6c.ndjson"
+expect_rc "t6c --resume with another scope: exit status 2" t6c 2
+
 # ---------------------------------------------------------------- test 7
 # stderr_one_line NAME REGEX : exactly one line on stderr, matching REGEX
 stderr_one_line() {
@@ -402,7 +419,7 @@ else not_ok "t7 input errors send nothing (saw $t7_syn SYNs)"; fi
 # Self-connect: a probe to a local port in the ephemeral range can be joined
 # by the kernel to its own socket (TCP simultaneous open).  Nothing listens on
 # 127.0.0.1 / ::1 in this namespace, so every port must come back closed.
-scan t8 127.0.0.1 ::1 -p 32768-60999 --rate 1000000 --timeout 800 --retries 1 --no-progress \
+scan t8 127.0.0.1 ::1 -p 32768-60999 --mode connect --rate 1000000 --timeout 800 --retries 1 --no-progress \
 	-o "ndjson:$W/t8.ndjson"
 expect_rc "t8 scan of the local ephemeral range: exit status 0" t8 0
 t8_open=$(grep -c '"state":"open"' "$W/t8.ndjson")
