@@ -23,6 +23,7 @@
 #include "engine/pool.h"
 #include "model/targets.h"
 #include "net/source.h"
+#include "probe/banner.h"
 #include "probe/payloads.h"
 #include "results/resume.h"
 #include "report/progress.h"
@@ -50,6 +51,7 @@ struct scan {
 	struct ep_resume resume;     /* --resume: targets already measured */
 	int keep_sinks;              /* ep_scan_targets_keep: the caller closes them */
 	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
+	struct ep_banners *banners; /* --banners */
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -145,6 +147,18 @@ static void on_result(void *arg, const struct ep_result *r)
 	ep_sinks_result(&s->sinks, r);
 	if (s->tap)
 		s->tap(s->tap_arg, r);
+	if (s->banners && r->state == EP_STATE_OPEN && r->t.proto == EP_PROTO_TCP)
+		ep_banners_push(s->banners, &r->t);
+}
+
+/* Main loop: a banner came back (workers may still be delivering results). */
+static void on_banner(void *arg, const struct ep_banner *b)
+{
+	struct scan *s = arg;
+
+	ep_pool_lock(s->pool);
+	ep_sinks_banner(&s->sinks, b);
+	ep_pool_unlock(s->pool);
 }
 
 static void read_progress(void *arg, struct ep_progress_snapshot *out)
@@ -183,6 +197,8 @@ static void on_pool_done(void *arg)
 	struct scan *s = arg;
 
 	uv_close((uv_handle_t *)&s->flush_timer, NULL);
+	if (s->banners) /* the last grabs end within their timeout, then it goes */
+		ep_banners_finish(s->banners, NULL, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
 	if (s->progress_on)
@@ -359,6 +375,13 @@ static int run(struct scan *s, struct ep_diag *d)
 		rc = ep_sinks_open(&s->sinks, "text", &s->info, d);
 		if (rc)
 			goto fail_sinks;
+	}
+	if (s->cfg.banners && has_proto(&s->targets, EP_PROTO_TCP)) {
+		rc = ep_banners_new(&s->banners, &s->loop, 3000, 64, on_banner, s);
+		if (rc) {
+			ep_diag_set(d, rc, 0, 0, "--banners: %s", ep_strerror(rc));
+			goto fail_sinks;
+		}
 	}
 	if (s->cfg.resume) {
 		ep_resume_replay(&s->resume, s->cfg.resume, &s->targets, on_replayed, s);

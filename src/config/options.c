@@ -54,6 +54,9 @@ const char ep_scan_usage[] =
     "      --no-progress       no live progress line on stderr\n"
     "      --progress          progress line even when stderr is not a terminal\n"
     "  -n, --dry-run           print the plan and send nothing\n"
+    "      --banners           connect again to every open TCP port and record what it\n"
+    "                          says first (HTTP and TLS ports get a minimal request):\n"
+    "                          at most 512 bytes and 3 s each, 64 at a time\n"
     "      --resume FILE       continue an interrupted scan: FILE is its -o ndjson output;\n"
     "                          targets it has results for are not probed again and its\n"
     "                          results are repeated in this run's outputs\n"
@@ -83,6 +86,7 @@ enum {
 	OPT_USER,
 	OPT_PROBES_DIR,
 	OPT_RESUME,
+	OPT_BANNERS,
 };
 
 static const struct option long_opts[] = {
@@ -110,6 +114,7 @@ static const struct option long_opts[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"probes-dir", required_argument, NULL, OPT_PROBES_DIR},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"banners", no_argument, NULL, OPT_BANNERS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -383,6 +388,9 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case OPT_RESUME:
 			c->resume = optarg;
+			break;
+		case OPT_BANNERS:
+			c->banners = 1;
 			break;
 		case 'h':
 			c->help = 1;

@@ -36,6 +36,7 @@ struct ep_config {
 	const char *user;            /* --user: drop to this user after opening raw sockets */
 	const char *probes_dir;      /* --probes-dir, NULL for the default */
 	const char *resume;          /* --resume FILE: an interrupted run's NDJSON */
+	int banners;                 /* --banners: read what open TCP ports say */
 	const struct ep_payloads *payloads; /* UDP payloads, loaded by the command */
 	const char *outputs[EP_MAX_SINKS];
 	int noutputs;

@@ -89,6 +89,13 @@ void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f)
 	}
 }
 
+void ep_sinks_banner(struct ep_sinks *s, const struct ep_banner *b)
+{
+	for (int i = 0; i < s->n; i++)
+		if (s->ops[i]->banner && s->state[i] && s->ops[i]->banner(s->state[i], b))
+			s->failed = 1;
+}
+
 void ep_sinks_flush(struct ep_sinks *s)
 {
 	for (int i = 0; i < s->n; i++)

@@ -8,6 +8,7 @@
 #include "results/result.h"
 
 struct ep_finding;
+struct ep_banner;
 
 struct ep_sink_args {
 	const char *dest; /* text after "name:"; NULL when none was given */
@@ -21,6 +22,8 @@ struct ep_sink_ops {
 	int (*result)(void *state, const struct ep_result *r); /* may be NULL */
 	/* verify's findings, after the scan, before close; may be NULL */
 	int (*finding)(void *state, const struct ep_finding *f);
+	/* --banners: what an open TCP port said (main thread); may be NULL */
+	int (*banner)(void *state, const struct ep_banner *b);
 	int (*flush)(void *state); /* may be NULL */
 	int (*close)(void *state, const struct ep_summary *s);
 };
@@ -43,6 +46,7 @@ int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_inf
                   struct ep_diag *d);
 void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r);
 void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f);
+void ep_sinks_banner(struct ep_sinks *s, const struct ep_banner *b);
 void ep_sinks_flush(struct ep_sinks *s);
 /* Closes every sink; returns nonzero if any sink failed at any point. */
 int ep_sinks_close(struct ep_sinks *s, const struct ep_summary *sum);

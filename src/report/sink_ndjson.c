@@ -13,6 +13,7 @@
 #include "base/buf.h"
 #include "config/cidr.h"
 #include "compare/findings.h"
+#include "probe/banner.h"
 #include "report/sink.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -151,6 +152,50 @@ static int nd_finding(void *state, const struct ep_finding *f)
 	return flush_buf(n) || n->failed ? EP_EIO : 0;
 }
 
+/* Banner bytes as a JSON string: printable ASCII kept, the rest escaped
+ * (\u00XX), so binary protocols stay readable and valid UTF-8. */
+static int nd_banner(void *state, const struct ep_banner *bn)
+{
+	struct ndjson *n = state;
+	struct ep_buf *b = &n->buf;
+	char addr[EP_ADDRSTRLEN], esc[8];
+
+	line_start(n, "banner");
+	ep_buf_adds(b, ",\"address\":\"");
+	ep_buf_adds(b, ep_addr_format(&bn->t.addr, addr, sizeof(addr)));
+	ep_buf_adds(b, "\",\"proto\":\"tcp\",\"port\":");
+	ep_buf_addu(b, bn->t.port);
+	ep_buf_adds(b, ",\"service\":\"");
+	ep_buf_adds(b, bn->service);
+	ep_buf_adds(b, "\",\"sent\":");
+	if (bn->sent) {
+		ep_buf_adds(b, "\"");
+		ep_buf_adds(b, bn->sent);
+		ep_buf_adds(b, "\"");
+	} else {
+		ep_buf_adds(b, "null");
+	}
+	ep_buf_adds(b, ",\"bytes\":");
+	ep_buf_addu(b, bn->len);
+	ep_buf_adds(b, ",\"banner\":\"");
+	for (size_t i = 0; i < bn->len; i++) {
+		uint8_t c = bn->data[i];
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			ep_buf_add(b, esc, 2);
+		} else if (c >= 0x20 && c < 0x7f) {
+			ep_buf_add(b, (const char *)&c, 1);
+		} else {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			ep_buf_add(b, esc, 6);
+		}
+	}
+	ep_buf_adds(b, "\"");
+	return line_end(n) || flush_buf(n) || n->failed ? EP_EIO : 0;
+}
+
 static int nd_flush(void *state)
 {
 	return flush_buf(state);
@@ -205,6 +250,7 @@ const struct ep_sink_ops ep_sink_ndjson = {
     .open = nd_open,
     .result = nd_result,
     .finding = nd_finding,
+    .banner = nd_banner,
     .flush = nd_flush,
     .close = nd_close,
 };

@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..45"
+echo "1..46"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -107,4 +107,14 @@ open=$(grep -c '"state":"open"' "$tmp/r.ndjson")
 closed=$(grep -c '"state":"closed"' "$tmp/r.ndjson")
 if [ $st = 0 ] && [ "$open" = 3 ] && [ "$closed" = 8 ]; then ok "loopback scan: 3 open, 8 closed"; else nok "loopback scan: exit $st, $open open, $closed closed"; fi
 if grep -q '18089/tcp' "$tmp/table" && grep -q 'not shown: 8 closed' "$tmp/table"; then ok "table lists open ports by host"; else nok "table"; cat "$tmp/table" | sed 's/^/# /'; fi
+# --banners: one banner record per open port (ep_listen closes at once: "silent")
+"$EP" scan 127.0.0.1 -p 18080-18090 --banners --no-progress -q -o ndjson:"$tmp/b.ndjson" --seed 1 \
+	>"$tmp/out" 2>"$tmp/err"
+nb=$(grep -c '"type":"banner"' "$tmp/b.ndjson")
+if [ "$nb" = 3 ] && grep -q '"port":18089,"service":"silent"' "$tmp/b.ndjson"; then
+	ok "--banners: a banner record for each of the 3 open ports"
+else
+	nok "--banners: $nb banner records"
+	sed 's/^/# /' "$tmp/b.ndjson" | head -20
+fi
 [ $fails = 0 ]
