@@ -1,7 +1,9 @@
 /* libpcap capture driven by uv_poll.  See capture.h. */
 #include "engine/capture.h"
 
+#include <linux/filter.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,9 +21,22 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 
 void ep_capture_drain(struct ep_capture *c)
 {
+	/* a callback may end the scan and land here again: libpcap's ring
+	 * would hand out the frame it is still in a second time */
+	if (c->dispatching)
+		return;
+	c->dispatching = 1;
 	for (int i = 0; i < MAX_ROUNDS; i++)
 		if (pcap_dispatch(c->pcap, -1, on_packet, (u_char *)c) <= 0)
 			break;
+	c->dispatching = 0;
+}
+
+static void discard(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	(void)user;
+	(void)h;
+	(void)bytes;
 }
 
 static void on_readable(uv_poll_t *h, int status, int events)
@@ -65,13 +80,24 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, c
 		return fail(c, rc == PCAP_ERROR_PERM_DENIED ? EP_EPERM : EP_EIO, ifname, err,
 		            errlen);
 	c->dlt = pcap_datalink(c->pcap);
-	/* "inbound" (the kernel's packet type, checked in the kernel filter):
-	 * on lo every packet passes the tap twice, once on the way out */
+	/* "inbound" (the kernel's packet type): on lo every packet passes the
+	 * tap twice, once on the way out */
 	snprintf(text, sizeof(text), "inbound and (%s)", filter);
 	if (pcap_compile(c->pcap, &prog, text, 1, PCAP_NETMASK_UNKNOWN) < 0 &&
 	    pcap_compile(c->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
 		return fail(c, EP_EINVAL, "capture filter", err, errlen);
-	rc = pcap_setfilter(c->pcap, &prog);
+	if (c->dlt == DLT_EN10MB) {
+		/* Attached to the socket ourselves: pcap_setfilter would also run
+		 * the program in userland over the first ring block, where the
+		 * kernel-only "inbound" load fails and drops the first reply. */
+		struct sock_fprog fp = {(unsigned short)prog.bf_len,
+		                        (struct sock_filter *)(void *)prog.bf_insns};
+
+		rc =
+		    setsockopt(pcap_fileno(c->pcap), SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp));
+	} else {
+		rc = pcap_setfilter(c->pcap, &prog);
+	}
 	pcap_freecode(&prog);
 	if (rc < 0)
 		return fail(c, EP_EIO, "capture filter", err, errlen);
@@ -89,6 +115,9 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, c
 		return EP_EIO;
 	}
 	c->poll.data = c;
+	/* whatever the ring caught before the filter is not ours */
+	while (pcap_dispatch(c->pcap, -1, discard, NULL) > 0)
+		;
 	uv_poll_start(&c->poll, UV_READABLE, on_readable);
 	c->polling = 1;
 	return 0;

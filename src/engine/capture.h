@@ -19,6 +19,7 @@ struct ep_capture {
 	void *arg;
 	void (*closed)(void *arg);
 	int polling;
+	int dispatching;
 };
 
 #define EP_CAPTURE_BUFFER (32u << 20) /* bytes of ring: bursts of ~200k replies */

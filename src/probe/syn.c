@@ -430,7 +430,6 @@ static void syn_stats(void *state, struct ep_summary *s)
 	struct syn_prober *sp = state;
 	uint64_t r, d, i;
 
-	ep_capture_drain(&sp->cap);
 	ep_capture_stats(&sp->cap, &r, &d, &i);
 	s->has_capture = 1;
 	s->cap_received += r;
