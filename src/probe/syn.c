@@ -138,6 +138,11 @@ static int flush_family(struct syn_prober *sp, struct fam_out *o)
 		return flush_family(sp, o) == 0 ? 0 : EP_EAGAIN;
 	}
 	o->n = 0;
+	/* Receive path first: replies to this batch may already be in the
+	 * ring (on a veth the target answers inside our sendmmsg), so read
+	 * them before sending more.  This paces a saturated sender to what the
+	 * receiver keeps up with instead of overrunning the ring. */
+	ep_capture_drain(&sp->cap);
 	return 0;
 }
 
