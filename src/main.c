@@ -5,6 +5,7 @@
 
 #include "config/options.h"
 #include "report/sink.h"
+#include "flush_cmd.h"
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
 #include "probes_cmd.h"
@@ -40,6 +41,8 @@ static const struct command commands[] = {
     {"verify", ep_cmd_verify,
      "probe what is admitted, declared and commonly exposed; report the differences",
      ep_verify_usage},
+    {"flush", ep_cmd_flush, "send what network outputs left in a --spool directory",
+     ep_flush_usage},
     {"probes", ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
      ep_probes_usage},
     {"version", cmd_version, "print the version", version_usage},

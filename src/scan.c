@@ -366,6 +366,7 @@ static int run(struct scan *s, struct ep_diag *d)
 
 	if (uv_loop_init(&s->loop))
 		return ep_diag_set(d, EP_ENOMEM, 0, 0, "cannot create the event loop");
+	s->sinks.net = &s->cfg.net; /* --spool and friends, for the network outputs */
 	for (int i = 0; i < s->cfg.noutputs; i++) {
 		rc = ep_sinks_open(&s->sinks, s->cfg.outputs[i], &s->info, d);
 		if (rc)

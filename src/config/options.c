@@ -50,6 +50,8 @@ const char ep_scan_usage[] =
     "Output:\n"
     "  -o, --output FMT[:DEST] text (the table, default) or ndjson; DEST a path or -\n"
     "                          (repeatable; see 'ecsprobe help outputs')\n"
+    "      --securityhub       verify: import the findings into AWS Security Hub\n"
+    "                          (BatchImportFindings; the same as -o securityhub)\n"
     "  -q, --quiet             no table on stdout unless asked with -o text\n"
     "      --no-progress       no live progress line on stderr\n"
     "      --progress          progress line even when stderr is not a terminal\n"
@@ -60,6 +62,10 @@ const char ep_scan_usage[] =
     "      --resume FILE       continue an interrupted scan: FILE is its -o ndjson output;\n"
     "                          targets it has results for are not probed again and its\n"
     "                          results are repeated in this run's outputs\n"
+    "      --spool DIR         network outputs (syslog, hec...): what the receiver does not\n"
+    "                          take in time waits here (fsync'd) and is sent first by the\n"
+    "                          next run or 'ecsprobe flush'; without it, it is dropped\n"
+    "      --spool-max SIZE    bound on the spool per destination (default 256M; k/M/G)\n"
     "      --intent FILE       compare with an intent policy: runs 'ecsprobe verify'\n"
     "                          over the inventory (see 'ecsprobe help verify')\n"
     "  -h, --help              this text\n"
@@ -86,7 +92,10 @@ enum {
 	OPT_USER,
 	OPT_PROBES_DIR,
 	OPT_RESUME,
+	OPT_SPOOL,
+	OPT_SPOOL_MAX,
 	OPT_BANNERS,
+	OPT_SECURITYHUB,
 };
 
 static const struct option long_opts[] = {
@@ -114,7 +123,10 @@ static const struct option long_opts[] = {
     {"user", required_argument, NULL, OPT_USER},
     {"probes-dir", required_argument, NULL, OPT_PROBES_DIR},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"spool", required_argument, NULL, OPT_SPOOL},
+    {"spool-max", required_argument, NULL, OPT_SPOOL_MAX},
     {"banners", no_argument, NULL, OPT_BANNERS},
+    {"securityhub", no_argument, NULL, OPT_SECURITYHUB},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -162,6 +174,29 @@ static int parse_ms(const char *s, unsigned *out, struct ep_diag *d)
 	if (v < 1 || v > 600000)
 		return ep_diag_set(d, EP_ERANGE, 0, 0, "--timeout: %s is out of range 1ms-600s", s);
 	*out = (unsigned)v;
+	return 0;
+}
+
+int ep_parse_size(const char *opt, const char *s, uint64_t *out, struct ep_diag *d)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: '%s' is not a size", opt, s);
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mul = 1ULL << 10;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1ULL << 20;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1ULL << 30;
+	if (mul > 1)
+		end++;
+	if (*end != '\0' || v == 0 || v > (1ULL << 50) / mul)
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: '%s': a size like 64k, 256M or 2G", opt,
+		                   s);
+	*out = v * mul;
 	return 0;
 }
 
@@ -388,6 +423,21 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case OPT_RESUME:
 			c->resume = optarg;
+			break;
+		case OPT_SPOOL:
+			if (optarg[0] == '\0')
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0, "--spool: give a directory");
+			c->net.deliver.spool_dir = optarg;
+			break;
+		case OPT_SPOOL_MAX:
+			rc = ep_parse_size("--spool-max", optarg, &c->net.deliver.spool_max, d);
+			break;
+		case OPT_SECURITYHUB:
+			if (c->noutputs == EP_MAX_SINKS)
+				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs",
+				                 EP_MAX_SINKS);
+			else
+				c->outputs[c->noutputs++] = "securityhub";
 			break;
 		case OPT_BANNERS:
 			c->banners = 1;

@@ -41,6 +41,7 @@ struct ep_config {
 	const char *outputs[EP_MAX_SINKS];
 	int noutputs;
 	int help;
+	struct ep_sink_netopts net; /* --spool, --spool-max: for the network outputs */
 };
 
 #define EP_DEFAULT_RATE       1000
@@ -52,6 +53,8 @@ struct ep_config {
 /* Parses `scan` arguments (argv[0] is "scan").  Fills d on error. */
 int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d);
 void ep_config_free(struct ep_config *c);
+/* "4096", "64k", "256M", "2G" (powers of 1024) -> bytes; fills d on error. */
+int ep_parse_size(const char *opt, const char *s, uint64_t *out, struct ep_diag *d);
 extern const char ep_scan_usage[];
 
 #endif

@@ -23,9 +23,9 @@
 #include "base/err.h"
 
 struct ep_event {
-	char id[65];   /* stable id: a finding's id, or scan_id + target for results */
-	size_t len;    /* bytes in data: one complete record in the transport's format */
-	char data[];   /* owned by the queue */
+	char id[65]; /* stable id: a finding's id, or scan_id + target for results */
+	size_t len;  /* bytes in data: one complete record in the transport's format */
+	char data[]; /* owned by the queue */
 };
 
 struct ep_transport_ops {
@@ -37,6 +37,14 @@ struct ep_transport_ops {
 	int (*send)(void *tstate, struct ep_event *const *ev, size_t n, size_t *accepted);
 	/* Frees tstate (delivery thread, after the last send). */
 	void (*close)(void *tstate);
+	/* Protocols without an application-level acknowledgement (syslog):
+	 * an accepted event is only final after settle_ms with the connection
+	 * still healthy; until then it is kept, and sent again if the
+	 * connection fails.  Health is asked with send(tstate, NULL, 0, ...):
+	 * 0 healthy and everything written reached the peer, EP_EAGAIN not
+	 * yet, anything else failed.  0 (the default): accepted is final.
+	 * A receiver counts as back only once something is final. */
+	unsigned settle_ms;
 };
 
 struct ep_deliver_opts {
@@ -47,8 +55,13 @@ struct ep_deliver_opts {
 	unsigned close_wait_ms; /* how long close waits for the receiver (default 5000) */
 };
 
+/* sent: delivered (confirmed), replayed ones included; replayed: delivered
+ * from a spool; spooled: written to the spool during this run (some may have
+ * been sent later in the run); pending: left in the spool at close (what
+ * the next run or `ecsprobe flush` must send); retries: failed sends. */
 struct ep_deliver_stats {
 	uint64_t sent, spooled, replayed, dropped, retries;
+	uint64_t pending;
 };
 
 struct ep_deliver;

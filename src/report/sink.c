@@ -35,6 +35,7 @@ void ep_sink_list(void *file)
 int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
                   struct ep_diag *d)
 {
+	static const struct ep_sink_netopts no_netopts;
 	char name[32];
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -56,6 +57,7 @@ int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_inf
 		    "-o '%s': unknown output format '%s' (try: ecsprobe help outputs)", spec, name);
 	a.dest = colon ? colon + 1 : NULL;
 	a.info = info;
+	a.net = s->net ? s->net : &no_netopts;
 	rc = ops->open(&a, &s->state[s->n], d);
 	if (rc)
 		return rc;

@@ -5,14 +5,23 @@
 #define EP_SINK_H
 
 #include "base/err.h"
+#include "report/deliver.h"
 #include "results/result.h"
 
 struct ep_finding;
 struct ep_banner;
 
+/* What the network outputs share, from the command line (--spool DIR,
+ * --spool-max SIZE); owned by the command's config.  Zeroes mean defaults. */
+struct ep_sink_netopts {
+	struct ep_deliver_opts deliver;
+	int replay_only; /* `ecsprobe flush`: send what the spool holds, nothing new */
+};
+
 struct ep_sink_args {
 	const char *dest; /* text after "name:"; NULL when none was given */
 	const struct ep_scan_info *info;
+	const struct ep_sink_netopts *net; /* never NULL (all defaults when not set) */
 };
 
 struct ep_sink_ops {
@@ -35,7 +44,8 @@ struct ep_sinks {
 	const struct ep_sink_ops *ops[EP_MAX_SINKS];
 	void *state[EP_MAX_SINKS];
 	int n;
-	int failed; /* some sink reported an error: output is incomplete */
+	int failed;                        /* some sink reported an error: output is incomplete */
+	const struct ep_sink_netopts *net; /* set before opening; NULL: defaults */
 };
 
 const struct ep_sink_ops *ep_sink_find(const char *name);

@@ -34,6 +34,8 @@ import urllib.parse
 import uuid
 from xml.sax.saxutils import escape as _xml_escape
 
+import fake_securityhub  # Security Hub BatchImportFindings (REST-JSON), a Handler mixin
+
 try:
     import botocore.auth
     import botocore.awsrequest
@@ -67,6 +69,7 @@ MODEL_VERSIONS = {
     "sts": "2011-06-15",
     "ecs": "2014-11-13",
     "organizations": "2016-11-28",
+    "securityhub": "2018-10-26",
 }
 GLOBAL_SERVICES = {"sts", "organizations"}
 
@@ -888,7 +891,7 @@ class Scenario:
 # faults and stats
 
 
-FAULT_KINDS = ("reset", "throttle", "error500", "error", "malformed", "hostile")
+FAULT_KINDS = ("reset", "throttle", "error500", "error", "malformed", "hostile", "fail_findings")
 
 
 class Faults:
@@ -1199,7 +1202,7 @@ class FakeAWS:
 # request handling
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AmazonEC2"
     sys_version = ""
@@ -1280,6 +1283,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.container_creds(p)
             if p.startswith("/federation/") or p.startswith("/assignment/") or p == "/logout":
                 return self.sso(p)
+            if p.startswith("/findings"):
+                return self.securityhub()
             return self.aws_api()
         except BrokenPipeError:
             self.close_connection = True
@@ -1323,6 +1328,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 except ValueError as e:
                     return self.send(400, json.dumps({"error": str(e)}), "application/json")
             return self.send(200, json.dumps(app.faults.state(), indent=1, sort_keys=True), "application/json")
+        if p == "/__securityhub":
+            return self.sechub_control()
         if p == "/__health":
             return self.send(200, '{"ok":true}', "application/json")
         return self.send(404, '{"error":"unknown control path"}', "application/json")
@@ -2501,6 +2508,7 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 def main(argv=None):
+    fake_securityhub.setup(sys.modules[__name__])
     ap = argparse.ArgumentParser(description="Fake AWS endpoint (loopback only) for ecsprobe tests.")
     ap.add_argument("--scenario", required=True, help="scenario JSON file")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: pick one)")

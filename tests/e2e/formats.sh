@@ -1,0 +1,160 @@
+#!/bin/sh
+# Export formats end to end: the demo account's verify (fake AWS endpoint and
+# listeners on 127.0.10.x, as data/demo/verify.sh) with -o ocsf, elastic,
+# elastic-bulk, cef, sarif and asff; each output checked by
+# tests/e2e/formats_check.py (OCSF against the OCSF schema sources, SARIF
+# against its JSON Schema, ASFF required attributes, ECS fields, CEF
+# structure), and the checkers shown to reject broken records.  TAP output.
+# As root, run in a private network namespace: the demo's addresses and ports
+# are then ours alone, even when tests/e2e/demo.sh runs at the same time.
+if [ -z "${EP_FORMATS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
+	unshare -n true 2>/dev/null; then
+	EP_FORMATS_NETNS=1 exec unshare -n sh -c 'ip link set lo up && exec sh "$0"' "$0"
+fi
+EP=${ECSPROBE:-./ecsprobe}
+LISTEN=${EP_LISTEN:-tests/lab/ep_listen}
+SRC=${top_srcdir:-.}
+DATA=${EP_TESTDATA:-$SRC/tests/data}
+CHECK="$SRC/tests/e2e/formats_check.py"
+tmp=$(mktemp -d)
+fpid= lpid=
+trap 'kill $fpid $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
+echo "1..12"
+if ! command -v python3 >/dev/null || ! python3 -c 'import botocore' 2>/dev/null; then
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $i # SKIP needs python3 and python3-botocore"; done
+	exit 0
+fi
+python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$SRC/data/demo/account.json" --port-file "$tmp/port" \
+	>"$tmp/fake.log" 2>&1 &
+fpid=$!
+printf '127.0.10.1 80\n127.0.10.1 6379\n127.0.10.2 7003\n127.0.10.3 7005\n127.0.10.4 443\n127.0.10.4 8443\n' >"$tmp/listen"
+"$LISTEN" -r "$tmp/ready" "$tmp/listen" >/dev/null &
+lpid=$!
+i=0
+while [ ! -s "$tmp/port" ] || [ ! -f "$tmp/ready" ]; do
+	sleep 0.1
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "Bail out! the fake AWS endpoint or the listeners did not start"; exit 1; }
+done
+url="http://127.0.0.1:$(cat "$tmp/port")"
+export AWS_ACCESS_KEY_ID=AKIAFAKEDEMO00000001 AWS_SECRET_ACCESS_KEY=fakeDemoSecret00000000000000000000000001
+export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="$url"
+"$EP" inventory --endpoint-url "$url" -o "$tmp/inv.json" >"$tmp/inv.log" 2>&1 ||
+	{ echo "Bail out! inventory failed"; sed 's/^/# /' "$tmp/inv.log"; exit 1; }
+
+# run N: verify with every export format into $tmp/N.*
+run() {
+	"$EP" verify --inventory "$tmp/inv.json" --source-ip 127.0.0.1 --rate 20000 --timeout 500 \
+		-o "ndjson:$tmp/$1.ndjson" -o "ocsf:$tmp/$1.ocsf" -o "elastic:$tmp/$1.ecs" \
+		-o "elastic-bulk:$tmp/$1.bulk" -o "cef:$tmp/$1.cef" -o "sarif:$tmp/$1.sarif" \
+		-o "asff:$tmp/$1.asff" >"$tmp/$1.out" 2>&1
+}
+# ok N DESCRIPTION CMD...: runs CMD, shows its output on failure
+ok() {
+	n=$1 desc=$2
+	shift 2
+	if "$@" >"$tmp/check.out" 2>&1; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		sed 's/^/# /' "$tmp/check.out" | head -20
+	fi
+}
+check() { python3 "$CHECK" "$@"; }
+
+run 1
+st=$?
+if [ $st -le 1 ] && grep -q "^verify: 8 findings" "$tmp/1.out"; then
+	echo "ok 1 - verify writes all six formats (exit $st, 8 findings)"
+else
+	echo "not ok 1 - verify exit $st"
+	sed 's/^/# /' "$tmp/1.out" | tail -5
+fi
+nres=$(grep -c '"type":"result"' "$tmp/1.ndjson")
+ids() { grep '"type":"finding"' "$tmp/1.ndjson" | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' | sort; }
+
+ocsf_ok() {
+	check ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/1.ocsf" &&
+		[ "$(grep -c '"class_uid":2004' "$tmp/1.ocsf")" = 8 ] &&
+		[ "$(grep -c '"class_uid":4001' "$tmp/1.ocsf")" = "$nres" ] &&
+		python3 -c 'import json,sys; print("\n".join(sorted(json.loads(l)["finding_info"]["uid"] for l in open(sys.argv[1]) if "\"class_uid\":2004" in l)))' \
+			"$tmp/1.ocsf" >"$tmp/ocsf.ids" && ids | cmp - "$tmp/ocsf.ids"
+}
+ok 2 "OCSF: 8 Detection Findings and $nres Network Activity events valid against the OCSF 1.7.0 schema; finding_info.uid = finding id" ocsf_ok
+
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	ok 3 "SARIF valid against sarif-schema-2.1.0.json, 8 results with fingerprints" \
+		sh -c "python3 '$CHECK' sarif '$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json' '$tmp/1.sarif' | tee /dev/stderr | grep -q '^8 records'"
+else
+	echo "ok 3 # SKIP python3-jsonschema is not installed"
+fi
+
+ok 4 "ASFF: 8 findings with every required attribute" \
+	sh -c "python3 '$CHECK' asff '$tmp/1.asff' | tee /dev/stderr | grep -q '^8 records'"
+
+run 2
+asff_ids() { python3 -c 'import json,sys; print("\n".join(sorted(f["Id"] for f in json.load(open(sys.argv[1])))))' "$1"; }
+stable() {
+	asff_ids "$tmp/1.asff" >"$tmp/a1" && asff_ids "$tmp/2.asff" >"$tmp/a2" && cmp "$tmp/a1" "$tmp/a2" &&
+		[ "$(wc -l <"$tmp/a1")" = 8 ] && ! cmp -s "$tmp/1.ndjson" "$tmp/2.ndjson"
+}
+ok 5 "ASFF Ids are the same in a second run (re-imports update, not duplicate)" stable
+
+ok 6 "elastic: ECS field names and values, 8 alerts and $nres state documents" \
+	sh -c "python3 '$CHECK' elastic '$tmp/1.ecs' | tee /dev/stderr | grep -q '\"alert\": 8, \"state\": $nres'"
+ok 7 "elastic-bulk: an action line with a stable _id before each document" \
+	sh -c "python3 '$CHECK' elastic '$tmp/1.bulk' bulk | tee /dev/stderr | grep -q '\"alert\": 8'"
+ok 8 "CEF: one well-formed CEF:0 line per result and finding" \
+	sh -c "python3 '$CHECK' cef '$tmp/1.cef' | tee /dev/stderr | grep -q '^$((nres + 8)) records'"
+
+# negative controls: each checker rejects what it must
+mutate() { # mutate IN OUT PYTHON-EXPR-ON-e : rewrites the first finding record
+	python3 - "$1" "$2" "$3" <<'EOF'
+import json, sys
+src, dst, expr = sys.argv[1:4]
+lines = open(src).read().splitlines()
+for i, l in enumerate(lines):
+    if '"class_uid":2004' in l or l.startswith("{\"@timestamp\"") and '"alert"' in l:
+        e = json.loads(l)
+        exec(expr)
+        lines[i] = json.dumps(e)
+        break
+open(dst, "w").write("\n".join(lines) + "\n")
+EOF
+}
+rejects() { ! check "$@" >/dev/null 2>&1; }
+neg_ocsf() {
+	mutate "$tmp/1.ocsf" "$tmp/m1" 'del e["finding_info"]["uid"]' && rejects ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/m1" &&
+		mutate "$tmp/1.ocsf" "$tmp/m2" 'e["severity"] = "Low"' && rejects ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/m2" &&
+		mutate "$tmp/1.ocsf" "$tmp/m3" 'del e["metadata"]["profiles"]' && rejects ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/m3" &&
+		mutate "$tmp/1.ocsf" "$tmp/m4" 'e["evidences"][0]["dst_endpoint"]["port"] = 70000' &&
+		rejects ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/m4"
+}
+ok 9 "the OCSF check rejects a missing finding_info.uid, a wrong caption, an unlisted profile, a bad port" neg_ocsf
+
+neg_others() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["runs"][0]["tool"]; json.dump(d, open(sys.argv[2],"w"))' \
+		"$tmp/1.sarif" "$tmp/s1" &&
+		{ ! python3 -c 'import jsonschema' 2>/dev/null || rejects sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/s1"; } &&
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d[0]["Title"]; json.dump(d, open(sys.argv[2],"w"))' \
+			"$tmp/1.asff" "$tmp/a1.bad" && rejects asff "$tmp/a1.bad" &&
+		mutate "$tmp/1.ecs" "$tmp/e1" 'e["destination"]["port_number"] = 1' && rejects elastic "$tmp/e1" &&
+		printf 'CEF:0|ecsprobe|ecsprobe|1|x|a|b|5|rt=1 externalId=1 dpt=1\n' >"$tmp/c1" && rejects cef "$tmp/c1" &&
+		printf 'CEF:0|ecsprobe|ecsprobe|1|x|a|5|rt=1 externalId=1 dpt=1 msg=a=b\n' >"$tmp/c2" && rejects cef "$tmp/c2"
+}
+ok 10 "the SARIF, ASFF, ECS and CEF checks reject broken records" neg_others
+
+# stdout destination, from a plain scan (verify prints its report there)
+"$EP" scan --mode connect -p 80,81,6379 --no-progress -o ocsf:- 127.0.10.1 >"$tmp/stdout.ocsf" 2>"$tmp/stdout.err"
+ok 11 "scan -o ocsf:- writes 3 valid Network Activity events to stdout" \
+	sh -c "python3 '$CHECK' ocsf '$DATA/schema/ocsf-1.7.0' '$tmp/stdout.ocsf' | tee /dev/stderr | grep -q '^3 records'"
+
+"$EP" verify --inventory "$tmp/inv.json" --source-ip 127.0.0.1 -o sarif:/nonexistent/dir/x.sarif \
+	>"$tmp/bad.out" 2>&1
+st=$?
+if [ $st = 2 ] && grep -q "sarif:/nonexistent/dir/x.sarif" "$tmp/bad.out"; then
+	echo "ok 12 - an unwritable destination is a usage error naming the output"
+else
+	echo "not ok 12 - unwritable destination: exit $st"
+	sed 's/^/# /' "$tmp/bad.out" | tail -3
+fi

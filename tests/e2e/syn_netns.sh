@@ -1,0 +1,369 @@
+#!/bin/bash
+# tests/e2e/syn_netns.sh - ecsprobe --mode syn end to end, across a veth pair
+# into a second network namespace with planted ground truth (and once on the
+# loopback lab).  TAP output.
+#
+# Checks: the result set equals the truth exactly at a low and a high rate
+# (IPv4 and IPv6; reasons syn-ack / rst / no-response; capture dropped 0 at
+# the low rate) and with --retries 0 (every reply matched on the first try);
+# --shard I/2 and I/3 with the same --seed are disjoint and their union is
+# the full scan; while probing, every thread of the scan process runs as
+# nobody (or --user) with empty capability sets; the loopback lab (lo link
+# type) gives the truth too.
+#
+# Environment:
+#   ECSPROBE        ecsprobe binary (default: $abs_top_builddir/ecsprobe, then
+#                   paths relative to this script)
+#   EP_LISTEN       ep_listen binary (built from tests/lab/ep_listen.c with
+#                   ${CC:-cc} if not given)
+#   CI=true         never skip: missing root/unshare is a failure
+#   LAB_SEED        seed of the pseudo-random lab (default 20240611)
+#   E2E_KEEP=1      keep the work directory (path printed as a TAP comment)
+#
+# SAFETY: everything below the re-exec runs inside a fresh `unshare -n`
+# namespace; the only other namespace is the lab's target namespace, joined
+# to it by one veth pair and nothing else (lab_veth_assert: no default route,
+# no other interface, 192.0.2.1 unroutable) - checked before every scan.
+# Make sure we run under bash even when started as "sh script" (make uses $(SHELL)).
+if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
+set -u
+export LC_ALL=C
+
+me=$(readlink -f "$0")
+here=$(dirname "$me")
+
+# ---------------------------------------------------------------- namespace
+if [ -z "${EP_E2E_IN_NETNS:-}" ]; then
+	why=
+	if [ "$(id -u)" != 0 ]; then
+		why="needs root for network namespaces and raw sockets"
+	elif ! unshare -n true 2>/dev/null; then
+		why="unshare -n failed (no network namespace support)"
+	fi
+	if [ -n "$why" ]; then
+		if [ "${CI:-}" = true ]; then
+			echo "1..1"
+			echo "not ok 1 - e2e setup: $why"
+			echo "Bail out! $why (CI must not skip this test)"
+			exit 1
+		fi
+		echo "1..0 # SKIP $why"
+		exit 0
+	fi
+	export EP_E2E_IN_NETNS=1
+	exec unshare -n -- /bin/bash "$me" "$@"
+	echo "Bail out! cannot exec unshare -n"
+	exit 1
+fi
+
+# ---------------------------------------------------------------- TAP helpers
+tap_n=0
+tap_fail=0
+ok()     { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+not_ok() { tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1)); echo "not ok $tap_n - $*"; }
+diag()   { sed -e 's/^/# /'; }
+check() {
+	local desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+same_file() {
+	if cmp -s "$2" "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "expected $(wc -l < "$2") lines, got $(wc -l < "$3"); diff expected got (first 40 lines):" | diag
+		diff "$2" "$3" | head -n 40 | diag
+	fi
+}
+
+# ---------------------------------------------------------------- tools
+for t in jq nft ip awk timeout nsenter unshare; do
+	command -v "$t" >/dev/null 2>&1 || bail "$t is not installed"
+done
+find_ecsprobe() {
+	local c
+	if [ -n "${ECSPROBE:-}" ]; then
+		echo "$ECSPROBE"
+		return
+	fi
+	for c in ${abs_top_builddir:+"$abs_top_builddir/ecsprobe"} "$here/../../ecsprobe"; do
+		if [ -x "$c" ]; then
+			echo "$c"
+			return
+		fi
+	done
+	echo "${abs_top_builddir:-$here/../..}/ecsprobe"
+}
+ECSPROBE=$(find_ecsprobe)
+[ -x "$ECSPROBE" ] || bail "ecsprobe binary not found or not executable: $ECSPROBE (set ECSPROBE)"
+
+. "$here/../lab/lab.sh" || bail "cannot source $here/../lab/lab.sh"
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/ecsprobe-syn.XXXXXX") || bail "mktemp failed"
+LAB_DIR=$W/lab
+mkdir -p "$LAB_DIR"
+cleanup() {
+	[ -n "${scan_pid:-}" ] && kill -KILL "$scan_pid" 2>/dev/null
+	lab_veth_down
+	if [ "${E2E_KEEP:-0}" = 1 ]; then
+		echo "# work directory kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+SEED=${LAB_SEED:-20240611}
+COMMON="--mode syn --timeout 500 --retries 1 --seed 7 --no-progress -q"
+
+# scan NAME ARGS... : ecsprobe scan; stdout/stderr/status in $W/NAME.*
+scan() {
+	local name=$1
+	shift
+	timeout -k 10 240 "$ECSPROBE" scan "$@" > "$W/$name.stdout" 2> "$W/$name.stderr" < /dev/null
+	echo $? > "$W/$name.rc"
+}
+expect_rc() {
+	local got
+	got=$(cat "$W/$2.rc")
+	if [ "$got" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "exit status $got, expected $3; stderr:" | diag
+		head -n 20 "$W/$2.stderr" | diag
+	fi
+}
+results() {
+	jq -r 'select(.type == "result") | "\(.address) \(.port) \(.state)"' "$1" 2>/dev/null | LC_ALL=C sort
+}
+summary() { tail -n 1 "$1" 2>/dev/null | jq -c 'select(.type == "summary")' 2>/dev/null; }
+summary_is() {
+	local s
+	s=$(summary "$1")
+	if [ -n "$s" ] && printf '%s\n' "$s" | jq -e "$2" > /dev/null 2>&1; then
+		return 0
+	fi
+	echo "summary: ${s:-<none>}" | diag
+	echo "wanted: $2" | diag
+	return 1
+}
+# reasons_ok NDJSON: open <=> syn-ack, closed <=> rst, filtered <=> no-response
+reasons_ok() {
+	local bad
+	bad=$(jq -r 'select(.type == "result")
+		| select((.state == "open" and .reason != "syn-ack") or (.state == "closed" and .reason != "rst")
+		         or (.state == "filtered" and .reason != "no-response") or .proto != "tcp")
+		| "\(.address) \(.port) \(.state) \(.reason) \(.proto)"' "$1" 2>&1 | head -n 10)
+	[ -z "$bad" ] && return 0
+	printf 'results with the wrong reason:\n%s\n' "$bad" | diag
+	return 1
+}
+isolated() {
+	lab_veth_assert 2>&1 | diag
+	[ "${PIPESTATUS[0]}" = 0 ]
+}
+
+echo "# ecsprobe: $ECSPROBE"
+
+# ================================================================ loopback lab
+# lo first: lab_up wants a namespace holding nothing but lo.
+LO_HOSTS="127.0.1.1 127.0.1.2 fd00:ec5::1"
+LP=$LAB_DIR/lo
+mkdir -p "$LP"
+printf '127.0.1.1 80\nfd00:ec5::1 22\n' > "$LP/open.spec"
+printf '127.0.1.2 443\n' > "$LP/filtered.spec"
+printf '127.0.1.1 1005\n' > "$LP/rejected.spec"
+if lab_up 1 2> "$W/lab.err" && lab_pick "$SEED" 1 2000 8 6 4 "$LP" $LO_HOSTS 2>> "$W/lab.err" &&
+	lab_plant "$LP/open.spec" "$LP/filtered.spec" "$LP/rejected.spec" 2>> "$W/lab.err"; then
+	lab_truth 1 2000 "$LP/open.spec" "$LP/filtered.spec" "$LP/rejected.spec" $LO_HOSTS > "$W/lo.truth"
+	printf '%s\n' $LO_HOSTS > "$W/lo.targets"
+	scan lo --targets "$W/lo.targets" -p 1-2000 --rate 20000 $COMMON -o "ndjson:$W/lo.ndjson"
+	expect_rc "lo: --mode syn on the loopback lab exits 0" lo 0
+	results "$W/lo.ndjson" > "$W/lo.got"
+	same_file "lo: --mode syn results equal the truth on lo (v4+v6, 6000 probes)" "$W/lo.truth" "$W/lo.got"
+	check "lo: reasons syn-ack / rst / no-response" reasons_ok "$W/lo.ndjson"
+else
+	diag < "$W/lab.err"
+	not_ok "lo: loopback lab setup"
+fi
+lab_down
+
+# ================================================================ veth lab
+V4N=6
+V6N=2
+PLO=1
+PHI=4000
+lab_veth_up "$V4N" "$V6N" 2> "$W/lab.err" || { diag < "$W/lab.err"; bail "lab_veth_up failed"; }
+HOSTS="$LAB_V4_HOSTS $LAB_V6_HOSTS"
+NHOSTS=$((V4N + V6N))
+NPROBES=$((NHOSTS * (PHI - PLO + 1)))
+P=$LAB_DIR/plan
+mkdir -p "$P"
+set -- $LAB_V4_HOSTS
+H1=$1 H2=$2 H3=$3
+set -- $LAB_V6_HOSTS
+G1=$1 G2=$2
+# boundary ports and a few fixed pairs, then pseudo-random ones
+printf '%s\n' "$H1 1" "$H1 80" "$H2 $PHI" "$G1 22" "$G2 1" > "$P/open.spec"
+printf '%s\n' "$H1 443" "$H3 1" "$G1 443" "$G2 $PHI" > "$P/filtered.spec"
+printf '%s\n' "$H2 25" "$G1 80" > "$P/rejected.spec"
+lab_pick "$SEED" "$PLO" "$PHI" 25 20 12 "$P" $HOSTS 2> "$W/lab.err" || { diag < "$W/lab.err"; bail "lab_pick failed"; }
+lab_veth_plant "$P/open.spec" "$P/filtered.spec" "$P/rejected.spec" 2> "$W/lab.err" ||
+	{ diag < "$W/lab.err"; bail "lab_veth_plant failed"; }
+lab_truth "$PLO" "$PHI" "$P/open.spec" "$P/filtered.spec" "$P/rejected.spec" $HOSTS > "$W/truth"
+[ "$(wc -l < "$W/truth")" = "$NPROBES" ] || bail "truth has $(wc -l < "$W/truth") lines, expected $NPROBES"
+T_OPEN=$(awk '$3 == "open"' "$W/truth" | wc -l)
+T_FILT=$(awk '$3 == "filtered"' "$W/truth" | wc -l)
+T_CLOSED=$(awk '$3 == "closed"' "$W/truth" | wc -l)
+printf '%s\n' $HOSTS > "$W/targets"
+echo "# veth lab: $HOSTS x ports $PLO-$PHI = $NPROBES probes; open=$T_OPEN filtered=$T_FILT closed=$T_CLOSED; seed $SEED"
+
+# ---------------------------------------------------------------- t0: lab
+check "t0 lab isolated: only lo + veth on each side, no default route" isolated
+probe() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; echo $?; }
+o=$(probe "$H1" 80); o6=$(probe "$G1" 22); c=$(probe "$H3" 80); r=$(probe "$H2" 25); f=$(probe "$G1" 443)
+if [ "$o" = 0 ] && [ "$o6" = 0 ] && [ "$c" = 1 ] && [ "$r" = 1 ] && [ "$f" = 124 ]; then
+	ok "t0 lab: open/closed/rejected/filtered behave as planted across the veth (v4 and v6)"
+else
+	not_ok "t0 lab: open/closed/rejected/filtered behave as planted across the veth"
+	echo "connect status open=$o open6=$o6 closed=$c rejected=$r filtered6=$f (want 0 0 1 1 124)" | diag
+fi
+
+# ---------------------------------------------------------------- t1: low rate
+isolated || bail "lab not isolated"
+syn0=$(lab_syn_count)
+scan t1 --targets "$W/targets" -p "$PLO-$PHI" --rate 2000 $COMMON -o "ndjson:$W/t1.ndjson"
+t1_syn=$(( $(lab_syn_count) - syn0 ))
+expect_rc "t1 --mode syn --rate 2000: exit status 0" t1 0
+results "$W/t1.ndjson" > "$W/t1.got"
+same_file "t1 results equal the ground truth ($NPROBES probes, v4+v6)" "$W/truth" "$W/t1.got"
+check "t1 reasons: open=syn-ack, closed=rst, filtered=no-response" reasons_ok "$W/t1.ndjson"
+check "t1 summary: complete, counts equal the truth, capture dropped 0" summary_is "$W/t1.ndjson" \
+	".complete == true and .counts.open == $T_OPEN and .counts.closed == $T_CLOSED and .counts.filtered == $T_FILT
+	 and .capture.dropped == 0 and .capture.if_dropped == 0"
+if [ "$t1_syn" -ge "$NPROBES" ] && [ "$t1_syn" -le $((NPROBES + T_FILT)) ]; then
+	ok "t1 the target saw $t1_syn SYNs (probes + at most one retry per filtered port)"
+else
+	not_ok "t1 the target saw $t1_syn SYNs, want $NPROBES..$((NPROBES + T_FILT))"
+fi
+
+# ---------------------------------------------------------------- t1b: no retries
+# Nothing is lost on the veth, so every probe must be answered (or, if
+# filtered, time out) on its first and only attempt.
+isolated || bail "lab not isolated"
+scan t1b --targets "$W/targets" -p "$PLO-$PHI" --rate 5000 --mode syn --timeout 500 --retries 0 --seed 7 \
+	--no-progress -q -o "ndjson:$W/t1b.ndjson"
+expect_rc "t1b --mode syn --retries 0: exit status 0" t1b 0
+results "$W/t1b.ndjson" > "$W/t1b.got"
+same_file "t1b --retries 0: results equal the ground truth (each reply matched on the first attempt)" \
+	"$W/truth" "$W/t1b.got"
+
+# ---------------------------------------------------------------- t2: high rate
+isolated || bail "lab not isolated"
+scan t2 --targets "$W/targets" -p "$PLO-$PHI" --rate 100000 --interface "$LAB_IF" $COMMON -o "ndjson:$W/t2.ndjson"
+expect_rc "t2 --mode syn --rate 100000 --interface $LAB_IF: exit status 0" t2 0
+results "$W/t2.ndjson" > "$W/t2.got"
+same_file "t2 results equal the ground truth at 100000 probes/s" "$W/truth" "$W/t2.got"
+check "t2 reasons: open=syn-ack, closed=rst, filtered=no-response" reasons_ok "$W/t2.ndjson"
+# Capture drops are allowed here (a sanitizer build may not keep up): the
+# retries must make up for them, and the results above must still be exact.
+check "t2 summary: complete, capture received > 0" summary_is "$W/t2.ndjson" \
+	".complete == true and .capture.received > 0"
+summary "$W/t2.ndjson" | jq -c '{capture, invalid_replies, probes_sent, duration_s}' 2>/dev/null | sed 's/^/t2 /' | diag
+
+# ---------------------------------------------------------------- t3: shards
+for n in 2 3; do
+	isolated || bail "lab not isolated"
+	: > "$W/sh$n.all"
+	shard_rc=0
+	for i in $(seq 1 "$n"); do
+		scan "sh$n-$i" --targets "$W/targets" -p "$PLO-$PHI" --rate 50000 --shard "$i/$n" $COMMON \
+			-o "ndjson:$W/sh$n-$i.ndjson"
+		[ "$(cat "$W/sh$n-$i.rc")" = 0 ] || { shard_rc=1; head -n 5 "$W/sh$n-$i.stderr" | diag; }
+		results "$W/sh$n-$i.ndjson" > "$W/sh$n-$i.got"
+		[ -s "$W/sh$n-$i.got" ] || shard_rc=1
+		cat "$W/sh$n-$i.got" >> "$W/sh$n.all"
+	done
+	if [ "$shard_rc" = 0 ]; then ok "t3 $n shards: each exits 0 with results"
+	else not_ok "t3 $n shards: each exits 0 with results"; fi
+	dups=$(cut -d' ' -f1,2 "$W/sh$n.all" | LC_ALL=C sort | uniq -d | wc -l)
+	if [ "$dups" = 0 ]; then ok "t3 $n shards are disjoint"
+	else not_ok "t3 $n shards are disjoint ($dups address/port pairs in more than one)"; fi
+	LC_ALL=C sort -u "$W/sh$n.all" > "$W/sh$n.union"
+	same_file "t3 the union of $n shards equals the full scan (= the truth)" "$W/truth" "$W/sh$n.union"
+done
+
+# ---------------------------------------------------------------- t4: privileges
+# threads_field PID FIELD -> that /proc status field of every thread, one line each
+threads_field() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' "$t/status" 2>/dev/null
+	done
+}
+# priv_check NAME WANT_UID ARGS...: a slow scan in the background; once its
+# Uid changes, every thread must have Uid WANT_UID (all four ids) and empty
+# CapEff/CapPrm/CapInh/CapAmb.
+priv_check() {
+	local name=$1 want=$2 i uid caps st seen=0
+	shift 2
+	isolated || bail "lab not isolated"
+	"$ECSPROBE" scan "$@" -o "ndjson:$W/$name.ndjson" > "$W/$name.stdout" 2> "$W/$name.stderr" < /dev/null &
+	scan_pid=$!
+	for i in $(seq 1 100); do
+		kill -0 "$scan_pid" 2>/dev/null || break
+		uid=$(awk '$1 == "Uid:" { print $2 }' "/proc/$scan_pid/status" 2>/dev/null)
+		if [ -n "$uid" ] && [ "$uid" != 0 ]; then
+			seen=1
+			break
+		fi
+		sleep 0.1
+	done
+	sleep 0.5 # let the probing threads run for a while
+	uid=$(threads_field "$scan_pid" Uid | sort -u | tr '\n' ';')
+	caps=$(for f in CapEff CapPrm CapInh CapAmb; do threads_field "$scan_pid" "$f" | sed "s/^/$f=/"; done | sort -u | tr '\n' ' ')
+	syn=$(lab_syn_count)
+	kill -INT "$scan_pid" 2>/dev/null
+	wait "$scan_pid"
+	st=$?
+	scan_pid=
+	if [ "$seen" = 1 ] && [ "$uid" = "$want $want $want $want;" ]; then
+		ok "t4 $name: while probing, every thread runs as uid $want (real, effective, saved, fs)"
+	else
+		not_ok "t4 $name: while probing, every thread runs as uid $want"
+		echo "threads' Uid lines: ${uid:-<process gone>}; exit status $st" | diag
+		head -n 5 "$W/$name.stderr" | diag
+	fi
+	if [ "$seen" = 1 ] && [ "$caps" = "CapAmb=0000000000000000 CapEff=0000000000000000 CapInh=0000000000000000 CapPrm=0000000000000000 " ]; then
+		ok "t4 $name: no capabilities left (CapEff, CapPrm, CapInh, CapAmb all 0)"
+	else
+		not_ok "t4 $name: no capabilities left"
+		echo "capabilities: ${caps:-<process gone>}" | diag
+	fi
+	results "$W/$name.ndjson" > "$W/$name.got"
+	comm -23 "$W/$name.got" "$W/truth" > "$W/$name.wrong"
+	if [ "$st" = 4 ] && [ -s "$W/$name.got" ] && [ ! -s "$W/$name.wrong" ]; then
+		ok "t4 $name: still probing after the drop; interrupted (exit 4) with $(wc -l < "$W/$name.got") correct results"
+	else
+		not_ok "t4 $name: results after the drop (exit $st, $(wc -l < "$W/$name.got") results, $(wc -l < "$W/$name.wrong") wrong)"
+		head -n 5 "$W/$name.wrong" | diag
+	fi
+}
+nobody=$(id -u nobody 2>/dev/null) || bail "no user nobody"
+priv_check t4a "$nobody" --targets "$W/targets" -p "$PLO-$PHI" --rate 300 $COMMON
+daemon_uid=$(id -u daemon 2>/dev/null)
+if [ -n "$daemon_uid" ]; then
+	priv_check t4b "$daemon_uid" --targets "$W/targets" -p "$PLO-$PHI" --rate 300 --user daemon $COMMON
+fi
+
+# ---------------------------------------------------------------- done
+echo "1..$tap_n"
+echo "# $((tap_n - tap_fail)) passed, $tap_fail failed"
+[ "$tap_fail" = 0 ]
