@@ -43,7 +43,12 @@ static void on_readable(uv_poll_t *h, int status, int events)
 {
 	(void)status;
 	(void)events;
-	ep_capture_drain(h->data);
+	struct ep_capture *c = h->data;
+
+	if (c->wake)
+		c->wake(c->arg);
+	else
+		ep_capture_drain(c);
 }
 
 static int fail(struct ep_capture *c, int rc, const char *what, char *err, size_t errlen)

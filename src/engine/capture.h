@@ -20,6 +20,9 @@ struct ep_capture {
 	void (*closed)(void *arg);
 	int polling;
 	int dispatching;
+	/* optional: called instead of ep_capture_drain when the ring has data,
+	 * so the owner can bracket the read (see ep_engine_hold) */
+	void (*wake)(void *arg);
 };
 
 #define EP_CAPTURE_BUFFER (32u << 20) /* bytes of ring: bursts of ~200k replies */

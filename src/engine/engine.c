@@ -355,6 +355,22 @@ void ep_engine_congested(struct ep_engine *e)
 		       e->opts.rate);
 }
 
+int ep_engine_hold(struct ep_engine *e)
+{
+	int held = e->pumping;
+
+	e->pumping = 1;
+	return held;
+}
+
+void ep_engine_unhold(struct ep_engine *e, int held)
+{
+	if (held)
+		return; /* an outer pump or hold tops up */
+	e->pumping = 0;
+	pump(e);
+}
+
 static void on_pace(uv_timer_t *t)
 {
 	struct ep_engine *e = t->data;

@@ -93,6 +93,14 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 int ep_engine_start(struct ep_engine *e);
 /* Stop sending new probes; in-flight ones drain (hard: cancel them too). */
 void ep_engine_stop(struct ep_engine *e, int hard);
+/* A prober about to finish many probes in one go (a capture read) holds
+ * the engine: releases then send nothing, and ep_engine_unhold tops up once
+ * at the end.  Without it, on a link that answers within sendmmsg (veth,
+ * lo), every reply would send the next probe from inside the read, the read
+ * would never run dry, and no timer would run.  Nestable: pass back what
+ * ep_engine_hold returned. */
+int ep_engine_hold(struct ep_engine *e);
+void ep_engine_unhold(struct ep_engine *e, int held);
 /* A prober saw loss on its path (capture drops): send slower.  The rate
  * drops by a quarter at most once per 250 ms and, after 250 ms without loss,
  * climbs back by half the configured rate per second (AIMD, as TCP does). */

@@ -114,6 +114,21 @@ static struct ep_probe *hash_find(struct syn_prober *sp, uint32_t cookie, const 
 
 /* ---- sending ---- */
 
+/* The capture callback only validates and records: nothing is sent until
+ * the ring is read dry (ep_engine_hold). */
+static void read_capture(struct syn_prober *sp)
+{
+	int held = ep_engine_hold(sp->engine);
+
+	ep_capture_drain(&sp->cap);
+	ep_engine_unhold(sp->engine, held);
+}
+
+static void on_capture_wake(void *arg)
+{
+	read_capture(arg);
+}
+
 static int flush_family(struct syn_prober *sp, struct fam_out *o)
 {
 	int sent;
@@ -142,7 +157,7 @@ static int flush_family(struct syn_prober *sp, struct fam_out *o)
 	 * ring (on a veth the target answers inside our sendmmsg), so read
 	 * them before sending more.  This paces a saturated sender to what the
 	 * receiver keeps up with instead of overrunning the ring. */
-	ep_capture_drain(&sp->cap);
+	read_capture(sp);
 	return 0;
 }
 
@@ -414,6 +429,7 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 		ep_log(EP_LOG_ERROR, "syn", "capture on %s: %s", sp->src.ifname, err);
 		goto fail;
 	}
+	sp->cap.wake = on_capture_wake;
 	uv_prepare_init(e->loop, &sp->flush);
 	sp->flush.data = sp;
 	uv_prepare_start(&sp->flush, on_flush);

@@ -306,9 +306,12 @@ static void on_readable(uv_poll_t *h, int status, int events)
 	struct udp_prober *up = h->data;
 	int fd = h == &up->fam[0].poll ? up->fam[0].fd : up->fam[1].fd;
 
+	int held = ep_engine_hold(up->engine);
+
 	(void)events;
 	read_errors(up, fd);
 	read_datagrams(up, fd);
+	ep_engine_unhold(up->engine, held);
 	/* uv_poll stops a handle whose descriptor reports POLLERR, which is
 	 * how a queued ICMP error shows: having read the queue, poll again */
 	if (status < 0 && !uv_is_closing((uv_handle_t *)h))
