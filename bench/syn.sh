@@ -12,7 +12,7 @@
 #   BENCH_RUNS      runs of every measurement (default 3)
 #   BENCH_SEED      lab seed (default 1); BENCH_OPEN (320), BENCH_FILTERED (300)
 #   RAW_RATES       afpacket_send rates, 0 = unpaced (default "100000 200000 300000 0")
-#   ECS_RATES       ecsprobe --rate values (default "50000 100000 150000 200000 300000 100000000")
+#   ECS_RATES       ecsprobe --rate values (default "100000 200000 300000 400000 600000 1000000")
 #   MASSCAN_RATES   masscan --rate values (default "50000 100000 200000 400000")
 #   BENCH_SKIP_NMAP=1, BENCH_SKIP_MASSCAN=1, BENCH_SKIP_ECS=1
 #   BENCH_RESULTS   output file (default bench/results/syn.md)
@@ -65,7 +65,7 @@ SEED=${BENCH_SEED:-1}
 NOPEN=${BENCH_OPEN:-320}
 NFILT=${BENCH_FILTERED:-300}
 RAW_RATES=${RAW_RATES:-100000 200000 300000 0}
-ECS_RATES=${ECS_RATES:-50000 100000 150000 200000 300000 100000000}
+ECS_RATES=${ECS_RATES:-100000 200000 300000 400000 600000 1000000}
 MASSCAN_RATES=${MASSCAN_RATES:-50000 100000 200000 400000}
 NHOSTS=16
 PLO=1
@@ -229,7 +229,7 @@ ecs_once() {
 	jq -r 'select(.type == "result") | "\(.address) \(.port) \(.state)"' "$W/$name.ndjson" 2>/dev/null |
 		score > "$W/$name.score"
 	s=$(tail -n 1 "$W/$name.ndjson" 2>/dev/null | jq -r 'select(.type == "summary")
-		| "recv=\(.capture.received // "-") drop=\(.capture.dropped // "-") ifdrop=\(.capture.if_dropped // "-") invalid=\(.invalid_replies // "-") sent=\(.probes_sent // "-") dur=\(.duration_s // "-") complete=\(.complete)"' 2>/dev/null)
+		| "recv=\(.capture.received // "-") drop=\(.capture.dropped // "-") ifdrop=\(.capture.if_dropped // "-") invalid=\(.invalid_replies // "-") sent=\(.probes_sent // "-") dur=\(.duration_s // "-") send=\(.sending_s // "-") complete=\(.complete)"' 2>/dev/null)
 	record ecsprobe "$rate" "$run" "$name" "$W/$name.score" "${s:-no-summary}"
 	log "ecsprobe rate $rate run $run: exit $(cat "$W/$name.rc"), score $(cat "$W/$name.score"), $s"
 }
@@ -403,6 +403,25 @@ best_of() {
 		echo
 		echo "Capture drops: the summary's capture.dropped, per run (libpcap ring full); the"
 		echo "retries make up for them when they can. Full summaries are in the .tsv file."
+		echo
+		echo "Send phase: probes/s until every target had its first SYN (the summary's"
+		echo "sending_s); the rest of the wall time is the final 500 ms wait and the retries"
+		echo "of the $NFILT filtered ports, which no exact scanner can skip."
+		echo
+		echo "| rate | send-phase probes/s median [min-max] |"
+		echo "|---:|---|"
+		awk -F'\t' -v n="$NPROBES" '$1 == "ecsprobe" {
+			if (match($13, /send=[0-9.]+/)) {
+				v = substr($13, RSTART + 5, RLENGTH - 5) + 0
+				if (v > 0) { k = $2; c[k]++; a[k, c[k]] = n / v; if (!(k in seen)) { seen[k] = 1; order[++no] = k } }
+			}
+		} END {
+			for (o = 1; o <= no; o++) {
+				k = order[o]; m = c[k]
+				for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[k, j] < a[k, i]) { t = a[k, i]; a[k, i] = a[k, j]; a[k, j] = t }
+				printf "| %s | %.0f [%.0f-%.0f] |\n", k, a[k, int((m + 1) / 2)], a[k, 1], a[k, m]
+			}
+		}' "$ROWS"
 		echo
 	else
 		echo "ecsprobe --mode syn was not measured (binary missing or without --mode)."

@@ -357,6 +357,7 @@ static int run(struct scan *s, struct ep_diag *d)
 		       eo.max_inflight, (unsigned long long)nofile);
 	}
 	eo.timeout_ms = s->cfg.timeout_ms;
+	eo.min_timeout_ms = s->cfg.min_timeout_ms;
 	eo.retries = s->cfg.retries;
 	eo.seed = s->info.seed;
 	eo.shard_index = s->cfg.shard_index;
@@ -461,6 +462,7 @@ static void fill_info(struct scan *s)
 	s->info.probes_total = s->targets.total;
 	s->info.nhosts = s->targets.nhosts;
 	s->info.timeout_ms = s->cfg.timeout_ms;
+	s->info.min_timeout_ms = s->cfg.min_timeout_ms;
 	s->info.retries = s->cfg.retries;
 	s->info.max_inflight = s->cfg.max_inflight;
 	clock_gettime(CLOCK_REALTIME, &ts);

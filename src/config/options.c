@@ -29,7 +29,11 @@ const char ep_scan_usage[] =
     "Speed and accuracy:\n"
     "      --rate PPS          probes per second (default 1000)\n"
     "      --max-inflight N    probes awaiting an answer at once (default 1024)\n"
-    "      --timeout MS        wait this long for an answer (default 1000; '2s' works)\n"
+    "      --timeout MS        wait at most this long for an answer (default 1000; '2s'\n"
+    "                          works)\n"
+    "      --min-timeout MS    once answers have been timed, wait srtt + 4 rttvar as TCP\n"
+    "                          does (RFC 6298), but no less than MS (default 100); 0: always\n"
+    "                          wait --timeout\n"
     "      --retries N         extra attempts for probes with no answer (default 1)\n"
     "      --seed N            fix the pseudo-random probe order\n"
     "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
@@ -96,6 +100,7 @@ enum {
 	OPT_SPOOL_MAX,
 	OPT_BANNERS,
 	OPT_SECURITYHUB,
+	OPT_MIN_TIMEOUT,
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +131,7 @@ static const struct option long_opts[] = {
     {"spool", required_argument, NULL, OPT_SPOOL},
     {"spool-max", required_argument, NULL, OPT_SPOOL_MAX},
     {"banners", no_argument, NULL, OPT_BANNERS},
+    {"min-timeout", required_argument, NULL, OPT_MIN_TIMEOUT},
     {"securityhub", no_argument, NULL, OPT_SECURITYHUB},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -301,6 +307,7 @@ static void defaults(struct ep_config *c)
 	c->rate = EP_DEFAULT_RATE;
 	c->max_inflight = EP_DEFAULT_INFLIGHT;
 	c->timeout_ms = EP_DEFAULT_TIMEOUT_MS;
+	c->min_timeout_ms = EP_DEFAULT_MIN_TIMEOUT_MS;
 	c->retries = EP_DEFAULT_RETRIES;
 	c->max_probes = EP_DEFAULT_MAX_PROBES;
 	c->progress = -1;
@@ -441,6 +448,10 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		case OPT_BANNERS:
 			c->banners = 1;
+			break;
+		case OPT_MIN_TIMEOUT:
+			rc = parse_u64("--min-timeout", optarg, 0, 600000, 0, &v, d);
+			c->min_timeout_ms = (unsigned)v;
 			break;
 		case 'h':
 			c->help = 1;

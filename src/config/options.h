@@ -20,6 +20,7 @@ struct ep_config {
 	unsigned max_inflight;
 	int inflight_set; /* --max-inflight given (else raw modes size it from rate x timeout) */
 	unsigned timeout_ms;
+	unsigned min_timeout_ms; /* adaptive wait floor; 0: always timeout_ms */
 	unsigned retries;
 	unsigned threads; /* engines, one per thread, each on a shard */
 	unsigned shard_index,
@@ -44,11 +45,12 @@ struct ep_config {
 	struct ep_sink_netopts net; /* --spool, --spool-max: for the network outputs */
 };
 
-#define EP_DEFAULT_RATE       1000
-#define EP_DEFAULT_INFLIGHT   1024
-#define EP_DEFAULT_TIMEOUT_MS 1000
-#define EP_DEFAULT_RETRIES    1
-#define EP_DEFAULT_MAX_PROBES 10000000ULL
+#define EP_DEFAULT_RATE           1000
+#define EP_DEFAULT_INFLIGHT       1024
+#define EP_DEFAULT_TIMEOUT_MS     1000
+#define EP_DEFAULT_MIN_TIMEOUT_MS 100
+#define EP_DEFAULT_RETRIES        1
+#define EP_DEFAULT_MAX_PROBES     10000000ULL
 
 /* Parses `scan` arguments (argv[0] is "scan").  Fills d on error. */
 int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d);

@@ -132,6 +132,32 @@ static enum ep_state silent_state(const struct ep_engine *e, enum ep_proto proto
 	return e->ops[proto]->silence_ambiguous ? EP_STATE_OPEN_FILTERED : EP_STATE_FILTERED;
 }
 
+/* nmap's approach to silence: wait about as long as answers take here, not
+ * a fixed worst case.  After 16 timed answers the wait is srtt + 4 rttvar
+ * (RFC 6298), clamped to [min_timeout_ms, timeout_ms].  Answers after a
+ * retry are not sampled (Karn's rule: which attempt did they answer?). */
+static void rtt_sample(struct ep_engine *e, uint64_t rtt)
+{
+	double r = (double)rtt, lo, hi, t;
+
+	if (e->opts.min_timeout_ms == 0)
+		return;
+	if (e->rtt_samples++ == 0) {
+		e->srtt_ns = r;
+		e->rttvar_ns = r / 2;
+	} else {
+		e->rttvar_ns =
+		    0.75 * e->rttvar_ns + 0.25 * (e->srtt_ns > r ? e->srtt_ns - r : r - e->srtt_ns);
+		e->srtt_ns = 0.875 * e->srtt_ns + 0.125 * r;
+	}
+	if (e->rtt_samples < 16)
+		return;
+	lo = (double)e->opts.min_timeout_ms * 1e6;
+	hi = (double)e->opts.timeout_ms * 1e6;
+	t = e->srtt_ns + 4 * e->rttvar_ns;
+	e->timeout_ns = (uint64_t)(t < lo ? lo : t > hi ? hi : t);
+}
+
 static void pump(struct ep_engine *e);
 static void maybe_finish(struct ep_engine *e);
 static void on_pace(uv_timer_t *t);
@@ -184,6 +210,8 @@ void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_rea
 	e->idle_backoffs = 0;
 	if (e->cap < e->opts.max_inflight)
 		e->cap++;
+	if (p->attempt == 1)
+		rtt_sample(e, uv_hrtime() - p->start_ns);
 	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt, probe);
 }
 
@@ -216,6 +244,7 @@ static int next_work(struct ep_engine *e, struct ep_retry_item *it)
 	do {
 		if (ep_permute_next(&e->perm, &it->index)) {
 			e->perm_done = 1;
+			e->walked_ns = uv_hrtime();
 			return 0;
 		}
 	} while (ep_resume_is_done(e->opts.skip, it->index));
@@ -230,7 +259,7 @@ static void arm_timeout(struct ep_engine *e, uint64_t now)
 
 	if (e->fifo_head == NULL || e->closing)
 		return;
-	deadline = e->fifo_head->start_ns + (uint64_t)e->opts.timeout_ms * 1000000u;
+	deadline = e->fifo_head->start_ns + e->timeout_ns;
 	ms = deadline > now ? (deadline - now + 999999u) / 1000000u : 0;
 	uv_timer_start(&e->timeout_timer, on_timeout, ms, 0);
 }
@@ -383,7 +412,7 @@ static void on_timeout(uv_timer_t *t)
 {
 	struct ep_engine *e = t->data;
 	uint64_t now = uv_hrtime();
-	uint64_t tmo = (uint64_t)e->opts.timeout_ms * 1000000u;
+	uint64_t tmo = e->timeout_ns;
 
 	while (e->fifo_head && e->fifo_head->start_ns + tmo <= now) {
 		struct ep_probe *p = e->fifo_head;
@@ -497,6 +526,9 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 	e->on_result = cb;
 	e->arg = arg;
 	e->cap = e->opts.max_inflight;
+	e->timeout_ns = (uint64_t)e->opts.timeout_ms * 1000000u;
+	if (e->opts.min_timeout_ms > e->opts.timeout_ms)
+		e->opts.min_timeout_ms = e->opts.timeout_ms;
 	rc = ep_permute_init(&e->perm, t->total, o->seed);
 	if (rc == 0 && o->shard_count > 1)
 		rc = ep_permute_shard(&e->perm, o->shard_index, o->shard_count);

@@ -16,8 +16,10 @@
 struct ep_engine_opts {
 	double rate; /* probes per second */
 	unsigned max_inflight;
-	unsigned timeout_ms;
-	unsigned retries; /* extra attempts for probes that got no answer */
+	unsigned timeout_ms;     /* the longest wait for an answer */
+	unsigned min_timeout_ms; /* adaptive: 0 = always timeout_ms; else wait srtt + 4 rttvar
+	                          * (RFC 6298), no less than this, once answers were timed */
+	unsigned retries;        /* extra attempts for probes that got no answer */
 	uint64_t seed;
 	unsigned shard_index; /* this engine walks part shard_index of shard_count */
 	unsigned shard_count; /* 0 or 1: the whole permutation */
@@ -78,6 +80,11 @@ struct ep_engine {
 	uint64_t backoffs;
 	uint64_t start_ns;
 	uint64_t end_ns;
+	uint64_t walked_ns; /* every target had its first probe */
+	/* adaptive timeout (RFC 6298 estimator over first-attempt answers) */
+	double srtt_ns, rttvar_ns;
+	uint64_t rtt_samples;
+	uint64_t timeout_ns;       /* the wait in force */
 	struct ep_summary capture; /* probers' capture counters, filled at close */
 	uint64_t congested_ns;     /* last rate cut */
 	uint64_t congestions;

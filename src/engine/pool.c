@@ -222,8 +222,7 @@ void ep_pool_unlock(struct ep_pool *p)
 void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 {
 	int walked = 1;
-
-	uint64_t start = 0, end = 0;
+	uint64_t start = 0, end = 0, sent_all = 0;
 
 	memset(sum, 0, sizeof(*sum));
 	*rc = 0;
@@ -251,10 +250,15 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 			start = e->start_ns;
 		if (e->end_ns > end)
 			end = e->end_ns;
+		if (e->walked_ns > sent_all)
+			sent_all = e->walked_ns;
+		if ((double)e->timeout_ns / 1e6 > sum->wait_ms)
+			sum->wait_ms = (double)e->timeout_ns / 1e6;
 		ep_engine_free(e);
 		uv_loop_close(&w->loop);
 	}
 	sum->duration_s = end > start ? (double)(end - start) / 1e9 : 0;
+	sum->sending_s = sent_all > start ? (double)(sent_all - start) / 1e9 : 0;
 	sum->complete = walked; /* every worker walked its whole part */
 	uv_mutex_destroy(&p->lock);
 	free(p);

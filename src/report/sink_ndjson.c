@@ -92,11 +92,12 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	line_start(n, "header");
 	ep_buf_printf(&n->buf,
 	              ",\"version\":\"%s\",\"started\":\"%s\",\"mode\":\"%s\",\"seed\":%llu,"
-	              "\"rate\":%.0f,\"probes_total\":%llu,\"hosts\":%llu,\"timeout_ms\":%u,"
+	              "\"rate\":%.0f,\"probes_total\":%llu,\"hosts\":%llu,\"timeout_ms\":%u,\"min_"
+	              "timeout_ms\":%u,"
 	              "\"retries\":%u,\"max_inflight\":%u",
 	              PACKAGE_VERSION, ts, i->mode, (unsigned long long)i->seed, i->rate,
 	              (unsigned long long)i->probes_total, (unsigned long long)i->nhosts,
-	              i->timeout_ms, i->retries, i->max_inflight);
+	              i->timeout_ms, i->min_timeout_ms, i->retries, i->max_inflight);
 	line_end(n);
 	*state = n;
 	return flush_buf(n);
@@ -209,22 +210,24 @@ static int nd_close(void *state, const struct ep_summary *s)
 
 	ep_time_format(s->info->started_ns + (uint64_t)(s->duration_s * 1e9), ts, sizeof(ts));
 	line_start(n, "summary");
-	ep_buf_printf(&n->buf,
-	              ",\"ts\":\"%s\",\"seed\":%llu,\"rate\":%.0f,\"probes_total\":%llu,"
-	              "\"probes_sent\":%llu,\"results\":%llu,"
-	              "\"counts\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
-	              "\"open|filtered\":%llu},"
-	              "\"unfinished\":%llu,\"backoffs\":%llu,\"duration_s\":%.3f,"
-	              "\"complete\":%s,\"interrupted\":%s",
-	              ts, (unsigned long long)s->info->seed, s->info->rate,
-	              (unsigned long long)s->info->probes_total, (unsigned long long)s->probes_sent,
-	              (unsigned long long)s->results, (unsigned long long)s->counts[EP_STATE_OPEN],
-	              (unsigned long long)s->counts[EP_STATE_CLOSED],
-	              (unsigned long long)s->counts[EP_STATE_FILTERED],
-	              (unsigned long long)s->counts[EP_STATE_OPEN_FILTERED],
-	              (unsigned long long)s->unfinished, (unsigned long long)s->backoffs,
-	              s->duration_s, s->complete ? "true" : "false",
-	              s->interrupted ? "true" : "false");
+	ep_buf_printf(
+	    &n->buf,
+	    ",\"ts\":\"%s\",\"seed\":%llu,\"rate\":%.0f,\"probes_total\":%llu,"
+	    "\"probes_sent\":%llu,\"results\":%llu,"
+	    "\"counts\":{\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
+	    "\"open|filtered\":%llu},"
+	    "\"unfinished\":%llu,\"backoffs\":%llu,\"duration_s\":%.3f,\"sending_s\":%.3f,"
+	    "\"wait_ms\":%.1f,"
+	    "\"complete\":%s,\"interrupted\":%s",
+	    ts, (unsigned long long)s->info->seed, s->info->rate,
+	    (unsigned long long)s->info->probes_total, (unsigned long long)s->probes_sent,
+	    (unsigned long long)s->results, (unsigned long long)s->counts[EP_STATE_OPEN],
+	    (unsigned long long)s->counts[EP_STATE_CLOSED],
+	    (unsigned long long)s->counts[EP_STATE_FILTERED],
+	    (unsigned long long)s->counts[EP_STATE_OPEN_FILTERED],
+	    (unsigned long long)s->unfinished, (unsigned long long)s->backoffs, s->duration_s,
+	    s->sending_s, s->wait_ms, s->complete ? "true" : "false",
+	    s->interrupted ? "true" : "false");
 	if (s->has_capture)
 		ep_buf_printf(
 		    &n->buf,

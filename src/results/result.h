@@ -62,6 +62,7 @@ struct ep_scan_info {
 	uint64_t nhosts;
 	uint64_t started_ns; /* CLOCK_REALTIME */
 	unsigned timeout_ms;
+	unsigned min_timeout_ms;
 	unsigned retries;
 	unsigned max_inflight;
 	int ntargets_groups;
@@ -82,6 +83,8 @@ struct ep_summary {
 	uint64_t invalid; /* passed the filter but failed cookie validation */
 	uint64_t late;    /* valid answers to probes already finished (duplicates, late) */
 	double duration_s;
+	double sending_s; /* until every target had its first probe: the send phase */
+	double wait_ms; /* the adaptive wait for answers at the end (the longest of the engines) */
 	int complete;
 	int interrupted;
 };
