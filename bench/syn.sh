@@ -405,7 +405,8 @@ best_of() {
 		echo "retries make up for them when they can. Full summaries are in the .tsv file."
 		echo
 		echo "Send phase: probes/s until every target had its first SYN (the summary's"
-		echo "sending_s); the rest of the wall time is the final 500 ms wait and the retries"
+		echo "sending_s); the rest of the wall time is the final wait for answers (adaptive:"
+		echo "srtt + 4 rttvar, at least 100 ms, at most --timeout) and the retries"
 		echo "of the $NFILT filtered ports, which no exact scanner can skip."
 		echo
 		echo "| rate | send-phase probes/s median [min-max] |"
