@@ -51,7 +51,8 @@ struct scan {
 	struct ep_resume resume;     /* --resume: targets already measured */
 	int keep_sinks;              /* ep_scan_targets_keep: the caller closes them */
 	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
-	struct ep_banners *banners; /* --banners */
+	struct ep_banners *banners;          /* --banners */
+	struct ep_banner_notes banner_notes; /* what they said, for the caller (verify) */
 	/* written by workers under the pool lock */
 	uint64_t done;
 	uint64_t open;
@@ -159,6 +160,8 @@ static void on_banner(void *arg, const struct ep_banner *b)
 	ep_pool_lock(s->pool);
 	ep_sinks_banner(&s->sinks, b);
 	ep_pool_unlock(s->pool);
+	if (s->keep_sinks)
+		ep_banner_notes_add(&s->banner_notes, b);
 }
 
 static void read_progress(void *arg, struct ep_progress_snapshot *out)
@@ -523,12 +526,19 @@ void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_findin
 		ep_sinks_finding(&out->s->sinks, f);
 }
 
+const char *ep_scan_outputs_banner(const struct ep_scan_outputs *out, const struct ep_addr *a,
+                                   uint16_t port)
+{
+	return out->s ? ep_banner_notes_find(&out->s->banner_notes, a, port) : NULL;
+}
+
 int ep_scan_outputs_close(struct ep_scan_outputs *out)
 {
 	int failed = 0;
 
 	if (out->s) {
 		failed = ep_sinks_close(&out->s->sinks, &out->s->last);
+		ep_banner_notes_free(&out->s->banner_notes);
 		free(out->s);
 		out->s = NULL;
 	}

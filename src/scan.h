@@ -29,6 +29,9 @@ int ep_scan_targets_keep(const struct ep_config *cfg, const struct ep_targets *t
                          void *arg, struct ep_summary *sum, char *scan_id, size_t idlen,
                          struct ep_scan_outputs *out);
 void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_finding *f);
+/* --banners: what a.port said ("ssh: SSH-2.0-..."), or NULL. */
+const char *ep_scan_outputs_banner(const struct ep_scan_outputs *out, const struct ep_addr *a,
+                                   uint16_t port);
 /* Closes the outputs; returns nonzero if any output failed. */
 int ep_scan_outputs_close(struct ep_scan_outputs *out);
 

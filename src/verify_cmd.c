@@ -94,6 +94,27 @@ const char ep_verify_usage[] =
 
 /* ---- --vantage auto: an EC2 bastion asks its instance metadata (IMDSv2) ---- */
 
+/* --banners: an open port that should not be says what it is. */
+static void add_banners(struct ep_findings *fs, const struct ep_scan_outputs *out)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct ep_finding *f = &fs->f[i];
+		const char *b;
+		struct ep_addr a;
+		size_t len;
+
+		if ((f->kind != EP_FINDING_UNEXPECTED_OPEN &&
+		     f->kind != EP_FINDING_UNEXPLAINED_OPEN) ||
+		    f->lo != f->hi || ep_addr_parse(f->address, &a) != 0)
+			continue;
+		b = ep_scan_outputs_banner(out, &a, f->lo);
+		len = strlen(f->evidence);
+		if (b && len + 1 < sizeof(f->evidence))
+			snprintf(f->evidence + len, sizeof(f->evidence) - len, "%slistening: %s",
+			         len ? "; " : "", b);
+	}
+}
+
 int ep_cmd_verify(int argc, char **argv)
 {
 	static const struct option extra_opts[] = {
@@ -393,6 +414,7 @@ int ep_cmd_verify(int argc, char **argv)
 		free(view);
 	}
 	ep_findings_sort(&vf.findings);
+	add_banners(&vf.findings, &outputs);
 	if (baseline)
 		ep_verify_apply_baseline(&vf, baseline, baseline_path);
 	for (size_t i = 0; i < vf.findings.n; i++) {

@@ -340,3 +340,56 @@ uint64_t ep_banners_dropped(const struct ep_banners *b)
 {
 	return b->dropped;
 }
+
+void ep_banner_summary(const struct ep_banner *b, char *out, size_t n)
+{
+	int w = snprintf(out, n, "%s%s", b->service, b->len ? ": " : "");
+	size_t k = w > 0 && (size_t)w < n ? (size_t)w : 0;
+
+	for (size_t i = 0; i < b->len && k + 1 < n; i++) {
+		uint8_t c = b->data[i];
+
+		if (c == '\r' || c == '\n')
+			break;
+		out[k++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+	}
+	if (n)
+		out[k] = '\0';
+}
+
+int ep_banner_notes_add(struct ep_banner_notes *ns, const struct ep_banner *b)
+{
+	struct ep_banner_note *x;
+
+	if (ns->len == EP_BANNER_NOTES_MAX)
+		return 0;
+	if (ns->len == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 64;
+		struct ep_banner_note *nn = realloc(ns->n, cap * sizeof(*nn));
+
+		if (nn == NULL)
+			return EP_ENOMEM;
+		ns->n = nn;
+		ns->cap = cap;
+	}
+	x = &ns->n[ns->len++];
+	x->addr = b->t.addr;
+	x->port = b->t.port;
+	ep_banner_summary(b, x->text, sizeof(x->text));
+	return 0;
+}
+
+const char *ep_banner_notes_find(const struct ep_banner_notes *ns, const struct ep_addr *a,
+                                 uint16_t port)
+{
+	for (size_t i = 0; i < ns->len; i++)
+		if (ns->n[i].port == port && ep_addr_cmp(&ns->n[i].addr, a) == 0)
+			return ns->n[i].text;
+	return NULL;
+}
+
+void ep_banner_notes_free(struct ep_banner_notes *ns)
+{
+	free(ns->n);
+	memset(ns, 0, sizeof(*ns));
+}

@@ -36,6 +36,27 @@ void ep_banners_push(struct ep_banners *b, const struct ep_target *t);
  * every handle is closed, after which b is freed. */
 void ep_banners_finish(struct ep_banners *b, void (*done)(void *arg), void *arg);
 uint64_t ep_banners_dropped(const struct ep_banners *b);
+/* Banners kept as one line each, for the table and verify's evidence.
+ * Owns its array; bounded (past EP_BANNER_NOTES_MAX, adds are ignored). */
+#define EP_BANNER_NOTES_MAX 100000
+#define EP_BANNER_NOTE_LEN  72
+struct ep_banner_note {
+	struct ep_addr addr;
+	uint16_t port;
+	char text[EP_BANNER_NOTE_LEN]; /* "ssh: SSH-2.0-OpenSSH_9.2" */
+};
+struct ep_banner_notes {
+	struct ep_banner_note *n;
+	size_t len, cap;
+};
+int ep_banner_notes_add(struct ep_banner_notes *ns, const struct ep_banner *b);
+/* O(n): the table and verify look up a few ports each. */
+const char *ep_banner_notes_find(const struct ep_banner_notes *ns, const struct ep_addr *a,
+                                 uint16_t port);
+void ep_banner_notes_free(struct ep_banner_notes *ns);
+
+/* "service: first line" in printable ASCII, for tables and evidence. */
+void ep_banner_summary(const struct ep_banner *b, char *out, size_t n);
 /* What the first bytes say (exposed for tests). */
 const char *ep_banner_classify(const uint8_t *data, size_t len, int tls_sent);
 /* The request sent first on port, or NULL: servers that speak first get

@@ -9,66 +9,26 @@
 #include "report/hosttable.h"
 #include "report/sink.h"
 
-#define MAX_HOSTS   (1u << 20) /* 40 MiB worst case; beyond, per-host counts stop */
-#define MAX_BANNERS 100000     /* shown under their port; ~10 MiB at most */
-#define BANNER_TEXT 72
-
-struct banner_line {
-	struct ep_addr addr;
-	uint16_t port;
-	char text[BANNER_TEXT]; /* "ssh: SSH-2.0-OpenSSH_9.2" */
-};
+#define MAX_HOSTS (1u << 20) /* 40 MiB worst case; beyond, per-host counts stop */
 
 struct text {
 	FILE *out;
 	int own;
 	struct ep_hosttable hosts;
-	struct banner_line *banners;
-	size_t nbanners, banners_cap;
+	struct ep_banner_notes banners; /* --banners: shown under their port */
 };
 
-/* --banners: keep "service: first line" for the table. */
 static int text_banner(void *state, const struct ep_banner *b)
 {
 	struct text *t = state;
-	struct banner_line *l;
-	size_t k;
-	int n;
 
-	if (t->nbanners == MAX_BANNERS)
-		return 0;
-	if (t->nbanners == t->banners_cap) {
-		size_t cap = t->banners_cap ? t->banners_cap * 2 : 64;
-		struct banner_line *nb = realloc(t->banners, cap * sizeof(*nb));
-
-		if (nb == NULL)
-			return EP_ENOMEM;
-		t->banners = nb;
-		t->banners_cap = cap;
-	}
-	l = &t->banners[t->nbanners++];
-	l->addr = b->t.addr;
-	l->port = b->t.port;
-	n = snprintf(l->text, sizeof(l->text), "%s%s", b->service, b->len ? ": " : "");
-	k = n > 0 && (size_t)n < sizeof(l->text) ? (size_t)n : 0;
-	for (size_t i = 0; i < b->len && k + 1 < sizeof(l->text); i++) {
-		uint8_t c = b->data[i];
-
-		if (c == '\r' || c == '\n')
-			break;
-		l->text[k++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
-	}
-	l->text[k] = '\0';
-	return 0;
+	return ep_banner_notes_add(&t->banners, b);
 }
 
 static const char *banner_of(const struct text *t, const struct ep_open_port *o)
 {
-	for (size_t i = 0; o->proto == EP_PROTO_TCP && i < t->nbanners; i++)
-		if (t->banners[i].port == o->port &&
-		    ep_addr_cmp(&t->banners[i].addr, &o->addr) == 0)
-			return t->banners[i].text;
-	return NULL;
+	return o->proto == EP_PROTO_TCP ? ep_banner_notes_find(&t->banners, &o->addr, o->port)
+	                                : NULL;
 }
 
 static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag *d)
@@ -182,7 +142,7 @@ static int text_close(void *state, const struct ep_summary *s)
 	if (t->own && fclose(t->out))
 		rc = EP_EIO;
 	ep_hosttable_free(h);
-	free(t->banners);
+	ep_banner_notes_free(&t->banners);
 	free(t);
 	return rc;
 }

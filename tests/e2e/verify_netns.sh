@@ -34,7 +34,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.port_from)-\(.port_to) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..16"
+echo "1..17"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -174,5 +174,16 @@ if grep -q "baseline $tmp/b1.ndjson: 0 new findings, 2 gone" "$tmp/b2.out" && [ 
 	ok "--baseline: first_seen survives the move, the closed redis port's 2 findings are gone"
 else
 	nok "--baseline: first_seen '$first'; $(grep baseline "$tmp/b2.out")"
+fi
+# --banners: an unexpected open port's finding says what listens there
+# (ep_listen closes at once, so it is "silent")
+ECSPROBE_NOW=1796000000 "$EP" verify --inventory "$D/lab-moved.json" --source-ip 127.0.0.1 --rate 20000 \
+	--timeout 300 --no-progress --banners -o "ndjson:$tmp/b3.ndjson" >"$tmp/b3.out" 2>&1
+ev=$(jq -r 'select(.type == "finding" and .owner == "prod/api" and .kind == "unexpected_open") | .evidence' "$tmp/b3.ndjson")
+nb=$(grep -c '"type":"banner"' "$tmp/b3.ndjson")
+if printf '%s' "$ev" | grep -q 'listening: silent' && [ "$nb" -gt 0 ]; then
+	ok "--banners: banner records, and the unexpected port's evidence names what listens"
+else
+	nok "--banners: evidence '$ev', $nb banner records"
 fi
 [ $fails = 0 ]
