@@ -373,18 +373,46 @@ int ep_banner_notes_add(struct ep_banner_notes *ns, const struct ep_banner *b)
 		ns->cap = cap;
 	}
 	x = &ns->n[ns->len++];
+	ns->sorted = 0;
 	x->addr = b->t.addr;
 	x->port = b->t.port;
 	ep_banner_summary(b, x->text, sizeof(x->text));
 	return 0;
 }
 
-const char *ep_banner_notes_find(const struct ep_banner_notes *ns, const struct ep_addr *a,
-                                 uint16_t port)
+static int note_cmp(const struct ep_addr *a, uint16_t port, const struct ep_banner_note *n)
 {
-	for (size_t i = 0; i < ns->len; i++)
-		if (ns->n[i].port == port && ep_addr_cmp(&ns->n[i].addr, a) == 0)
-			return ns->n[i].text;
+	int c = ep_addr_cmp(a, &n->addr);
+
+	return c ? c : (int)port - (int)n->port;
+}
+
+static int note_sort_cmp(const void *x, const void *y)
+{
+	const struct ep_banner_note *a = x;
+
+	return note_cmp(&a->addr, a->port, y);
+}
+
+const char *ep_banner_notes_find(struct ep_banner_notes *ns, const struct ep_addr *a, uint16_t port)
+{
+	size_t lo = 0, hi = ns->len;
+
+	if (!ns->sorted && ns->len) {
+		qsort(ns->n, ns->len, sizeof(*ns->n), note_sort_cmp);
+		ns->sorted = 1;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = note_cmp(a, port, &ns->n[mid]);
+
+		if (c == 0)
+			return ns->n[mid].text;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
 	return NULL;
 }
 

@@ -48,10 +48,12 @@ struct ep_banner_note {
 struct ep_banner_notes {
 	struct ep_banner_note *n;
 	size_t len, cap;
+	int sorted; /* by (address, port), for ep_banner_notes_find */
 };
 int ep_banner_notes_add(struct ep_banner_notes *ns, const struct ep_banner *b);
-/* O(n): the table and verify look up a few ports each. */
-const char *ep_banner_notes_find(const struct ep_banner_notes *ns, const struct ep_addr *a,
+/* Sorts once after adds (O(n log n)), then O(log n) per lookup: the table
+ * looks up every open port. */
+const char *ep_banner_notes_find(struct ep_banner_notes *ns, const struct ep_addr *a,
                                  uint16_t port);
 void ep_banner_notes_free(struct ep_banner_notes *ns);
 

@@ -31,6 +31,7 @@
 #include "config/options.h"
 #include "engine/capture.h"
 #include "engine/engine.h"
+#include "engine/inflight.h"
 #include "engine/prober.h"
 #include "net/bpf.h"
 #include "net/cookie.h"
@@ -40,9 +41,9 @@
 
 #define BATCH 64
 
+/* The per-probe area holds only the in-flight link: its hash is the cookie. */
 struct syn_probe {
-	struct ep_probe *hnext; /* hash chain */
-	uint32_t cookie;
+	struct ep_inflight_link link;
 };
 
 struct fam_out {
@@ -63,53 +64,14 @@ struct syn_prober {
 	uv_prepare_t flush;
 	uv_timer_t watch; /* capture drops -> ep_engine_congested */
 	uint64_t last_drops;
-	struct ep_probe **bucket;
-	size_t mask;
+	struct ep_inflight inflight; /* keyed by cookie */
 	uint64_t invalid, late;
 	int handles;
 };
 
-static struct syn_probe *priv(struct ep_probe *p)
-{
-	return (struct syn_probe *)(void *)p->priv;
-}
-
 static int fam(const struct ep_addr *a)
 {
 	return a->family == 6;
-}
-
-/* ---- hash of probes in flight, keyed by cookie, matched on target ---- */
-
-static void hash_add(struct syn_prober *sp, struct ep_probe *p)
-{
-	struct ep_probe **b = &sp->bucket[priv(p)->cookie & sp->mask];
-
-	priv(p)->hnext = *b;
-	*b = p;
-}
-
-static void hash_del(struct syn_prober *sp, struct ep_probe *p)
-{
-	struct ep_probe **b = &sp->bucket[priv(p)->cookie & sp->mask];
-
-	for (; *b; b = &priv(*b)->hnext)
-		if (*b == p) {
-			*b = priv(p)->hnext;
-			return;
-		}
-}
-
-static struct ep_probe *hash_find(struct syn_prober *sp, uint32_t cookie, const struct ep_addr *dst,
-                                  uint16_t dport)
-{
-	struct ep_probe *p = sp->bucket[cookie & sp->mask];
-
-	for (; p; p = priv(p)->hnext)
-		if (priv(p)->cookie == cookie && p->t.port == dport &&
-		    ep_addr_cmp(&p->t.addr, dst) == 0)
-			return p;
-	return NULL;
 }
 
 /* ---- sending ---- */
@@ -185,8 +147,7 @@ static int syn_start(void *state, struct ep_probe *p)
 	ep_pkt_tcp(o->pkt[o->n], src, &p->t.addr, sp->src.port, p->t.port, c, 0, EP_TCP_SYN);
 	ep_sockaddr_from(&p->t.addr, &o->to[o->n]);
 	o->n++;
-	priv(p)->cookie = c;
-	hash_add(sp, p);
+	ep_inflight_add(&sp->inflight, p, c);
 	if (o->n == BATCH)
 		flush_family(sp, o);
 	return 0;
@@ -194,7 +155,9 @@ static int syn_start(void *state, struct ep_probe *p)
 
 static void syn_cancel(void *state, struct ep_probe *p)
 {
-	hash_del(state, p);
+	struct syn_prober *sp = state;
+
+	ep_inflight_del(&sp->inflight, p);
 	ep_engine_release(p);
 }
 
@@ -216,7 +179,7 @@ static void send_rst(struct syn_prober *sp, const struct ep_pkt_flow *reply, uin
 
 static void finish(struct syn_prober *sp, struct ep_probe *p, enum ep_state st, enum ep_reason why)
 {
-	hash_del(sp, p);
+	ep_inflight_del(&sp->inflight, p);
 	ep_engine_report(p, st, why);
 	ep_engine_release(p);
 }
@@ -232,7 +195,7 @@ static void on_tcp(struct syn_prober *sp, const struct ep_pkt_info *in)
 	c = ep_cookie(&sp->key, &fl->dst, &fl->src, fl->dport, fl->sport, IPPROTO_TCP);
 	if (!(in->tcp_flags & EP_TCP_ACK) || in->ack != c + 1)
 		goto invalid;
-	p = hash_find(sp, c, &fl->src, fl->sport);
+	p = ep_inflight_find(&sp->inflight, c, &fl->src, fl->sport);
 	if ((in->tcp_flags & (EP_TCP_SYN | EP_TCP_ACK)) == (EP_TCP_SYN | EP_TCP_ACK)) {
 		send_rst(sp, fl, in->ack); /* never leave a half-open connection */
 		if (p)
@@ -252,38 +215,6 @@ invalid:
 	sp->invalid++;
 }
 
-static enum ep_reason icmp_reason(const struct ep_pkt_info *in)
-{
-	if (in->family == 4) {
-		switch (in->icmp_code) {
-		case 0:
-			return EP_REASON_NET_UNREACH;
-		case 1:
-			return EP_REASON_HOST_UNREACH;
-		case 3:
-			return EP_REASON_PORT_UNREACH;
-		case 9:
-		case 10:
-		case 13:
-			return EP_REASON_ADMIN_PROHIBITED;
-		default:
-			return EP_REASON_HOST_UNREACH;
-		}
-	}
-	switch (in->icmp_code) {
-	case 0:
-		return EP_REASON_NET_UNREACH;
-	case 1:
-	case 5:
-	case 6:
-		return EP_REASON_ADMIN_PROHIBITED;
-	case 4:
-		return EP_REASON_PORT_UNREACH;
-	default:
-		return EP_REASON_HOST_UNREACH;
-	}
-}
-
 static void on_icmp(struct syn_prober *sp, const struct ep_pkt_info *in)
 {
 	const struct ep_pkt_flow *q = &in->flow; /* us -> target, as we sent it */
@@ -296,9 +227,10 @@ static void on_icmp(struct syn_prober *sp, const struct ep_pkt_info *in)
 	c = ep_cookie(&sp->key, &q->src, &q->dst, q->sport, q->dport, IPPROTO_TCP);
 	if (q->seq != c)
 		goto invalid;
-	p = hash_find(sp, c, &q->dst, q->dport);
+	p = ep_inflight_find(&sp->inflight, c, &q->dst, q->dport);
 	if (p)
-		finish(sp, p, EP_STATE_FILTERED, icmp_reason(in));
+		finish(sp, p, EP_STATE_FILTERED,
+		       ep_icmp_reason(in->family == 6, in->icmp_type, in->icmp_code));
 	else
 		sp->late++;
 	return;
@@ -342,7 +274,7 @@ static void destroy(struct syn_prober *sp)
 	for (int f = 0; f < 2; f++)
 		if (sp->out[f].fd >= 0)
 			close(sp->out[f].fd);
-	free(sp->bucket);
+	ep_inflight_free(&sp->inflight);
 	free(sp);
 }
 
@@ -391,7 +323,6 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 {
 	struct syn_prober *sp = calloc(1, sizeof(*sp));
 	char filter[1024], err[512];
-	size_t nb = 1024;
 	int rc;
 
 	if (sp == NULL)
@@ -410,14 +341,9 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 	rc = ep_cookie_key_random(&sp->key);
 	if (rc)
 		goto fail;
-	while (nb < (size_t)e->opts.max_inflight * 2)
-		nb *= 2;
-	sp->bucket = calloc(nb, sizeof(*sp->bucket));
-	if (sp->bucket == NULL) {
-		rc = EP_ENOMEM;
+	rc = ep_inflight_init(&sp->inflight, e->opts.max_inflight);
+	if (rc)
 		goto fail;
-	}
-	sp->mask = nb - 1;
 	rc = ep_bpf_filter(filter, sizeof(filter), IPPROTO_TCP,
 	                   sp->src.addr[0].family ? &sp->src.addr[0] : NULL,
 	                   sp->src.addr[1].family ? &sp->src.addr[1] : NULL, sp->src.port);

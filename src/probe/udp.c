@@ -28,6 +28,7 @@
 #include "base/log.h"
 #include "config/options.h"
 #include "engine/engine.h"
+#include "engine/inflight.h"
 #include "engine/prober.h"
 #include "net/cookie.h"
 #include "net/source.h"
@@ -38,8 +39,7 @@
 #define RECV_SZ 2048
 
 struct udp_probe {
-	struct ep_probe *hnext;
-	uint32_t hash;
+	struct ep_inflight_link link; /* first: see inflight.h */
 	const struct ep_payload *payload;
 };
 
@@ -59,8 +59,7 @@ struct udp_prober {
 	struct ep_cookie_key key;
 	struct udp_fam fam[2];
 	uv_prepare_t flush;
-	struct ep_probe **bucket;
-	size_t mask;
+	struct ep_inflight inflight; /* keyed by hash_of(target) */
 	uint64_t late, invalid, received;
 	int handles;
 	/* receive buffers */
@@ -83,28 +82,9 @@ static uint32_t hash_of(struct udp_prober *up, const struct ep_addr *a, uint16_t
 	return ep_cookie(&up->key, a->family == 6 ? &any6 : &any4, a, 0, port, IPPROTO_UDP);
 }
 
-static struct ep_probe **bucket_of(struct udp_prober *up, uint32_t h)
-{
-	return &up->bucket[h & up->mask];
-}
-
-static void hash_del(struct udp_prober *up, struct ep_probe *p)
-{
-	for (struct ep_probe **b = bucket_of(up, priv(p)->hash); *b; b = &priv(*b)->hnext)
-		if (*b == p) {
-			*b = priv(p)->hnext;
-			return;
-		}
-}
-
 static struct ep_probe *hash_find(struct udp_prober *up, const struct ep_addr *a, uint16_t port)
 {
-	uint32_t h = hash_of(up, a, port);
-
-	for (struct ep_probe *p = *bucket_of(up, h); p; p = priv(p)->hnext)
-		if (priv(p)->hash == h && p->t.port == port && ep_addr_cmp(&p->t.addr, a) == 0)
-			return p;
-	return NULL;
+	return ep_inflight_find(&up->inflight, hash_of(up, a, port), a, port);
 }
 
 static void sockaddr_to(const struct sockaddr_in6 *sa, struct ep_addr *a, uint16_t *port)
@@ -170,7 +150,6 @@ static int udp_start(void *state, struct ep_probe *p)
 	struct udp_prober *up = state;
 	struct udp_fam *f = &up->fam[p->t.addr.family == 6];
 	const struct ep_payload *pl = NULL;
-	struct ep_probe **b;
 
 	if (f->fd < 0)
 		return EP_EUNSUPPORTED;
@@ -181,15 +160,12 @@ static int udp_start(void *state, struct ep_probe *p)
 	if (pl == NULL)
 		pl = &empty_payload;
 	priv(p)->payload = pl;
-	priv(p)->hash = hash_of(up, &p->t.addr, p->t.port);
 	ep_sockaddr_from(&p->t.addr, &f->to[f->n]);
 	f->to[f->n].sin6_port = htons(p->t.port); /* same offset for both families */
 	f->iov[f->n].iov_base = pl->data;
 	f->iov[f->n].iov_len = pl->len;
 	f->n++;
-	b = bucket_of(up, priv(p)->hash);
-	priv(p)->hnext = *b;
-	*b = p;
+	ep_inflight_add(&up->inflight, p, hash_of(up, &p->t.addr, p->t.port));
 	if (f->n == BATCH)
 		flush_family(f);
 	return 0;
@@ -197,7 +173,9 @@ static int udp_start(void *state, struct ep_probe *p)
 
 static void udp_cancel(void *state, struct ep_probe *p)
 {
-	hash_del(state, p);
+	struct udp_prober *up = state;
+
+	ep_inflight_del(&up->inflight, p);
 	ep_engine_release(p);
 }
 
@@ -207,7 +185,7 @@ static void finish(struct udp_prober *up, struct ep_probe *p, enum ep_state st, 
 {
 	const char *name = priv(p)->payload->name;
 
-	hash_del(up, p);
+	ep_inflight_del(&up->inflight, p);
 	ep_engine_report_probe(p, st, why, name);
 	ep_engine_release(p);
 }
@@ -236,6 +214,7 @@ static void read_errors(struct udp_prober *up, int fd)
 			return;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 			const struct sock_extended_err *ee;
+			enum ep_reason why;
 			struct ep_probe *p;
 			int v6;
 
@@ -252,18 +231,10 @@ static void read_errors(struct udp_prober *up, int fd)
 				up->late++;
 				continue;
 			}
-			if ((!v6 && ee->ee_type == 3 && ee->ee_code == 3) ||
-			    (v6 && ee->ee_type == 1 && ee->ee_code == 4))
-				finish(up, p, EP_STATE_CLOSED, EP_REASON_PORT_UNREACH);
-			else if ((!v6 && ee->ee_type == 3 &&
-			          (ee->ee_code == 9 || ee->ee_code == 10 || ee->ee_code == 13)) ||
-			         (v6 && ee->ee_type == 1 && ee->ee_code == 1))
-				finish(up, p, EP_STATE_FILTERED, EP_REASON_ADMIN_PROHIBITED);
-			else if ((!v6 && ee->ee_type == 3 && ee->ee_code == 0) ||
-			         (v6 && ee->ee_type == 1 && ee->ee_code == 0))
-				finish(up, p, EP_STATE_FILTERED, EP_REASON_NET_UNREACH);
-			else
-				finish(up, p, EP_STATE_FILTERED, EP_REASON_HOST_UNREACH);
+			why = ep_icmp_reason(v6, ee->ee_type, ee->ee_code);
+			finish(up, p,
+			       why == EP_REASON_PORT_UNREACH ? EP_STATE_CLOSED : EP_STATE_FILTERED,
+			       why);
 		}
 	}
 }
@@ -325,7 +296,7 @@ static void destroy(struct udp_prober *up)
 	for (int i = 0; i < 2; i++)
 		if (up->fam[i].fd >= 0)
 			close(up->fam[i].fd);
-	free(up->bucket);
+	ep_inflight_free(&up->inflight);
 	free(up);
 }
 
@@ -383,7 +354,6 @@ static void udp_close(void *state);
 static int udp_open(struct ep_engine *e, const struct ep_config *c, void **state)
 {
 	struct udp_prober *up = calloc(1, sizeof(*up));
-	size_t nb = 1024;
 	int fam[2], rc = 0;
 
 	if (up == NULL)
@@ -398,11 +368,8 @@ static int udp_open(struct ep_engine *e, const struct ep_config *c, void **state
 		up->rmsg[i].msg_hdr.msg_iovlen = 1;
 		up->rmsg[i].msg_hdr.msg_name = &up->rfrom[i];
 	}
-	while (nb < (size_t)e->opts.max_inflight * 2)
-		nb *= 2;
-	up->bucket = calloc(nb, sizeof(*up->bucket));
-	up->mask = nb - 1;
-	if (up->bucket == NULL || ep_cookie_key_random(&up->key) != 0) {
+	if (ep_inflight_init(&up->inflight, e->opts.max_inflight) != 0 ||
+	    ep_cookie_key_random(&up->key) != 0) {
 		destroy(up);
 		return EP_ENOMEM;
 	}

@@ -77,4 +77,20 @@ int ep_deliver_push(struct ep_deliver *dl, const char *id, const void *data, siz
  * the thread, frees dl.  Returns 0, or EP_EIO if anything was dropped. */
 int ep_deliver_close(struct ep_deliver *dl, struct ep_deliver_stats *st);
 
+/* How an output names what it delivers, for ep_deliver_close_report. */
+struct ep_deliver_words {
+	const char *log;  /* subsystem: "syslog" */
+	const char *noun; /* "events" */
+	const char *verb; /* "delivered" */
+	const char *redo; /* what `ecsprobe flush` does with them: "sends" */
+};
+
+/* ep_deliver_close, then what was not delivered said the same way by every
+ * network output: events kept in the spool (and the command that sends
+ * them), events dropped, spooled events delivered.  dest prefixes the
+ * messages (NULL: none).  Returns the close status, or EP_EAGAIN when
+ * events wait in the spool (the run is incomplete). */
+int ep_deliver_close_report(struct ep_deliver *dl, const struct ep_deliver_words *w,
+                            const char *dest, const char *spool, struct ep_deliver_stats *st);
+
 #endif

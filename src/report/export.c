@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +63,23 @@ int ep_export_close(struct ep_export *x)
 	if (x->own_fd && close(x->fd))
 		rc = EP_EIO;
 	ep_buf_free(&x->buf);
+	return rc;
+}
+
+int ep_export_sink_flush(void *state)
+{
+	return ep_export_flush(state); /* the export is the state's first member */
+}
+
+int ep_export_sink_close(void *state, const struct ep_summary *s)
+{
+	int rc;
+
+	(void)s;
+	if (state == NULL)
+		return 0;
+	rc = ep_export_close(state);
+	free(state);
 	return rc;
 }
 

@@ -30,6 +30,10 @@ int ep_export_end(struct ep_export *x);
 int ep_export_flush(struct ep_export *x);
 /* Flushes, closes the file, frees the buffer; EP_EIO if anything failed. */
 int ep_export_close(struct ep_export *x);
+/* Sink callbacks for a state that begins with its struct ep_export: flush;
+ * and close, for one that owns nothing else (heap-allocated, freed here). */
+int ep_export_sink_flush(void *state);
+int ep_export_sink_close(void *state, const struct ep_summary *s);
 
 /* What an owner string ("cluster/service[/container]", "lb/NAME", or an
  * interface id) names.  The load balancer form wins for "lb/X" (as verify

@@ -241,11 +241,10 @@ static int envelope(struct ep_buf *b, const struct ep_hec_meta *m, uint64_t ns,
 int ep_hec_render_result(struct ep_buf *b, const struct ep_hec_meta *m, const struct ep_result *r,
                          char id[65])
 {
-	char addr[EP_ADDRSTRLEN], ts[40];
+	char ts[40];
 	size_t start = b->len;
 	int rc;
 
-	ep_addr_format(&r->t.addr, addr, sizeof(addr));
 	ep_export_result_id(m->scan_id, r, id); /* the id the other outputs give it */
 	ep_time_format(r->ts_ns, ts, sizeof(ts));
 	envelope(b, m, r->ts_ns, "ecsprobe:result", id);
@@ -258,27 +257,8 @@ int ep_hec_render_result(struct ep_buf *b, const struct ep_hec_meta *m, const st
 	ep_buf_json_str(b, m->scan_id);
 	ep_buf_adds(b, ",\"ts\":\"");
 	ep_buf_adds(b, ts);
-	ep_buf_adds(b, "\",\"address\":\"");
-	ep_buf_adds(b, addr);
-	ep_buf_adds(b, "\",\"proto\":\"");
-	ep_buf_adds(b, ep_proto_name(r->t.proto));
-	ep_buf_adds(b, "\",\"port\":");
-	ep_buf_addu(b, r->t.port);
-	ep_buf_adds(b, ",\"state\":\"");
-	ep_buf_adds(b, ep_state_name(r->state));
-	ep_buf_adds(b, "\",\"reason\":\"");
-	ep_buf_adds(b, ep_reason_name(r->reason));
-	ep_buf_adds(b, "\",\"rtt_ms\":");
-	if (r->rtt_ns)
-		ep_buf_addfixed(b, (r->rtt_ns + 500) / 1000, 3);
-	else
-		ep_buf_adds(b, "null");
-	ep_buf_adds(b, ",\"attempts\":");
-	ep_buf_addu(b, r->attempts);
-	if (r->probe) {
-		ep_buf_adds(b, ",\"probe\":");
-		ep_buf_json_str(b, r->probe);
-	}
+	ep_buf_adds(b, "\",");
+	ep_result_json_fields(b, r);
 	rc = ep_buf_adds(b, "}}");
 	if (rc) { /* never leave half an event behind */
 		b->len = start;

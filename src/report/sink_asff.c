@@ -48,13 +48,6 @@ static int as_finding(void *state, const struct ep_finding *f)
 	return ep_export_end(&s->x);
 }
 
-static int as_flush(void *state)
-{
-	struct asff *s = state;
-
-	return ep_export_flush(&s->x);
-}
-
 static int as_close(void *state, const struct ep_summary *sum)
 {
 	struct asff *s = state;
@@ -76,6 +69,6 @@ const struct ep_sink_ops ep_sink_asff = {
     .open = as_open,
     .result = NULL,
     .finding = as_finding,
-    .flush = as_flush,
+    .flush = ep_export_sink_flush,
     .close = as_close,
 };

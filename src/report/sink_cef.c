@@ -160,26 +160,6 @@ static int cef_finding(void *state, const struct ep_finding *f)
 	return ep_export_end(&c->x);
 }
 
-static int cef_flush(void *state)
-{
-	struct cef *c = state;
-
-	return ep_export_flush(&c->x);
-}
-
-static int cef_close(void *state, const struct ep_summary *s)
-{
-	struct cef *c = state;
-	int rc;
-
-	(void)s;
-	if (c == NULL)
-		return 0;
-	rc = ep_export_close(&c->x);
-	free(c);
-	return rc;
-}
-
 const struct ep_sink_ops ep_sink_cef = {
     .name = "cef",
     .help = "ArcSight CEF lines (CEF:0|ecsprobe|...): every result and finding "
@@ -187,6 +167,6 @@ const struct ep_sink_ops ep_sink_cef = {
     .open = cef_open,
     .result = cef_result,
     .finding = cef_finding,
-    .flush = cef_flush,
-    .close = cef_close,
+    .flush = ep_export_sink_flush,
+    .close = ep_export_sink_close,
 };

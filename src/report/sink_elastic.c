@@ -238,26 +238,6 @@ static int el_finding(void *state, const struct ep_finding *f)
 	return ep_export_end(&e->x);
 }
 
-static int el_flush(void *state)
-{
-	struct elastic *e = state;
-
-	return ep_export_flush(&e->x);
-}
-
-static int el_close(void *state, const struct ep_summary *s)
-{
-	struct elastic *e = state;
-	int rc;
-
-	(void)s;
-	if (e == NULL)
-		return 0;
-	rc = ep_export_close(&e->x);
-	free(e);
-	return rc;
-}
-
 const struct ep_sink_ops ep_sink_elastic = {
     .name = "elastic",
     .help = "Elastic Common Schema documents, one per line, for Filebeat: results "
@@ -265,8 +245,8 @@ const struct ep_sink_ops ep_sink_elastic = {
     .open = el_open,
     .result = el_result,
     .finding = el_finding,
-    .flush = el_flush,
-    .close = el_close,
+    .flush = ep_export_sink_flush,
+    .close = ep_export_sink_close,
 };
 
 const struct ep_sink_ops ep_sink_elastic_bulk = {
@@ -276,6 +256,6 @@ const struct ep_sink_ops ep_sink_elastic_bulk = {
     .open = el_open_bulk,
     .result = el_result,
     .finding = el_finding,
-    .flush = el_flush,
-    .close = el_close,
+    .flush = ep_export_sink_flush,
+    .close = ep_export_sink_close,
 };

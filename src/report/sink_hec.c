@@ -126,35 +126,21 @@ static int hs_finding(void *state, const struct ep_finding *f)
  * dropped make the run incomplete (as for every network output). */
 static int hs_close(void *state, const struct ep_summary *s)
 {
+	static const struct ep_deliver_words words = {"hec", "events", "delivered", "sends"};
 	struct hec_sink *h = state;
 	struct ep_deliver_stats ds;
 	int rc, fatal;
 
 	(void)s;
-	memset(&ds, 0, sizeof(ds));
-	rc = ep_deliver_close(h->dl, &ds);
+	rc = ep_deliver_close_report(h->dl, &words, h->url, h->spool, &ds);
 	fatal = atomic_load(&h->st.fatal);
 	if (fatal)
 		ep_log(EP_LOG_ERROR, "hec", "%s", h->st.why);
 	if (h->st.rejected)
 		ep_log(EP_LOG_ERROR, "hec", "%s refused %llu malformed event(s)", h->url,
 		       (unsigned long long)h->st.rejected);
-	if (ds.pending)
-		ep_log(EP_LOG_WARN, "hec",
-		       "%s: %llu events not delivered, kept in the spool %s (sent: %llu, %llu of "
-		       "them from the spool); 'ecsprobe flush --spool %s' sends them",
-		       h->url, (unsigned long long)ds.pending, h->spool,
-		       (unsigned long long)ds.sent, (unsigned long long)ds.replayed, h->spool);
-	if (ds.dropped)
-		ep_log(EP_LOG_ERROR, "hec", "%s: %llu events dropped (%s); %llu sent", h->url,
-		       (unsigned long long)ds.dropped,
-		       h->spool[0] ? "queue or spool full, or the spool failed"
-		                   : "not delivered, and no --spool DIR to keep them",
-		       (unsigned long long)ds.sent);
 	if (fatal)
 		rc = fatal;
-	else if (rc == 0 && ds.pending)
-		rc = EP_EAGAIN;
 	else if (rc == 0 && h->st.rejected)
 		rc = EP_EIO;
 	ep_buf_free(&h->ev);

@@ -109,7 +109,6 @@ static int nd_result(void *state, const struct ep_result *r)
 {
 	struct ndjson *n = state;
 	struct ep_buf *b = &n->buf;
-	char addr[EP_ADDRSTRLEN];
 	uint64_t sec = r->ts_ns / 1000000000u;
 
 	if (sec != n->ts_sec || n->ts_text[0] == '\0') {
@@ -121,27 +120,8 @@ static int nd_result(void *state, const struct ep_result *r)
 	ep_buf_adds(b, ",\"ts\":\"");
 	ep_buf_adds(b, n->ts_text);
 	ep_buf_addu_pad(b, r->ts_ns % 1000000000u / 1000u, 6);
-	ep_buf_adds(b, "Z\",\"address\":\"");
-	ep_buf_adds(b, ep_addr_format(&r->t.addr, addr, sizeof(addr)));
-	ep_buf_adds(b, "\",\"proto\":\"");
-	ep_buf_adds(b, ep_proto_name(r->t.proto));
-	ep_buf_adds(b, "\",\"port\":");
-	ep_buf_addu(b, r->t.port);
-	ep_buf_adds(b, ",\"state\":\"");
-	ep_buf_adds(b, ep_state_name(r->state));
-	ep_buf_adds(b, "\",\"reason\":\"");
-	ep_buf_adds(b, ep_reason_name(r->reason));
-	ep_buf_adds(b, "\",\"rtt_ms\":");
-	if (r->rtt_ns)
-		ep_buf_addfixed(b, (r->rtt_ns + 500) / 1000, 3);
-	else
-		ep_buf_adds(b, "null");
-	ep_buf_adds(b, ",\"attempts\":");
-	ep_buf_addu(b, r->attempts);
-	if (r->probe) {
-		ep_buf_adds(b, ",\"probe\":");
-		ep_buf_json_str(b, r->probe);
-	}
+	ep_buf_adds(b, "Z\",");
+	ep_result_json_fields(b, r);
 	return line_end(n) || n->failed ? EP_EIO : 0;
 }
 

@@ -271,26 +271,6 @@ static int oc_finding(void *state, const struct ep_finding *f)
 	return ep_export_end(&o->x);
 }
 
-static int oc_flush(void *state)
-{
-	struct ocsf *o = state;
-
-	return ep_export_flush(&o->x);
-}
-
-static int oc_close(void *state, const struct ep_summary *s)
-{
-	struct ocsf *o = state;
-	int rc;
-
-	(void)s;
-	if (o == NULL)
-		return 0;
-	rc = ep_export_close(&o->x);
-	free(o);
-	return rc;
-}
-
 const struct ep_sink_ops ep_sink_ocsf = {
     .name = "ocsf",
     .help = "OCSF 1.7 events, one per line: results as Network Activity (4001), findings as "
@@ -298,6 +278,6 @@ const struct ep_sink_ops ep_sink_ocsf = {
     .open = oc_open,
     .result = oc_result,
     .finding = oc_finding,
-    .flush = oc_flush,
-    .close = oc_close,
+    .flush = ep_export_sink_flush,
+    .close = ep_export_sink_close,
 };

@@ -212,13 +212,6 @@ static void invocation(struct sarif *s, struct ep_buf *b, const struct ep_summar
 	    (unsigned long long)sum->counts[EP_STATE_OPEN_FILTERED], (unsigned long long)s->n);
 }
 
-static int sa_flush(void *state)
-{
-	struct sarif *s = state;
-
-	return ep_export_flush(&s->x);
-}
-
 /* automationDetails.id "ecsprobe/SCAN_ID": code scanning's category is the
  * part before the last slash, the same for every run, so a new upload
  * replaces the last one's alerts (fixed ones close). */
@@ -253,6 +246,6 @@ const struct ep_sink_ops ep_sink_sarif = {
     .open = sa_open,
     .result = NULL,
     .finding = sa_finding,
-    .flush = sa_flush,
+    .flush = ep_export_sink_flush,
     .close = sa_close,
 };

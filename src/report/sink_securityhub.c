@@ -248,26 +248,17 @@ static int sh_finding(void *state, const struct ep_finding *f)
  * kept in the spool or dropped make the run incomplete. */
 static int sh_close(void *state, const struct ep_summary *sum)
 {
+	static const struct ep_deliver_words words = {"securityhub", "findings", "imported",
+	                                              "imports"};
 	struct sh_sink *s = state;
 	struct ep_deliver_stats ds;
 	int rc, fatal;
 
 	(void)sum;
-	memset(&ds, 0, sizeof(ds));
-	rc = ep_deliver_close(s->dl, &ds);
+	rc = ep_deliver_close_report(s->dl, &words, NULL, s->spool, &ds);
 	fatal = atomic_load(&s->st.fatal);
 	if (fatal)
 		ep_log(EP_LOG_ERROR, "securityhub", "%s", s->st.why);
-	if (ds.pending)
-		ep_log(EP_LOG_WARN, "securityhub",
-		       "%llu findings not imported, kept in the spool %s; 'ecsprobe flush --spool "
-		       "%s' imports them",
-		       (unsigned long long)ds.pending, s->spool, s->spool);
-	if (ds.dropped)
-		ep_log(EP_LOG_ERROR, "securityhub", "%llu findings dropped (%s)",
-		       (unsigned long long)ds.dropped,
-		       s->spool[0] ? "queue or spool full, or the spool failed"
-		                   : "not imported, and no --spool DIR to keep them");
 	ep_log(s->st.rejected || s->skipped ? EP_LOG_WARN : EP_LOG_INFO, "securityhub",
 	       "%llu findings imported in %llu BatchImportFindings calls; %llu refused, %llu "
 	       "without an account or region",
@@ -275,8 +266,6 @@ static int sh_close(void *state, const struct ep_summary *sum)
 	       (unsigned long long)s->st.rejected, (unsigned long long)s->skipped);
 	if (fatal)
 		rc = fatal;
-	else if (rc == 0 && ds.pending)
-		rc = EP_EAGAIN;
 	else if (rc == 0 && (s->st.rejected || s->skipped))
 		rc = EP_EIO;
 	ep_buf_free(&s->doc);

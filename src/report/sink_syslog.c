@@ -272,30 +272,13 @@ static int sl_finding(void *state, const struct ep_finding *f)
  * not delivered: spooled events make the run incomplete, so do drops. */
 static int sl_close(void *state, const struct ep_summary *sum)
 {
+	static const struct ep_deliver_words words = {"syslog", "events", "delivered", "sends"};
 	struct syslog_sink *s = state;
 	struct ep_deliver_stats st;
 	int rc;
 
 	(void)sum;
-	memset(&st, 0, sizeof(st));
-	rc = ep_deliver_close(s->dl, &st);
-	if (st.pending)
-		ep_log(EP_LOG_WARN, "syslog",
-		       "%s: %llu events not delivered, kept in the spool %s (sent: %llu, %llu of "
-		       "them from the spool); 'ecsprobe flush --spool %s' sends them",
-		       s->key, (unsigned long long)st.pending, s->spool,
-		       (unsigned long long)st.sent, (unsigned long long)st.replayed, s->spool);
-	if (st.dropped)
-		ep_log(EP_LOG_ERROR, "syslog", "%s: %llu events dropped (%s); %llu sent", s->key,
-		       (unsigned long long)st.dropped,
-		       s->spool[0] ? "queue or spool full, or the spool failed"
-		                   : "not delivered, and no --spool DIR to keep them",
-		       (unsigned long long)st.sent);
-	else if (st.replayed && !st.pending)
-		ep_log(EP_LOG_INFO, "syslog", "%s: %llu spooled events delivered", s->key,
-		       (unsigned long long)st.replayed);
-	if (rc == 0 && st.pending)
-		rc = EP_EAGAIN;
+	rc = ep_deliver_close_report(s->dl, &words, s->key, s->spool, &st);
 	ep_buf_free(&s->rbuf);
 	ep_buf_free(&s->fbuf);
 	free(s);

@@ -25,7 +25,7 @@ static int text_banner(void *state, const struct ep_banner *b)
 	return ep_banner_notes_add(&t->banners, b);
 }
 
-static const char *banner_of(const struct text *t, const struct ep_open_port *o)
+static const char *banner_of(struct text *t, const struct ep_open_port *o)
 {
 	return o->proto == EP_PROTO_TCP ? ep_banner_notes_find(&t->banners, &o->addr, o->port)
 	                                : NULL;

@@ -91,6 +91,14 @@ struct ep_summary {
 
 const char *ep_state_name(enum ep_state s);
 const char *ep_reason_name(enum ep_reason r);
+struct ep_buf;
+/* The result's own fields as JSON members, from "address" to "attempts"
+ * (and "probe"), for the NDJSON line and the HEC event; printf-free.  A
+ * full buffer shows in the caller's next append. */
+void ep_result_json_fields(struct ep_buf *b, const struct ep_result *r);
+/* Why an ICMP error (v4 type/code, or ICMPv6 when v6) stopped a probe:
+ * destination unreachable by its code; anything else is host-unreach. */
+enum ep_reason ep_icmp_reason(int v6, unsigned type, unsigned code);
 /* Wall-clock nanoseconds as RFC 3339 UTC with microseconds into out[32]. */
 void ep_time_format(uint64_t ns, char *out, size_t outlen);
 
