@@ -35,14 +35,66 @@ int ep_severity_parse(const char *s, enum ep_severity *out)
 	return EP_EINVAL;
 }
 
+void ep_finding_set_ports(struct ep_finding *f, uint16_t lo, uint16_t hi)
+{
+	f->lo = f->ranges[0].lo = lo;
+	f->hi = f->ranges[0].hi = hi;
+	f->nranges = 1;
+	f->nports = (uint32_t)hi - lo + 1;
+}
+
+int ep_finding_add_range(struct ep_finding *f, uint16_t lo, uint16_t hi)
+{
+	if (f->nranges && (uint32_t)f->ranges[f->nranges - 1].hi + 1 == lo) {
+		f->ranges[f->nranges - 1].hi = hi;
+	} else {
+		if (f->nranges == EP_FINDING_MAX_RANGES)
+			return -1;
+		f->ranges[f->nranges].lo = lo;
+		f->ranges[f->nranges].hi = hi;
+		if (f->nranges++ == 0)
+			f->lo = lo;
+	}
+	f->hi = hi;
+	f->nports += (uint32_t)hi - lo + 1;
+	return 0;
+}
+
+void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < f->nranges && used < len; i++) {
+		const struct ep_port_span *r = &f->ranges[i];
+		int n = r->lo == r->hi
+		            ? snprintf(out + used, len - used, "%s%u", i ? "," : "", r->lo)
+		            : snprintf(out + used, len - used, "%s%u-%u", i ? "," : "", r->lo, r->hi);
+
+		if (n < 0 || (size_t)n >= len - used) {
+			if (len >= 4)
+				memcpy(out + len - 4, "...", 4);
+			return;
+		}
+		used += (size_t)n;
+	}
+}
+
 /* The address is left out on purpose: a task that moves to a new address
- * keeps its findings' ids. */
+ * keeps its findings' ids.  A latent exposure is named by its rule, not by
+ * its ports, which change as services open and close them. */
 void ep_finding_make_id(struct ep_finding *f)
 {
-	char key[600];
+	char key[700], ports[64];
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	int n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%u-%u|%s", f->account, f->region, f->owner,
-	                 f->proto, f->lo, f->hi, ep_finding_kind_name(f->kind));
+	int n;
+
+	if (f->rule[0])
+		snprintf(ports, sizeof(ports), "%s", f->rule);
+	else
+		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
+	n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s", f->account, f->region, f->owner,
+	             f->proto == EP_PROTO_UDP ? 17 : 6, ports, ep_finding_kind_name(f->kind));
 
 	SHA256((const unsigned char *)key, (size_t)(n > 0 ? n : 0), md);
 	for (int i = 0; i < 8; i++)
@@ -84,19 +136,16 @@ void ep_findings_sort(struct ep_findings *fs)
 		qsort(fs->f, fs->n, sizeof(*fs->f), cmp);
 }
 
-static const char *pname(int proto)
+static const char *pname(enum ep_proto proto)
 {
-	return proto == 17 ? "udp" : "tcp";
+	return ep_proto_name(proto);
 }
 
 void ep_finding_print(FILE *out, const struct ep_finding *f)
 {
-	char ports[16];
+	char ports[400];
 
-	if (f->lo == f->hi)
-		snprintf(ports, sizeof(ports), "%u", f->lo);
-	else
-		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
+	ep_finding_ports_text(f, ports, sizeof(ports));
 	fprintf(out,
 	        "%-8s %-20s %s %s/%s %s\n         evidence: %s\n         id %s, owner %s, %s %s\n",
 	        ep_severity_name(f->severity), ep_finding_kind_name(f->kind), f->address,
@@ -119,8 +168,18 @@ int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char
 	ep_buf_json_str(b, f->interface);
 	ep_buf_adds(b, ",\"owner\":");
 	ep_buf_json_str(b, f->owner);
-	ep_buf_printf(b, ",\"proto\":\"%s\",\"port_from\":%u,\"port_to\":%u,\"message\":",
-	              pname(f->proto), f->lo, f->hi);
+	ep_buf_printf(b, ",\"proto\":\"%s\"", pname(f->proto));
+	if (f->nranges == 1)
+		ep_buf_printf(b, ",\"port_from\":%u,\"port_to\":%u", f->lo, f->hi);
+	ep_buf_adds(b, ",\"ports\":[");
+	for (unsigned i = 0; i < f->nranges; i++)
+		ep_buf_printf(b, "%s[%u,%u]", i ? "," : "", f->ranges[i].lo, f->ranges[i].hi);
+	ep_buf_printf(b, "],\"port_count\":%u", f->nports);
+	if (f->rule[0]) {
+		ep_buf_adds(b, ",\"rule\":");
+		ep_buf_json_str(b, f->rule);
+	}
+	ep_buf_adds(b, ",\"message\":");
 	ep_buf_json_str(b, f->message);
 	ep_buf_adds(b, ",\"evidence\":");
 	ep_buf_json_str(b, f->evidence);
@@ -171,14 +230,11 @@ static void gh_escape(FILE *out, const char *s, int property)
 
 void ep_finding_github(FILE *out, const struct ep_finding *f, int error)
 {
-	char title[96], ports[16];
+	char title[96], ports[400];
 
 	snprintf(title, sizeof(title), "ecsprobe %s (%s)", ep_finding_kind_name(f->kind),
 	         ep_severity_name(f->severity));
-	if (f->lo == f->hi)
-		snprintf(ports, sizeof(ports), "%u", f->lo);
-	else
-		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
+	ep_finding_ports_text(f, ports, sizeof(ports));
 	fprintf(out, "::%s title=", error ? "error" : "warning");
 	gh_escape(out, title, 1);
 	fputs("::", out);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config/portspec.h"
+
 #define EP_FINDING_KINDS(X)                             \
 	X(UNEXPECTED_OPEN, "unexpected_open")           \
 	X(UNEXPLAINED_OPEN, "unexplained_open")         \
@@ -21,6 +23,15 @@ enum ep_finding_kind {
 
 enum ep_severity { EP_SEV_LOW, EP_SEV_MEDIUM, EP_SEV_HIGH, EP_SEV_CRITICAL };
 
+/* A finding lists exactly the ports it is about: one range for a single
+ * port, several for a latent exposure whose rule admits ports around open,
+ * declared or intended ones.  More ranges than fit make more findings. */
+#define EP_FINDING_MAX_RANGES 32
+
+struct ep_port_span {
+	uint16_t lo, hi;
+};
+
 struct ep_finding {
 	enum ep_finding_kind kind;
 	enum ep_severity severity;
@@ -29,8 +40,12 @@ struct ep_finding {
 	char address[48];
 	char interface[32];
 	char owner[192]; /* cluster/service[/container], lb/NAME or the interface id */
-	int proto;
-	uint16_t lo, hi;
+	enum ep_proto proto;
+	uint16_t lo, hi; /* the first and the last port covered; the ports are ranges[] */
+	struct ep_port_span ranges[EP_FINDING_MAX_RANGES]; /* ascending, disjoint, not adjacent */
+	unsigned nranges;                                  /* at least 1 */
+	uint32_t nports;                                   /* ports in ranges[] */
+	char rule[48]; /* latent_exposure: the deciding rule ("sg-1#2"), part of the id */
 	char message[256];
 	char evidence[320];
 	char first_seen[40], last_seen[40]; /* RFC 3339; first_seen from --baseline */
@@ -45,6 +60,13 @@ struct ep_findings {
 const char *ep_finding_kind_name(enum ep_finding_kind k);
 const char *ep_severity_name(enum ep_severity s);
 int ep_severity_parse(const char *s, enum ep_severity *out);
+/* Sets f's ports to the one range lo-hi. */
+void ep_finding_set_ports(struct ep_finding *f, uint16_t lo, uint16_t hi);
+/* Appends lo-hi (above every range so far; an adjacent range is merged).
+ * Returns -1 when ranges[] is full (the caller starts another finding). */
+int ep_finding_add_range(struct ep_finding *f, uint16_t lo, uint16_t hi);
+/* "22", "7000-7002,7004-7010" into out (truncated with "..." if short). */
+void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len);
 /* Fills f->id from the identifying fields (SHA-256, first 64 bits). */
 void ep_finding_make_id(struct ep_finding *f);
 int ep_findings_add(struct ep_findings *fs, const struct ep_finding *f);

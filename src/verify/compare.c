@@ -25,9 +25,8 @@ static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_ki
 	snprintf(f.address, sizeof(f.address), "%s", a->text);
 	snprintf(f.interface, sizeof(f.interface), "%s", a->eni);
 	snprintf(f.owner, sizeof(f.owner), "%s", owner);
-	f.proto = 6;
-	f.lo = lo;
-	f.hi = hi;
+	f.proto = EP_PROTO_TCP;
+	ep_finding_set_ports(&f, lo, hi);
 	snprintf(f.message, sizeof(f.message), "%s", msg);
 	snprintf(f.evidence, sizeof(f.evidence), "%s", evidence);
 	ep_finding_make_id(&f);
