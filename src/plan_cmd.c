@@ -13,9 +13,7 @@
 #include <string.h>
 
 #include "base/buf.h"
-#include "model/invtargets.h"
-#include "model/reach.h"
-#include "base/json.h"
+#include "model/exposure.h"
 
 const char ep_plan_usage[] =
     "Usage: ecsprobe plan --inventory FILE (--source-ip IP | --vantage-sg SG)... [OPTIONS]\n"
@@ -47,19 +45,19 @@ static const struct option long_opts[] = {
 struct plan {
 	struct ep_vantage v;
 	FILE *targets;
-	unsigned long addresses, probes;
+	unsigned long addresses, probes[EP_PROTO_COUNT];
 };
 
-/* TCP ports admitted, merged, as a port spec ("22,80,8000-8100"). */
-static unsigned long tcp_spec(const struct ep_admissions *a, struct ep_buf *spec)
+/* Ports of proto admitted, merged, as a port spec ("22,80,8000-8100"). */
+static unsigned long admitted_spec(const struct ep_admissions *a, enum ep_proto proto,
+                                   struct ep_buf *spec)
 {
-	static const int tcp = 6;
 	unsigned long count = 0;
 	int in = 0;
 	unsigned start = 0;
 
 	for (unsigned p = 1; p <= 65536; p++) {
-		int yes = p <= 65535 && ep_admissions_find(a, tcp, (uint16_t)p) != NULL;
+		int yes = p <= 65535 && ep_admissions_find(a, proto, (uint16_t)p) != NULL;
 
 		if (yes && !in) {
 			in = 1;
@@ -67,7 +65,7 @@ static unsigned long tcp_spec(const struct ep_admissions *a, struct ep_buf *spec
 		} else if (!yes && in) {
 			in = 0;
 			count += p - start;
-			if (spec->len)
+			if (spec->len && spec->data[spec->len - 1] != ':')
 				ep_buf_addc(spec, ',');
 			if (p - 1 == start)
 				ep_buf_printf(spec, "%u", start);
@@ -78,93 +76,56 @@ static unsigned long tcp_spec(const struct ep_admissions *a, struct ep_buf *spec
 	return count;
 }
 
-static int plan_address(struct plan *pl, const char *acct, const char *region, const cJSON *eni,
-                        const cJSON *groups, const cJSON *prefix_lists, const char *addr)
+static int plan_address(struct plan *pl, const struct ep_xiface *i, const struct ep_xaddr *xa)
 {
-	struct ep_addr a;
 	struct ep_admissions adm = {0};
-	struct ep_diag d = {0};
-	struct ep_buf spec;
-	unsigned long n;
-	int rc;
+	struct ep_buf spec[EP_PROTO_COUNT];
+	unsigned long n[EP_PROTO_COUNT];
+	int rc = ep_exposure_admissions(i, &pl->v, xa->addr.family, &adm);
 
-	if (ep_addr_parse(addr, &a))
-		return 0;
-	rc = ep_reach_interface(eni, groups, prefix_lists, &pl->v, a.family, &adm, &d);
-	if (rc) {
-		fprintf(stderr, "ecsprobe: %s %s %s: %s\n", acct, region,
-		        ep_json_str(eni, "networkInterfaceId"), d.msg);
+	if (rc)
 		return rc;
-	}
 	pl->addresses++;
-	ep_buf_init(&spec, 1 << 20);
-	n = tcp_spec(&adm, &spec);
-	pl->probes += n;
-	printf("%-14s %-12s %-24s %-28s %s\n", acct, region, ep_json_str(eni, "networkInterfaceId"),
-	       addr, adm.n ? "" : "(nothing admitted)");
-	for (size_t i = 0; i < adm.n; i++) {
-		const struct ep_admission *x = &adm.a[i];
+	for (int k = 0; k < EP_PROTO_COUNT; k++) {
+		ep_buf_init(&spec[k], 1 << 20);
+		ep_buf_adds(&spec[k], k == EP_PROTO_TCP ? "T:" : "U:");
+		n[k] = admitted_spec(&adm, (enum ep_proto)k, &spec[k]);
+		pl->probes[k] += n[k];
+	}
+	printf("%-14s %-12s %-24s %-28s %s\n", i->region->account, i->region->region, i->id,
+	       xa->text, adm.n ? "" : "(nothing admitted)");
+	for (size_t k = 0; k < adm.n; k++) {
+		const struct ep_admission *x = &adm.a[k];
 
 		printf("%-14s %-12s %-24s %-28s %s%s rule %u: %s\n", "", "", "", "",
 		       x->world ? "[world] " : "", x->why.sg_id, x->why.index, x->why.text);
 	}
-	if (pl->targets && n)
-		fprintf(pl->targets, "%s T:%s\n", addr, spec.data);
-	ep_buf_free(&spec);
+	if (pl->targets && (n[0] || n[1]))
+		fprintf(pl->targets, "%s %s%s%s\n", xa->text, n[0] ? spec[0].data : "",
+		        n[0] && n[1] ? "," : "", n[1] ? spec[1].data : "");
+	for (int k = 0; k < EP_PROTO_COUNT; k++)
+		ep_buf_free(&spec[k]);
 	ep_admissions_free(&adm);
 	return 0;
 }
 
-static int plan_doc(struct plan *pl, const cJSON *doc)
+static int plan_model(struct plan *pl, const struct ep_exposure *x)
 {
-	const cJSON *acct, *reg, *eni, *ip;
 	int rc = 0;
 
 	printf("%-14s %-12s %-24s %-28s %s\n", "ACCOUNT", "REGION", "INTERFACE", "ADDRESS",
 	       "ADMITTED FROM THE VANTAGE (group rule: protocol ports from source)");
-	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
-	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
-	{
-		const cJSON *ec2 = cJSON_GetObjectItemCaseSensitive(reg, "ec2");
-		const cJSON *groups = cJSON_GetObjectItemCaseSensitive(ec2, "security_groups");
-		const cJSON *pls = cJSON_GetObjectItemCaseSensitive(ec2, "prefix_lists");
-		const char *aid = ep_json_str(acct, "account_id");
-		const char *rname = ep_json_str(reg, "region");
-
-		cJSON_ArrayForEach(eni, cJSON_GetObjectItemCaseSensitive(ec2, "network_interfaces"))
-		{
-			cJSON_ArrayForEach(
-			    ip, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
-			{
-				const char *priv = ep_json_str(ip, "privateIpAddress");
-				const char *pub =
-				    ep_json_str(cJSON_GetObjectItemCaseSensitive(ip, "association"),
-				                "publicIp");
-
-				if (rc == 0 && priv)
-					rc = plan_address(pl, aid ? aid : "?", rname ? rname : "?",
-					                  eni, groups, pls, priv);
-				if (rc == 0 && pub)
-					rc = plan_address(pl, aid ? aid : "?", rname ? rname : "?",
-					                  eni, groups, pls, pub);
-			}
-			cJSON_ArrayForEach(
-			    ip, cJSON_GetObjectItemCaseSensitive(eni, "ipv6AddressesSet"))
-			{
-				const char *v6 = ep_json_str(ip, "ipv6Address");
-
-				if (rc == 0 && v6)
-					rc = plan_address(pl, aid ? aid : "?", rname ? rname : "?",
-					                  eni, groups, pls, v6);
-			}
-		}
-	}
+	for (size_t i = 0; rc == 0 && i < x->nifaces; i++)
+		for (size_t k = 0; rc == 0 && k < x->ifaces[i].naddrs; k++)
+			rc = plan_address(pl, &x->ifaces[i], &x->ifaces[i].addrs[k]);
 	return rc;
 }
 
 int ep_cmd_plan(int argc, char **argv)
 {
 	struct plan pl;
+	struct ep_exposure model;
+	struct ep_diag d = {0};
 	const char *inv = NULL, *targets_out = NULL;
 	cJSON *doc;
 	int opt, rc;
@@ -215,21 +176,30 @@ int ep_cmd_plan(int argc, char **argv)
 	doc = ep_cmd_load_inventory(inv);
 	if (doc == NULL)
 		return 2;
+	rc = ep_exposure_build(&model, doc, &d);
+	cJSON_Delete(doc);
+	if (rc) {
+		fprintf(stderr, "ecsprobe: plan: %s: %s\n", inv, d.msg);
+		return rc == EP_ENOMEM ? 3 : 2;
+	}
 	if (targets_out) {
 		pl.targets = fopen(targets_out, "w");
 		if (pl.targets == NULL) {
 			fprintf(stderr, "ecsprobe: %s: %s\n", targets_out, strerror(errno));
-			cJSON_Delete(doc);
+			ep_exposure_free(&model);
 			return 2;
 		}
-		fprintf(pl.targets, "# ecsprobe plan: TCP ports the security groups admit\n");
+		fprintf(pl.targets, "# ecsprobe plan: ports the security groups admit\n");
 	}
-	rc = plan_doc(&pl, doc);
-	cJSON_Delete(doc);
+	rc = plan_model(&pl, &model);
+	ep_exposure_free(&model);
 	if (pl.targets && fclose(pl.targets))
 		rc = EP_EIO;
-	printf("\nPlan: %lu addresses, %lu TCP probes that a security-group rule admits "
-	       "(%.0f s at the default 1000 probes/s)\n",
-	       pl.addresses, pl.probes, (double)pl.probes / 1000.0);
-	return rc ? 2 : 0;
+	printf("\nPlan: %lu addresses, %lu TCP and %lu UDP probes that a security-group rule "
+	       "admits (%.0f s at the default 1000 probes/s)\n",
+	       pl.addresses, pl.probes[EP_PROTO_TCP], pl.probes[EP_PROTO_UDP],
+	       (double)(pl.probes[EP_PROTO_TCP] + pl.probes[EP_PROTO_UDP]) / 1000.0);
+	if (rc)
+		fprintf(stderr, "ecsprobe: plan: out of memory\n");
+	return rc ? 3 : 0;
 }

@@ -32,13 +32,15 @@
 #include "scan.h"
 
 /* Ports commonly left open by accident (databases, caches, admin consoles,
- * remote access); probed on every address in addition to what is admitted
- * or declared.  The same list, commented, ships as data/extra-ports.txt
- * (a test keeps the two equal). */
+ * remote access), and the UDP ports scanners of the Internet find open
+ * most; probed on every address in addition to what is admitted or
+ * declared.  The same list, commented, ships as data/extra-ports.txt (a
+ * test keeps the two equal). */
 #define DEFAULT_EXTRA_PORTS                                                                        \
 	"21,22,23,25,53,80,110,111,135,139,143,389,443,445,993,995,1433,1521,2049,2375,2376,2379," \
 	"3000,3306,3389,4369,5000,5432,5601,5672,5900,5984,6379,6443,7001,8000,8080,8081,8443,"    \
-	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017"
+	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017,"                              \
+	"U:53,U:123,U:161,U:500,U:1900,U:5353,U:11211"
 
 const char ep_verify_usage[] =
     "Usage: ecsprobe verify [--inventory FILE] [--source-ip IP] [OPTIONS]\n"
@@ -62,10 +64,10 @@ const char ep_verify_usage[] =
     "                          apply; sg-...: as --vantage-sg; auto: on an EC2 bastion,\n"
     "                          its instance metadata (IMDSv2) names the instance, whose\n"
     "                          interfaces' groups and private address become the vantage\n"
-    "      --extra-ports SPEC  also probe these TCP ports everywhere (default: a list of\n"
-    "                          commonly exposed ports; '' for none)\n"
+    "      --extra-ports SPEC  also probe these ports everywhere (T:/U: as for -p; default:\n"
+    "                          commonly exposed TCP and UDP ports; '' for none)\n"
     "                          (@FILE: a list like data/extra-ports.txt)\n"
-    "      --all-ports         probe 1-65535 everywhere\n"
+    "      --all-ports         probe TCP 1-65535 everywhere (and the UDP extra ports)\n"
     "      --intent FILE       the intent policy (data/intent.example.json): allow and\n"
     "                          deny rules, and exceptions that expire\n"
     "      --wait-stable SECS  before probing, wait up to SECS for the service's deployment to\n"
@@ -145,7 +147,7 @@ int ep_cmd_verify(int argc, char **argv)
 	const char *inv = NULL, *extra = DEFAULT_EXTRA_PORTS, *intent_path = NULL;
 	const char *baseline_path = NULL;
 	char *extra_text = NULL;
-	int auto_vantage = 0;
+	int auto_vantage = 0, all_ports = 0;
 	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
@@ -167,7 +169,7 @@ int ep_cmd_verify(int argc, char **argv)
 		int matched = 0;
 
 		if (strcmp(argv[i], "--all-ports") == 0) {
-			extra = "1-65535"; /* every port, everywhere */
+			all_ports = 1; /* every TCP port, everywhere */
 			continue;
 		}
 		for (k = 0; k < sizeof(extra_opts) / sizeof(extra_opts[0]); k++) {
@@ -304,15 +306,23 @@ int ep_cmd_verify(int argc, char **argv)
 			goto out;
 		extra = extra_text;
 	}
-	if (*extra) {
-		struct ep_portset sets[EP_PROTO_COUNT];
+	if (*extra && ep_portspec_parse(extra, vf.extra, &d)) {
+		fprintf(stderr, "ecsprobe: --extra-ports: %s\n", d.msg);
+		goto out;
+	}
+	if (all_ports) {
+		struct ep_portset all[EP_PROTO_COUNT], both;
 
-		if (ep_portspec_parse(extra, sets, &d)) {
-			fprintf(stderr, "ecsprobe: --extra-ports: %s\n", d.msg);
+		if (ep_portspec_parse("1-65535", all, NULL) ||
+		    ep_portset_union(&both, &vf.extra[EP_PROTO_TCP], &all[EP_PROTO_TCP])) {
+			fprintf(stderr, "ecsprobe: verify: out of memory\n");
+			status = 3;
 			goto out;
 		}
-		vf.extra = sets[EP_PROTO_TCP];
-		ep_portset_free(&sets[EP_PROTO_UDP]);
+		ep_portset_free(&all[EP_PROTO_TCP]);
+		ep_portset_free(&all[EP_PROTO_UDP]);
+		ep_portset_free(&vf.extra[EP_PROTO_TCP]);
+		vf.extra[EP_PROTO_TCP] = both;
 	}
 	/* scan options: a placeholder target keeps the parser happy, then goes */
 	scan_argv[scan_argc++] = "127.0.0.1";
@@ -355,14 +365,24 @@ int ep_cmd_verify(int argc, char **argv)
 		status = inv ? 2 : 3;
 		goto out;
 	}
-	if (auto_vantage && ep_verify_vantage_auto(doc, &vf.v, auto_groups)) {
+	/* the model is all verify reads of the inventory from here on */
+	rc = ep_exposure_build(&vf.model, doc, &d);
+	cJSON_Delete(doc);
+	doc = NULL;
+	if (rc) {
+		fprintf(stderr, "ecsprobe: verify: %s: %s\n", inv ? inv : "inventory", d.msg);
+		ep_config_free(&cfg);
+		status = rc == EP_ENOMEM ? 3 : inv ? 2 : 3;
+		goto out;
+	}
+	if (auto_vantage && ep_verify_vantage_auto(&vf.model, &vf.v, auto_groups)) {
 		ep_config_free(&cfg);
 		status = 2;
 		goto out;
 	}
 	if (!vf.v.has[0] && !vf.v.has[1])
-		ep_verify_detect_sources(doc, &vf.v);
-	rc = ep_verify_build(&vf, doc, &cfg.targets);
+		ep_verify_detect_sources(&vf.model, &vf.v);
+	rc = ep_verify_build(&vf, &cfg.targets);
 	if (rc == 0 && vf.n == 0) {
 		fprintf(stderr, "ecsprobe: verify: no address to probe (no interface of a family "
 		                "that --source-ip covers)\n");
@@ -370,7 +390,7 @@ int ep_cmd_verify(int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = ep_targets_build(&targets, &cfg.targets, NULL, &cfg.exclude,
-		                      1u << EP_PROTO_TCP, &d);
+		                      (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), &d);
 	if (rc == 0 && targets.total > cfg.max_probes) {
 		fprintf(stderr, "ecsprobe: verify: %llu probes exceed --max-probes %llu\n",
 		        (unsigned long long)targets.total, (unsigned long long)cfg.max_probes);
@@ -390,11 +410,15 @@ int ep_cmd_verify(int argc, char **argv)
 	if (cfg.dry_run) {
 		/* the plan only: what would be probed where, nothing sent */
 		for (size_t i = 0; i < vf.n; i++) {
-			char spec[512];
+			char spec[2][512];
 
-			ep_portset_format(&vf.a[i].ports, spec, sizeof(spec));
-			printf("%-28s %-24s tcp %s%s\n", vf.a[i].text, vf.a[i].eni, spec,
-			       strlen(spec) == sizeof(spec) - 1 ? "..." : "");
+			for (int k = 0; k < EP_PROTO_COUNT; k++)
+				ep_portset_format(&vf.a[i].ports[k], spec[k], sizeof(spec[k]));
+			printf("%-28s %-24s tcp %s%s udp %s%s\n", vf.a[i].xa->text,
+			       vf.a[i].iface->id, spec[0][0] ? spec[0] : "-",
+			       strlen(spec[0]) == sizeof(spec[0]) - 1 ? "..." : "",
+			       spec[1][0] ? spec[1] : "-",
+			       strlen(spec[1]) == sizeof(spec[1]) - 1 ? "..." : "");
 		}
 		printf("verify: dry run, nothing sent: %zu addresses, %llu probes\n", vf.n,
 		       (unsigned long long)targets.total);
@@ -409,9 +433,18 @@ int ep_cmd_verify(int argc, char **argv)
 	{
 		struct ep_intent_view *view = malloc(sizeof(*view));
 
-		for (size_t i = 0; view && i < vf.n; i++)
-			ep_verify_compare(&vf, &vf.a[i], view);
+		rc = view ? 0 : EP_ENOMEM;
+		for (size_t i = 0; rc == 0 && i < vf.n; i++)
+			rc = ep_verify_compare(&vf, &vf.a[i], view);
 		free(view);
+		if (rc) {
+			/* never "clean" on a judgement that did not finish */
+			fprintf(stderr, "ecsprobe: verify: out of memory while judging the results\n");
+			ep_scan_outputs_close(&outputs);
+			ep_config_free(&cfg);
+			status = 4;
+			goto out;
+		}
 	}
 	ep_findings_sort(&vf.findings);
 	add_banners(&vf.findings, &outputs);
@@ -433,9 +466,15 @@ int ep_cmd_verify(int argc, char **argv)
 		ep_scan_outputs_finding(&outputs, &vf.findings.f[k]);
 	if (ep_scan_outputs_close(&outputs) && status == 0)
 		status = 4; /* an output lost data: the run is incomplete */
-	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open\n", vf.findings.n,
+	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open", vf.findings.n,
 	       vf.findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
 	       (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN]);
+	if (vf.counts.open_filtered)
+		printf("; %llu UDP open|filtered, of which %llu declared or intended and "
+		       "unconfirmed",
+		       (unsigned long long)vf.counts.open_filtered,
+		       (unsigned long long)vf.counts.unconfirmed);
+	putchar('\n');
 	if (status == 0)
 		status = failing ? 1 : 0;
 	if (pull_status == 3 && status != 4)

@@ -1,6 +1,6 @@
 /* Declarations from ECS and ELBv2 data.  O(tasks x containers) plus a scan
- * of the interfaces per task for bridge/host mode; lookups are linear in the
- * declarations (tens to thousands per region), once per probed port. */
+ * of the interfaces per task for bridge/host mode; then one sort, so
+ * lookups are binary searches over one interface's slice. */
 #include "model/declared.h"
 
 #include <stdio.h>
@@ -30,19 +30,19 @@ static const char *tail(const char *arn)
 	return s ? s + 1 : (arn ? arn : "?");
 }
 
-static int add(struct ep_declared_set *s, const char *eni, const char *proto, int port,
+static int add(struct ep_declared_set *s, const char *eni, enum ep_proto proto, int port,
                const char *owner, const char *evidence, int owns)
 {
 	struct ep_declared *d;
 
-	if (eni == NULL || port < 1 || port > 65535)
+	if (eni == NULL || eni[0] == '\0' || port < 1 || port > 65535)
 		return 0;
 	if (ep_array_reserve((void **)&s->d, &s->cap, s->n + 1, sizeof(*s->d)))
 		return EP_ENOMEM;
 	d = &s->d[s->n++];
 	memset(d, 0, sizeof(*d));
 	snprintf(d->eni, sizeof(d->eni), "%s", eni);
-	d->proto = proto && strcmp(proto, "udp") == 0 ? 17 : 6;
+	d->proto = proto;
 	d->port = (uint16_t)port;
 	snprintf(d->owner, sizeof(d->owner), "%s", owner);
 	snprintf(d->evidence, sizeof(d->evidence), "%s", evidence);
@@ -64,8 +64,15 @@ static const cJSON *find_by(const cJSON *arr, const char *key, const char *value
 	return NULL;
 }
 
-/* The ENI of an awsvpc task (attachments[].details). */
-static const char *task_eni(const cJSON *task)
+/* ECS says "tcp" or "udp"; absent is tcp. */
+static enum ep_proto ecs_proto(const cJSON *mapping)
+{
+	const char *p = ep_json_str(mapping, "protocol");
+
+	return p && strcmp(p, "udp") == 0 ? EP_PROTO_UDP : EP_PROTO_TCP;
+}
+
+const char *ep_declared_task_eni(const cJSON *task)
 {
 	const cJSON *att, *det;
 
@@ -115,7 +122,7 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 	int rc = 0;
 
 	if (mode && strcmp(mode, "awsvpc") == 0) {
-		const char *eni = task_eni(task);
+		const char *eni = ep_declared_task_eni(task);
 
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(td, "containerDefinitions"))
 		    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "portMappings"))
@@ -130,8 +137,8 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "containerPort"));
 			if (rc == 0)
-				rc = add(out, eni, ep_json_str(m, "protocol"),
-				         num(m, "containerPort"), owner, ev, 1);
+				rc = add(out, eni, ecs_proto(m), num(m, "containerPort"), owner,
+				         ev, 1);
 		}
 		return rc;
 	}
@@ -160,8 +167,7 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			         num(m, "hostPort"), num(m, "containerPort"),
 			         ep_json_str(ci, "ec2InstanceId"));
 			if (rc == 0)
-				rc = add(out, eni, ep_json_str(m, "protocol"), num(m, "hostPort"),
-				         owner, ev, 0);
+				rc = add(out, eni, ecs_proto(m), num(m, "hostPort"), owner, ev, 0);
 		}
 	}
 	return rc;
@@ -196,13 +202,31 @@ static int collect_lbs(struct ep_declared_set *out, const cJSON *region)
 			snprintf(owner, sizeof(owner), "lb/%s", name);
 			snprintf(ev, sizeof(ev), "listener %s:%d of load balancer %s",
 			         proto ? proto : "?", num(l, "Port"), name);
-			if (rc == 0)
-				rc = add(out, ep_json_str(e, "networkInterfaceId"),
-				         proto && strcmp(proto, "UDP") == 0 ? "udp" : "tcp",
+			/* UDP and TCP_UDP listeners take UDP; every other protocol is TCP */
+			if (rc == 0 && proto && strstr(proto, "UDP"))
+				rc = add(out, ep_json_str(e, "networkInterfaceId"), EP_PROTO_UDP,
+				         num(l, "Port"), owner, ev, 1);
+			if (rc == 0 && !(proto && strcmp(proto, "UDP") == 0))
+				rc = add(out, ep_json_str(e, "networkInterfaceId"), EP_PROTO_TCP,
 				         num(l, "Port"), owner, ev, 1);
 		}
 	}
 	return rc;
+}
+
+static int by_key(const void *pa, const void *pb)
+{
+	const struct ep_declared *a = pa, *b = pb;
+	int c = strcmp(a->eni, b->eni);
+
+	if (c)
+		return c;
+	if (a->proto != b->proto)
+		return a->proto < b->proto ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	/* an interface's own (awsvpc, balancer) declaration before a binding */
+	return b->owns_interface - a->owns_interface;
 }
 
 int ep_declared_collect(const cJSON *region, struct ep_declared_set *out)
@@ -217,7 +241,11 @@ int ep_declared_collect(const cJSON *region, struct ep_declared_set *out)
 		if (rc == 0)
 			rc = collect_task(out, region, cl, t);
 	}
-	return rc ? rc : collect_lbs(out, region);
+	if (rc == 0)
+		rc = collect_lbs(out, region);
+	if (rc == 0 && out->n > 1)
+		qsort(out->d, out->n, sizeof(*out->d), by_key);
+	return rc;
 }
 
 void ep_declared_free(struct ep_declared_set *s)
@@ -226,40 +254,42 @@ void ep_declared_free(struct ep_declared_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
-const struct ep_declared *ep_declared_find(const struct ep_declared_set *s, const char *eni,
-                                           int proto, uint16_t port)
+size_t ep_declared_slice(const struct ep_declared_set *s, const char *eni,
+                         const struct ep_declared **first)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->d[i].port == port && s->d[i].proto == proto && strcmp(s->d[i].eni, eni) == 0)
-			return &s->d[i];
-	return NULL;
-}
+	size_t lo = 0, hi = s->n, end;
 
-const char *ep_declared_owner_of(const struct ep_declared_set *s, const char *eni)
-{
-	/* bridge/host bindings share the instance's interface: they own no more
-	 * than their ports */
-	for (size_t i = 0; i < s->n; i++)
-		if (s->d[i].owns_interface && strcmp(s->d[i].eni, eni) == 0)
-			return s->d[i].owner;
-	return "";
-}
+	*first = NULL;
+	if (eni == NULL)
+		return 0;
+	while (lo < hi) { /* the first entry not below eni */
+		size_t mid = lo + (hi - lo) / 2;
 
-const cJSON *ep_declared_task_of(const cJSON *region, const char *eni, const cJSON **cluster)
-{
-	const cJSON *cl, *t;
-
-	cJSON_ArrayForEach(cl, cJSON_GetObjectItemCaseSensitive(
-	                           cJSON_GetObjectItemCaseSensitive(region, "ecs"), "clusters"))
-	    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cl, "tasks"))
-	{
-		const char *e = task_eni(t);
-
-		if (e && eni && strcmp(e, eni) == 0) {
-			*cluster = cl;
-			return t;
-		}
+		if (strcmp(s->d[mid].eni, eni) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	*cluster = NULL;
-	return NULL;
+	for (end = lo; end < s->n && strcmp(s->d[end].eni, eni) == 0; end++)
+		;
+	if (end == lo)
+		return 0;
+	*first = &s->d[lo];
+	return end - lo;
+}
+
+const struct ep_declared *ep_declared_find(const struct ep_declared *d, size_t n,
+                                           enum ep_proto proto, uint16_t port)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d[mid].proto < proto || (d[mid].proto == proto && d[mid].port < port))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && d[lo].proto == proto && d[lo].port == port ? &d[lo] : NULL;
 }

@@ -10,9 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/portspec.h"
+
 struct ep_declared {
 	char eni[32];
-	int proto; /* 6 or 17 */
+	enum ep_proto proto;
 	uint16_t port;
 	char owner[192];    /* "cluster/service/container" or "lb/NAME" */
 	char evidence[256]; /* "task definition web:7, container nginx, portMapping tcp/80" */
@@ -25,16 +27,19 @@ struct ep_declared_set {
 	size_t n, cap;
 };
 
-/* Collects the declarations of one inventory region object. */
+/* Collects the declarations of one inventory region object, sorted by
+ * (interface, protocol, port) so one interface's are a contiguous slice.
+ * Declarations without a string interface id or a port in 1-65535 are
+ * left out (nothing to probe). */
 int ep_declared_collect(const cJSON *region, struct ep_declared_set *out);
 void ep_declared_free(struct ep_declared_set *s);
-/* The declaration of (eni, proto, port), or NULL. */
-const struct ep_declared *ep_declared_find(const struct ep_declared_set *s, const char *eni,
-                                           int proto, uint16_t port);
-/* The owner of an interface when a task or balancer owns it ("" if none). */
-const char *ep_declared_owner_of(const struct ep_declared_set *s, const char *eni);
-
-/* The awsvpc task whose interface eni is, and its cluster; NULL if none. */
-const cJSON *ep_declared_task_of(const cJSON *region, const char *eni, const cJSON **cluster);
+/* The slice of s declared on interface eni: *first and the count. */
+size_t ep_declared_slice(const struct ep_declared_set *s, const char *eni,
+                         const struct ep_declared **first);
+/* The declaration of (proto, port) in a slice, or NULL.  O(log n). */
+const struct ep_declared *ep_declared_find(const struct ep_declared *d, size_t n,
+                                           enum ep_proto proto, uint16_t port);
+/* The ENI of an awsvpc task (attachments[].details), or NULL. */
+const char *ep_declared_task_eni(const cJSON *task);
 
 #endif

@@ -349,82 +349,58 @@ int ep_intent_load(struct ep_intent *in, const char *path, int64_t now, struct e
 
 /* ---- matching ---- */
 
-static const char *tag_value(const cJSON *tags, const char *key)
+int ep_intent_parse_tag(const char *value, struct ep_portset sets[EP_PROTO_COUNT])
 {
-	const cJSON *t;
+	struct ep_buf spec;
+	size_t i = 0;
+	int rc = 0;
 
-	cJSON_ArrayForEach(t, tags)
-	{
-		const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "key");
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "value");
+	memset(sets, 0, sizeof(*sets) * EP_PROTO_COUNT);
+	ep_buf_init(&spec, 64 << 10);
+	while (value[i] && rc == 0) {
+		size_t len = strcspn(value + i, ", ");
 
-		if (k == NULL) { /* ECS spells them with capitals in some shapes */
-			k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-			v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-		}
-		if (cJSON_IsString(k) && strcmp(k->valuestring, key) == 0)
-			return cJSON_IsString(v) ? v->valuestring : "";
+		if (len > 4 && (strncmp(value + i, "tcp/", 4) == 0 || strncmp(value + i, "udp/", 4) == 0))
+			ep_buf_printf(&spec, "%s%c:%.*s", spec.len ? "," : "",
+			              value[i] == 't' ? 'T' : 'U', (int)(len - 4),
+			              len == 5 && value[i + 4] == '*' ? "-" : value + i + 4);
+		else if (len)
+			rc = EP_EPARSE;
+		i += len;
+		i += strspn(value + i, ", ");
 	}
-	return NULL;
+	if (rc == 0 && spec.data == NULL)
+		rc = EP_EPARSE; /* empty, or the buffer's cap */
+	if (rc == 0 && ep_portspec_parse(spec.data, sets, NULL))
+		rc = EP_EPARSE;
+	ep_buf_free(&spec);
+	return rc;
 }
 
-static const cJSON *group_obj(const cJSON *groups, const char *id)
+static int has_group(const struct ep_intent_subject *s, const char *id_or_name)
 {
-	const cJSON *g;
-
-	cJSON_ArrayForEach(g, groups)
-	{
-		const cJSON *gid = cJSON_GetObjectItemCaseSensitive(g, "groupId");
-
-		if (cJSON_IsString(gid) && strcmp(gid->valuestring, id) == 0)
-			return g;
-	}
-	return NULL;
+	for (size_t i = 0; i < s->ngroups; i++)
+		if ((s->groups[i].id && strcmp(s->groups[i].id, id_or_name) == 0) ||
+		    (s->groups[i].name && s->groups[i].name[0] &&
+		     strcmp(s->groups[i].name, id_or_name) == 0))
+			return 1;
+	return 0;
 }
 
-/* A tag of the interface, one of its groups, or its service. */
-static const char *subject_tag(const struct ep_intent_subject *s, const char *key, char *where,
-                               size_t wlen)
+/* A tag matches when the interface, one of its groups or its service has it. */
+static int has_tag(const struct ep_intent_subject *s, const char *key, const char *value)
 {
-	const char *v = tag_value(cJSON_GetObjectItemCaseSensitive(s->eni, "tagSet"), key);
-	const cJSON *ref;
+	const char *v = ep_tags_get(s->tags, key);
 
-	if (v) {
-		snprintf(where, wlen, "tag %s on the interface", key);
-		return v;
-	}
-	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(s->eni, "groupSet"))
-	{
-		const cJSON *gid = cJSON_GetObjectItemCaseSensitive(ref, "groupId");
-		const cJSON *g =
-		    cJSON_IsString(gid) ? group_obj(s->groups, gid->valuestring) : NULL;
-
-		v = g ? tag_value(cJSON_GetObjectItemCaseSensitive(g, "tagSet"), key) : NULL;
-		if (v) {
-			snprintf(where, wlen, "tag %s on %s", key, gid->valuestring);
-			return v;
-		}
-	}
-	v = s->service_obj
-	        ? tag_value(cJSON_GetObjectItemCaseSensitive(s->service_obj, "tags"), key)
-	        : NULL;
-	if (v)
-		snprintf(where, wlen, "tag %s on service %s", key, s->service ? s->service : "?");
-	return v;
-}
-
-static int has_group(const struct ep_intent_subject *s, const char *id)
-{
-	const cJSON *ref;
-
-	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(s->eni, "groupSet"))
-	{
-		const cJSON *gid = cJSON_GetObjectItemCaseSensitive(ref, "groupId");
-
-		if (cJSON_IsString(gid) && strcmp(gid->valuestring, id) == 0)
+	if (v && strcmp(v, value) == 0)
+		return 1;
+	for (size_t i = 0; i < s->ngroups; i++) {
+		v = ep_tags_get(s->groups[i].tags, key);
+		if (v && strcmp(v, value) == 0)
 			return 1;
 	}
-	return 0;
+	v = ep_tags_get(s->service_tags, key);
+	return v && strcmp(v, value) == 0;
 }
 
 static int eq(const char *want, const char *have)
@@ -434,20 +410,15 @@ static int eq(const char *want, const char *have)
 
 static int matches(const struct ep_intent_match *m, const struct ep_intent_subject *s)
 {
-	char where[128];
-
 	if (!eq(m->account, s->account) || !eq(m->region, s->region) ||
 	    !eq(m->cluster, s->cluster) || !eq(m->service, s->service) ||
 	    !eq(m->task_family, s->task_family) || !eq(m->interface_type, s->interface_type))
 		return 0;
 	if (m->security_group[0] && !has_group(s, m->security_group))
 		return 0;
-	for (int i = 0; i < m->ntags; i++) {
-		const char *v = subject_tag(s, m->tag_key[i], where, sizeof(where));
-
-		if (v == NULL || strcmp(v, m->tag_value[i]) != 0)
+	for (int i = 0; i < m->ntags; i++)
+		if (!has_tag(s, m->tag_key[i], m->tag_value[i]))
 			return 0;
-	}
 	if (m->has_cidr) {
 		ep_u128 a = ep_addr_to_u128(s->addr);
 
@@ -457,60 +428,101 @@ static int matches(const struct ep_intent_match *m, const struct ep_intent_subje
 	return 1;
 }
 
-static int in_sets(const struct ep_portset sets[EP_PROTO_COUNT], int proto, uint16_t port)
+/* Does the ecsprobe:allow tag value allow (proto, port)? */
+static int tag_allows(const char *value, enum ep_proto proto, uint16_t port)
 {
-	return ep_portset_has(&sets[proto == 17 ? EP_PROTO_UDP : EP_PROTO_TCP], port);
+	struct ep_portset sets[EP_PROTO_COUNT];
+	int yes;
+
+	if (value == NULL || ep_intent_parse_tag(value, sets))
+		return 0;
+	yes = ep_portset_has(&sets[proto], port);
+	ep_portset_free(&sets[EP_PROTO_TCP]);
+	ep_portset_free(&sets[EP_PROTO_UDP]);
+	return yes;
 }
 
-/* "tcp/443,udp/53" in an ecsprobe:allow tag */
-static int tag_allows(const struct ep_intent_subject *s, int proto, uint16_t port)
+/* The first ecsprobe:allow tag (interface, groups, service) allowing the port. */
+static enum ep_intent_source tag_source(const struct ep_intent_subject *s, enum ep_proto proto,
+                                        uint16_t port, char *where, size_t len)
 {
-	struct ep_intent_view v;
+	const char *v = ep_tags_get(s->tags, EP_INTENT_ALLOW_TAG);
 
-	if (proto != 6)
-		return 0;
-	ep_intent_view(NULL, s, 0, &v);
-	return ep_intent_view_has(v.allow, port);
+	if (tag_allows(v, proto, port)) {
+		snprintf(where, len, "tag %s = %s on the interface", EP_INTENT_ALLOW_TAG, v);
+		return EP_INTENT_BY_IFACE_TAG;
+	}
+	for (size_t i = 0; i < s->ngroups; i++) {
+		v = ep_tags_get(s->groups[i].tags, EP_INTENT_ALLOW_TAG);
+		if (tag_allows(v, proto, port)) {
+			snprintf(where, len, "tag %s = %s on %s", EP_INTENT_ALLOW_TAG, v,
+			         s->groups[i].id);
+			return EP_INTENT_BY_GROUP_TAG;
+		}
+	}
+	v = ep_tags_get(s->service_tags, EP_INTENT_ALLOW_TAG);
+	if (tag_allows(v, proto, port)) {
+		snprintf(where, len, "tag %s = %s on service %s", EP_INTENT_ALLOW_TAG, v,
+		         s->service ? s->service : "?");
+		return EP_INTENT_BY_SERVICE_TAG;
+	}
+	return EP_INTENT_BY_NOTHING;
 }
 
 enum ep_intent_verdict ep_intent_check(const struct ep_intent *in,
-                                       const struct ep_intent_subject *s, int proto, uint16_t port,
-                                       int64_t now, char *why, size_t whylen)
+                                       const struct ep_intent_subject *s, enum ep_proto proto,
+                                       uint16_t port, int64_t now,
+                                       struct ep_intent_decision *out)
 {
-	enum ep_intent_verdict v = EP_INTENT_NONE;
-	char where[128];
-	const char *tag;
+	const struct ep_intent_rule *permit = NULL, *expired = NULL;
 
-	why[0] = '\0';
+	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; in && i < in->n; i++) {
 		const struct ep_intent_rule *r = &in->r[i];
 
 		if (!matches(&r->match, s))
 			continue;
-		if (in_sets(r->deny, proto, port)) {
-			snprintf(why, whylen, "%s denies it%s%s", r->where,
+		if (ep_portset_has(&r->deny[proto], port)) {
+			out->verdict = EP_INTENT_DENY;
+			out->source = EP_INTENT_BY_RULE;
+			out->rule = r;
+			snprintf(out->where, sizeof(out->where), "%s denies it%s%s", r->where,
 			         r->reason[0] ? ": " : "", r->reason);
-			return EP_INTENT_DENY;
+			return out->verdict;
 		}
-		if (v != EP_INTENT_ALLOW && in_sets(r->allow, proto, port)) {
-			if (r->expires && now >= r->expires) {
-				snprintf(why, whylen, "%s allowed it until it expired: %s",
-				         r->where, r->reason);
-				v = EP_INTENT_EXPIRED;
-			} else {
-				snprintf(why, whylen, "%s allows it%s%s", r->where,
-				         r->reason[0] ? ": " : "", r->reason);
-				v = EP_INTENT_ALLOW;
-			}
+		if (!ep_portset_has(&r->allow[proto], port))
+			continue;
+		if (r->expires && now >= r->expires) {
+			if (expired == NULL)
+				expired = r;
+		} else if (permit == NULL || (permit->expires && !r->expires)) {
+			permit = r; /* a rule outranks an exception */
 		}
 	}
-	if (v != EP_INTENT_ALLOW &&
-	    (tag = subject_tag(s, "ecsprobe:allow", where, sizeof(where))) &&
-	    tag_allows(s, proto, port)) {
-		snprintf(why, whylen, "%s = %s allows it", where, tag);
-		v = EP_INTENT_ALLOW;
+	if (permit) {
+		out->verdict = EP_INTENT_ALLOW;
+		out->source = permit->expires ? EP_INTENT_BY_EXCEPTION : EP_INTENT_BY_RULE;
+		out->rule = permit;
+		snprintf(out->where, sizeof(out->where), "%s allows it%s%s", permit->where,
+		         permit->reason[0] ? ": " : "", permit->reason);
+		return out->verdict;
 	}
-	return v;
+	out->source = tag_source(s, proto, port, out->where, sizeof(out->where));
+	if (out->source != EP_INTENT_BY_NOTHING) {
+		size_t len = strlen(out->where);
+
+		snprintf(out->where + len, sizeof(out->where) - len, " allows it");
+		out->verdict = EP_INTENT_ALLOW;
+		return out->verdict;
+	}
+	if (expired) {
+		out->verdict = EP_INTENT_EXPIRED;
+		out->source = EP_INTENT_BY_EXCEPTION;
+		out->rule = expired;
+		snprintf(out->where, sizeof(out->where), "%s allowed it until it expired: %s",
+		         expired->where, expired->reason);
+	}
+	return out->verdict;
 }
 
 static void set_from(uint64_t *bits, const struct ep_portset *ps)
@@ -520,52 +532,47 @@ static void set_from(uint64_t *bits, const struct ep_portset *ps)
 			bits[p >> 6] |= 1ULL << (p & 63);
 }
 
+static void view_tag(struct ep_intent_view *out, const char *value)
+{
+	struct ep_portset sets[EP_PROTO_COUNT];
+
+	if (value == NULL || ep_intent_parse_tag(value, sets))
+		return;
+	for (int k = 0; k < EP_PROTO_COUNT; k++) {
+		set_from(out->p[k].permitted, &sets[k]);
+		ep_portset_free(&sets[k]);
+	}
+}
+
 void ep_intent_view(const struct ep_intent *in, const struct ep_intent_subject *s, int64_t now,
                     struct ep_intent_view *out)
 {
-	char where[128];
-	const char *tag;
-
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; in && i < in->n; i++) {
 		const struct ep_intent_rule *r = &in->r[i];
 
 		if (!matches(&r->match, s))
 			continue;
-		set_from(out->deny, &r->deny[EP_PROTO_TCP]);
-		set_from(r->expires && now >= r->expires ? out->expired : out->allow,
-		         &r->allow[EP_PROTO_TCP]);
-	}
-	tag = subject_tag(s, "ecsprobe:allow", where, sizeof(where));
-	if (tag) {
-		struct ep_intent scratch;
-		struct ep_buf b;
-		struct ep_diag d = {0};
-		size_t i = 0;
-
-		ep_buf_init(&b, 4096);
-		ep_buf_adds(&b, "{\"version\":1,\"rules\":[{\"allow\":[");
-		while (tag[i]) {
-			size_t len = strcspn(tag + i, ", ");
-			char item[64];
-
-			if (len && len < sizeof(item)) {
-				memcpy(item, tag + i, len);
-				item[len] = '\0';
-				ep_buf_adds(&b, b.data[b.len - 1] == '[' ? "" : ",");
-				ep_buf_json_str(&b, item);
+		for (int k = 0; k < EP_PROTO_COUNT; k++) {
+			set_from(out->p[k].deny, &r->deny[k]);
+			if (r->expires && now >= r->expires) {
+				set_from(out->p[k].expired, &r->allow[k]);
+				continue;
 			}
-			i += len;
-			i += strspn(tag + i, ", ");
+			set_from(out->p[k].permitted, &r->allow[k]);
+			if (!r->expires)
+				set_from(out->p[k].intended, &r->allow[k]);
 		}
-		ep_buf_adds(&b, "]}]}");
-		if (b.data && ep_intent_parse(&scratch, b.data, b.len, "tag", 0, &d) == 0) {
-			if (scratch.n)
-				set_from(out->allow, &scratch.r[0].allow[EP_PROTO_TCP]);
-			ep_intent_free(&scratch);
-		}
-		ep_buf_free(&b);
 	}
+	/* the tags add up: the interface's, each group's and the service's */
+	view_tag(out, ep_tags_get(s->tags, EP_INTENT_ALLOW_TAG));
+	for (size_t i = 0; i < s->ngroups; i++)
+		view_tag(out, ep_tags_get(s->groups[i].tags, EP_INTENT_ALLOW_TAG));
+	view_tag(out, ep_tags_get(s->service_tags, EP_INTENT_ALLOW_TAG));
+	/* expired: allowed by an expired exception and by nothing live */
+	for (int k = 0; k < EP_PROTO_COUNT; k++)
+		for (size_t w = 0; w < 1024; w++)
+			out->p[k].expired[w] &= ~out->p[k].permitted[w];
 }
 
 int ep_intent_view_has(const uint64_t *bits, uint16_t port)

@@ -1,8 +1,9 @@
-/* Security-group evaluation.  A group's rules are parsed once per call;
- * costs are O(rules + prefix-list entries) per interface, which for real
- * groups (at most a few hundred rules) is nothing next to a probe. */
+/* Security-group compilation and evaluation.  A group's rules are parsed
+ * once, when the model is built; evaluation costs O(rules + prefix-list
+ * entries) per interface address, nothing next to a probe. */
 #include "model/reach.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,13 +37,13 @@ static int parse_proto(const char *p)
 	if (p == NULL || strcmp(p, "-1") == 0 || strcmp(p, "all") == 0)
 		return EP_PROTO_ANY;
 	if (strcmp(p, "tcp") == 0)
-		return 6;
+		return IPPROTO_TCP;
 	if (strcmp(p, "udp") == 0)
-		return 17;
+		return IPPROTO_UDP;
 	if (strcmp(p, "icmp") == 0)
-		return 1;
+		return IPPROTO_ICMP;
 	if (strcmp(p, "icmpv6") == 0)
-		return 58;
+		return IPPROTO_ICMPV6;
 	v = strtol(p, &end, 10);
 	if (*p == '\0' || *end || v < 0 || v > 255)
 		return -2;
@@ -54,13 +55,13 @@ static const char *proto_text(int proto, char *buf, size_t len)
 	switch (proto) {
 	case EP_PROTO_ANY:
 		return "all traffic";
-	case 6:
+	case IPPROTO_TCP:
 		return "tcp";
-	case 17:
+	case IPPROTO_UDP:
 		return "udp";
-	case 1:
+	case IPPROTO_ICMP:
 		return "icmp";
-	case 58:
+	case IPPROTO_ICMPV6:
 		return "icmpv6";
 	default:
 		snprintf(buf, len, "protocol %d", proto);
@@ -71,13 +72,14 @@ static const char *proto_text(int proto, char *buf, size_t len)
 static void describe(struct ep_rule *r, const char *source)
 {
 	char pb[24], ports[32] = "";
+	int ported = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP;
 
-	if ((r->proto == 6 || r->proto == 17) && r->from >= 0) {
+	if (ported && r->from >= 0) {
 		if (r->from == r->to)
 			snprintf(ports, sizeof(ports), " %d", r->from);
 		else
 			snprintf(ports, sizeof(ports), " %d-%d", r->from, r->to);
-	} else if ((r->proto == 6 || r->proto == 17)) {
+	} else if (ported) {
 		snprintf(ports, sizeof(ports), " 0-65535");
 	}
 	snprintf(r->text, sizeof(r->text), "%s%s from %s", proto_text(r->proto, pb, sizeof(pb)),
@@ -143,8 +145,9 @@ int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, str
 		}
 		/* tcp/udp without ports (-1) and protocols that have no ports
 		 * cover everything; icmp keeps its type/code */
-		if (base.proto != 1 && base.proto != 58 &&
-		    ((base.proto != 6 && base.proto != 17) || base.from < 0 || base.to < 0))
+		if (base.proto != IPPROTO_ICMP && base.proto != IPPROTO_ICMPV6 &&
+		    ((base.proto != IPPROTO_TCP && base.proto != IPPROTO_UDP) || base.from < 0 ||
+		     base.to < 0))
 			base.from = base.to = -1;
 		if (rc == 0)
 			rc = push_cidrs(perm, "ipRanges", "cidrIp", 4, &base, rules, n, &cap);
@@ -191,32 +194,76 @@ int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, str
 	return rc;
 }
 
-static int in_prefix_list(const char *id, const struct ep_addr *a, const cJSON *lists)
+int ep_sg_compile(const cJSON *sg, struct ep_sg *out, struct ep_diag *d)
 {
-	const cJSON *pl, *e;
+	const char *id = ep_json_str(sg, "groupId"), *name = ep_json_str(sg, "groupName");
+	int rc;
 
-	cJSON_ArrayForEach(pl, lists)
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", id ? id : "");
+	snprintf(out->name, sizeof(out->name), "%s", name ? name : "");
+	rc = ep_reach_parse_group(sg, &out->rules, &out->nrules, d);
+	if (rc == 0)
+		rc = ep_tags_parse(cJSON_GetObjectItemCaseSensitive(sg, "tagSet"), &out->tags);
+	if (rc)
+		ep_sg_free(out);
+	return rc;
+}
+
+void ep_sg_free(struct ep_sg *g)
+{
+	free(g->rules);
+	ep_tags_free(&g->tags);
+	memset(g, 0, sizeof(*g));
+}
+
+int ep_prefix_list_compile(const cJSON *pl, struct ep_prefix_list *out)
+{
+	const cJSON *e, *entries = cJSON_GetObjectItemCaseSensitive(pl, "entries");
+	const char *id = ep_json_str(pl, "prefixListId");
+	int max = cJSON_GetArraySize(entries);
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", id ? id : "");
+	if (max <= 0)
+		return 0;
+	out->cidrs = calloc((size_t)max, sizeof(*out->cidrs));
+	if (out->cidrs == NULL)
+		return EP_ENOMEM;
+	cJSON_ArrayForEach(e, entries)
 	{
-		const char *pid = ep_json_str(pl, "prefixListId");
+		const char *c = ep_json_str(e, "cidr");
 
-		if (pid == NULL || strcmp(pid, id) != 0)
+		if (c && out->n < (size_t)max && ep_iprange_parse(c, &out->cidrs[out->n], NULL) == 0)
+			out->n++;
+	}
+	return 0;
+}
+
+void ep_prefix_list_free(struct ep_prefix_list *pl)
+{
+	free(pl->cidrs);
+	memset(pl, 0, sizeof(*pl));
+}
+
+static int in_prefix_list(const char *id, const struct ep_addr *a,
+                          const struct ep_prefix_list *pls, size_t npls)
+{
+	ep_u128 v = ep_addr_to_u128(a);
+
+	for (size_t i = 0; i < npls; i++) {
+		if (strcmp(pls[i].id, id) != 0)
 			continue;
-		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(pl, "entries"))
-		{
-			struct ep_iprange r;
-			const char *c = ep_json_str(e, "cidr");
-			ep_u128 v = ep_addr_to_u128(a);
-
-			if (c && ep_iprange_parse(c, &r, NULL) == 0 && r.family == a->family &&
-			    v >= r.lo && v <= r.hi)
+		for (size_t k = 0; k < pls[i].n; k++)
+			if (pls[i].cidrs[k].family == a->family && v >= pls[i].cidrs[k].lo &&
+			    v <= pls[i].cidrs[k].hi)
 				return 1;
-		}
 	}
 	return 0;
 }
 
 int ep_reach_admits(const struct ep_rule *r, const struct ep_vantage *v, uint8_t family,
-                    const cJSON *prefix_lists)
+                    const struct ep_prefix_list *pls, size_t npls)
 {
 	int f = family == 4 ? 0 : 1;
 
@@ -230,7 +277,7 @@ int ep_reach_admits(const struct ep_rule *r, const struct ep_vantage *v, uint8_t
 			return a >= r->cidr.lo && a <= r->cidr.hi;
 		}
 	case EP_SRC_PREFIX_LIST:
-		return v->has[f] && in_prefix_list(r->ref, &v->src[f], prefix_lists);
+		return v->has[f] && in_prefix_list(r->ref, &v->src[f], pls, npls);
 	case EP_SRC_GROUP:
 		for (int i = 0; i < v->ngroups; i++)
 			if (strcmp(v->groups[i], r->ref) == 0)
@@ -240,20 +287,6 @@ int ep_reach_admits(const struct ep_rule *r, const struct ep_vantage *v, uint8_t
 	return 0;
 }
 
-static const cJSON *find_group(const cJSON *groups, const char *id)
-{
-	const cJSON *g;
-
-	cJSON_ArrayForEach(g, groups)
-	{
-		const char *gid = ep_json_str(g, "groupId");
-
-		if (gid && strcmp(gid, id) == 0)
-			return g;
-	}
-	return NULL;
-}
-
 static int is_world(const struct ep_rule *r)
 {
 	return r->kind == EP_SRC_CIDR &&
@@ -261,49 +294,32 @@ static int is_world(const struct ep_rule *r)
 	           (r->cidr.family == 4 ? (ep_u128)0xffffffffu : ~(ep_u128)0);
 }
 
-int ep_reach_interface(const cJSON *eni, const cJSON *groups, const cJSON *prefix_lists,
-                       const struct ep_vantage *v, uint8_t family, struct ep_admissions *out,
-                       struct ep_diag *d)
+int ep_reach_groups(const struct ep_sg *const *groups, size_t ngroups,
+                    const struct ep_prefix_list *pls, size_t npls, const struct ep_vantage *v,
+                    uint8_t family, struct ep_admissions *out)
 {
-	const cJSON *ref;
-	int rc = 0;
+	for (size_t g = 0; g < ngroups; g++) {
+		const struct ep_sg *sg = groups[g];
 
-	cJSON_ArrayForEach(ref, cJSON_GetObjectItemCaseSensitive(eni, "groupSet"))
-	{
-		const char *gid = ep_json_str(ref, "groupId");
-		const cJSON *sg = gid ? find_group(groups, gid) : NULL;
-		struct ep_rule *rules;
-		size_t n;
-
-		if (sg == NULL)
-			continue; /* a group we could not read: nothing it admits is known */
-		rc = ep_reach_parse_group(sg, &rules, &n, d);
-		if (rc)
-			break;
-		for (size_t i = 0; i < n && rc == 0; i++) {
+		for (size_t i = 0; sg && i < sg->nrules; i++) {
+			const struct ep_rule *r = &sg->rules[i];
+			int ported = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP;
 			struct ep_admission a;
 
-			if (!ep_reach_admits(&rules[i], v, family, prefix_lists))
+			if (!ep_reach_admits(r, v, family, pls, npls))
 				continue;
 			memset(&a, 0, sizeof(a));
-			a.proto = rules[i].proto;
-			a.lo = rules[i].from < 0 || (a.proto != 6 && a.proto != 17)
-			           ? 0
-			           : (uint16_t)rules[i].from;
-			a.hi = rules[i].to < 0 || (a.proto != 6 && a.proto != 17)
-			           ? 65535
-			           : (uint16_t)rules[i].to;
-			a.world = is_world(&rules[i]);
-			a.why = rules[i];
-			if (ep_array_reserve((void **)&out->a, &out->cap, out->n + 1,
-			                     sizeof(*out->a)))
-				rc = EP_ENOMEM;
-			else
-				out->a[out->n++] = a;
+			a.proto = r->proto;
+			a.lo = r->from < 0 || !ported ? 0 : (uint16_t)r->from;
+			a.hi = r->to < 0 || !ported ? 65535 : (uint16_t)r->to;
+			a.world = is_world(r);
+			a.why = *r;
+			if (ep_array_reserve((void **)&out->a, &out->cap, out->n + 1, sizeof(*out->a)))
+				return EP_ENOMEM;
+			out->a[out->n++] = a;
 		}
-		free(rules);
 	}
-	return rc;
+	return 0;
 }
 
 void ep_admissions_free(struct ep_admissions *a)
@@ -312,15 +328,27 @@ void ep_admissions_free(struct ep_admissions *a)
 	memset(a, 0, sizeof(*a));
 }
 
-const struct ep_admission *ep_admissions_find(const struct ep_admissions *a, int proto,
+int ep_admission_covers(const struct ep_admission *x, enum ep_proto proto, uint16_t port)
+{
+	int iana = proto == EP_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+
+	return (x->proto == EP_PROTO_ANY || x->proto == iana) && port >= x->lo && port <= x->hi;
+}
+
+const struct ep_admission *ep_admissions_find(const struct ep_admissions *a, enum ep_proto proto,
                                               uint16_t port)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		const struct ep_admission *x = &a->a[i];
+	for (size_t i = 0; i < a->n; i++)
+		if (ep_admission_covers(&a->a[i], proto, port))
+			return &a->a[i];
+	return NULL;
+}
 
-		if ((x->proto == EP_PROTO_ANY || x->proto == proto) && port >= x->lo &&
-		    port <= x->hi)
-			return x;
-	}
+const struct ep_admission *ep_admissions_find_world(const struct ep_admissions *a,
+                                                    enum ep_proto proto, uint16_t port)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->a[i].world && ep_admission_covers(&a->a[i], proto, port))
+			return &a->a[i];
 	return NULL;
 }

@@ -3,7 +3,8 @@
  * protocol and ports, and why (the group, the rule and its source), with
  * EC2's exact rule forms: IpProtocol tcp/udp/icmp/icmpv6/numbers/-1, port
  * ranges and -1, IPv4 and IPv6 CIDRs, managed prefix lists and group
- * references.  Works on the inventory document (EC2's own field names). */
+ * references.  Groups and prefix lists are compiled once from the inventory
+ * (EC2's own field names); evaluation works on the compiled structs. */
 #ifndef EP_REACH_H
 #define EP_REACH_H
 
@@ -12,6 +13,8 @@
 #include <stdint.h>
 
 #include "config/cidr.h"
+#include "config/portspec.h"
+#include "model/tags.h"
 
 #define EP_PROTO_ANY (-1)
 
@@ -52,22 +55,47 @@ struct ep_admissions {
 	size_t n, cap;
 };
 
+/* A security group, compiled: owns its rules and tags. */
+struct ep_sg {
+	char id[32], name[256];
+	struct ep_rule *rules;
+	size_t nrules;
+	struct ep_tags tags;
+};
+
+/* A managed prefix list, compiled: owns its ranges. */
+struct ep_prefix_list {
+	char id[64];
+	struct ep_iprange *cidrs;
+	size_t n;
+};
+
 /* Parses the ingress permissions of one group (an inventory
  * security_groups[] object).  *rules is malloc'd; d names the group and the
  * permission on error. */
 int ep_reach_parse_group(const cJSON *sg, struct ep_rule **rules, size_t *n, struct ep_diag *d);
-/* Does r admit the vantage towards an address of `family`? prefix_lists is
- * the region's prefix_lists array (with entries). */
+/* The group's id, name, rules and tags. */
+int ep_sg_compile(const cJSON *sg, struct ep_sg *out, struct ep_diag *d);
+void ep_sg_free(struct ep_sg *g);
+/* A prefix_lists[] object (with its entries); EP_ENOMEM is the only failure. */
+int ep_prefix_list_compile(const cJSON *pl, struct ep_prefix_list *out);
+void ep_prefix_list_free(struct ep_prefix_list *pl);
+/* Does r admit the vantage towards an address of `family`? */
 int ep_reach_admits(const struct ep_rule *r, const struct ep_vantage *v, uint8_t family,
-                    const cJSON *prefix_lists);
-/* Everything the groups of interface eni admit from v towards an address of
- * `family`.  groups and prefix_lists are the region's arrays. */
-int ep_reach_interface(const cJSON *eni, const cJSON *groups, const cJSON *prefix_lists,
-                       const struct ep_vantage *v, uint8_t family, struct ep_admissions *out,
-                       struct ep_diag *d);
+                    const struct ep_prefix_list *pls, size_t npls);
+/* Everything groups admit from v towards an address of `family` (NULL
+ * entries, groups the inventory lacks, admit nothing). */
+int ep_reach_groups(const struct ep_sg *const *groups, size_t ngroups,
+                    const struct ep_prefix_list *pls, size_t npls, const struct ep_vantage *v,
+                    uint8_t family, struct ep_admissions *out);
 void ep_admissions_free(struct ep_admissions *a);
-/* Whether (proto, port) is admitted; returns the first admission or NULL. */
-const struct ep_admission *ep_admissions_find(const struct ep_admissions *a, int proto,
+/* Does x cover (proto, port)? */
+int ep_admission_covers(const struct ep_admission *x, enum ep_proto proto, uint16_t port);
+/* The first admission of (proto, port), or NULL. */
+const struct ep_admission *ep_admissions_find(const struct ep_admissions *a, enum ep_proto proto,
                                               uint16_t port);
+/* A world-open admission (0.0.0.0/0 or ::/0) of (proto, port), or NULL. */
+const struct ep_admission *ep_admissions_find_world(const struct ep_admissions *a,
+                                                    enum ep_proto proto, uint16_t port);
 
 #endif

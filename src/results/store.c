@@ -27,7 +27,7 @@ void ep_store_free(struct ep_store *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static size_t hash(const struct ep_addr *a, int proto, uint16_t port)
+static size_t hash(const struct ep_addr *a, enum ep_proto proto, uint16_t port)
 {
 	uint64_t x = 1469598103934665603ULL;
 
@@ -38,8 +38,8 @@ static size_t hash(const struct ep_addr *a, int proto, uint16_t port)
 	return (size_t)x;
 }
 
-static struct ep_store_slot *find(const struct ep_store *st, const struct ep_addr *a, int proto,
-                                  uint16_t port)
+static struct ep_store_slot *find(const struct ep_store *st, const struct ep_addr *a,
+                                  enum ep_proto proto, uint16_t port)
 {
 	size_t i = hash(a, proto, port) & (st->cap - 1);
 
@@ -51,7 +51,7 @@ static struct ep_store_slot *find(const struct ep_store *st, const struct ep_add
 
 int ep_store_put(struct ep_store *st, const struct ep_result *r)
 {
-	int proto = r->t.proto == EP_PROTO_UDP ? 17 : 6;
+	enum ep_proto proto = r->t.proto;
 	struct ep_store_slot *s;
 
 	if ((st->n + 1) * 2 > st->cap)
@@ -68,7 +68,8 @@ int ep_store_put(struct ep_store *st, const struct ep_result *r)
 	return 0;
 }
 
-int ep_store_get(const struct ep_store *st, const struct ep_addr *a, int proto, uint16_t port)
+int ep_store_get(const struct ep_store *st, const struct ep_addr *a, enum ep_proto proto,
+                 uint16_t port)
 {
 	const struct ep_store_slot *s = find(st, a, proto, port);
 

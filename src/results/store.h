@@ -26,6 +26,7 @@ int ep_store_init(struct ep_store *st, uint64_t expected);
 void ep_store_free(struct ep_store *st);
 int ep_store_put(struct ep_store *st, const struct ep_result *r);
 /* State of (addr, proto, port), or -1 when it was not measured. */
-int ep_store_get(const struct ep_store *st, const struct ep_addr *a, int proto, uint16_t port);
+int ep_store_get(const struct ep_store *st, const struct ep_addr *a, enum ep_proto proto,
+                 uint16_t port);
 
 #endif

@@ -1,173 +1,274 @@
-/* verify's comparison: probe results x admissions x declarations x intent
- * -> findings with evidence. */
+/* verify's comparison: for every probed port of one address, the facts
+ * (admission, path, declaration, intent) go to the judge (compare/judge),
+ * which decides; this file only gathers facts, words the evidence of what
+ * the judge decided, and gathers latent ports into exact ranges per
+ * deciding rule. */
 #include "verify/verify.h"
 
-#include <cJSON.h>
-#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/nacl.h"
-#include "model/routes.h"
+#include "base/buf.h"
 
-static void finding(struct verify *vf, const struct vaddr *a, enum ep_finding_kind kind,
-                    enum ep_severity sev, const char *owner, uint16_t lo, uint16_t hi,
-                    const char *msg, const char *evidence)
+/* Latent ports of one deciding rule, ascending. */
+struct latent {
+	const struct ep_admission *rule;
+	struct ep_port_span *s;
+	size_t n, cap;
+	uint32_t closed, filtered;
+	enum ep_severity severity; /* the most severe of its ports' */
+};
+
+struct latents {
+	struct latent *l;
+	size_t n, cap;
+};
+
+/* Message and evidence text: cut to the finding's fields where long. */
+static void say(char *out, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *out, size_t len, const char *fmt, ...)
 {
-	struct ep_finding f;
+	va_list ap;
 
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.severity = sev;
-	snprintf(f.account, sizeof(f.account), "%s", a->account);
-	snprintf(f.region, sizeof(f.region), "%s", a->region);
-	snprintf(f.address, sizeof(f.address), "%s", a->text);
-	snprintf(f.interface, sizeof(f.interface), "%s", a->eni);
-	snprintf(f.owner, sizeof(f.owner), "%s", owner);
-	f.proto = EP_PROTO_TCP;
-	ep_finding_set_ports(&f, lo, hi);
-	snprintf(f.message, sizeof(f.message), "%s", msg);
-	snprintf(f.evidence, sizeof(f.evidence), "%s", evidence);
-	ep_finding_make_id(&f);
-	ep_findings_add(&vf->findings, &f);
+	va_start(ap, fmt);
+	vsnprintf(out, len, fmt, ap);
+	va_end(ap);
 }
 
-/* Bridge/host tasks bind dynamic host ports on this (container instance's)
- * interface. */
-static int hosts_bindings(const struct ep_declared_set *d, const char *eni)
+static void fill_common(struct ep_finding *f, const struct vaddr *a, enum ep_finding_kind kind,
+                        enum ep_severity sev, enum ep_proto proto, const char *owner)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (!d->d[i].owns_interface && strcmp(d->d[i].eni, eni) == 0)
-			return 1;
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->severity = sev;
+	snprintf(f->account, sizeof(f->account), "%s", a->iface->region->account);
+	snprintf(f->region, sizeof(f->region), "%s", a->iface->region->region);
+	snprintf(f->address, sizeof(f->address), "%s", a->xa->text);
+	snprintf(f->interface, sizeof(f->interface), "%s", a->iface->id);
+	snprintf(f->owner, sizeof(f->owner), "%s", owner);
+	f->proto = proto;
+}
+
+/* Does the path (route table, then the subnet's ACL) let the probe in? */
+static int path_ok(const struct verify *vf, const struct vaddr *a, enum ep_proto proto,
+                   uint16_t port, char *why, size_t len)
+{
+	if (!a->route_ok) {
+		if (why)
+			ep_routes_internet_ok(a->iface->rt, a->xa->addr.family, why, len);
+		return 0;
+	}
+	return ep_nacl_admits(a->iface->acl, &vf->v.src[a->xa->addr.family == 4 ? 0 : 1], proto,
+	                      port, why, len);
+}
+
+static enum ep_expect expect_of(const struct ep_intent_view *view, enum ep_proto proto,
+                                uint16_t port, const struct ep_declared *dcl)
+{
+	if (ep_intent_view_has(view->p[proto].deny, port))
+		return EP_EXPECT_DENIED;
+	if (dcl || ep_intent_view_has(view->p[proto].intended, port))
+		return EP_EXPECT_REQUIRED;
+	if (ep_intent_view_has(view->p[proto].permitted, port))
+		return EP_EXPECT_PERMITTED;
+	return EP_EXPECT_NONE;
+}
+
+static void rule_text(char *out, size_t len, const struct ep_admission *x)
+{
+	snprintf(out, len, "security group %s (rule %u: %s)", x->why.sg_id, x->why.index,
+	         x->why.text);
+}
+
+/* The words of a finding on one port; the judge already decided its kind. */
+static int port_finding(struct verify *vf, const struct vaddr *a, const struct ep_outcome *o,
+                        const struct ep_port_facts *pf, enum ep_proto proto, uint16_t port,
+                        enum ep_state state, const struct ep_admission *adm,
+                        const struct ep_declared *dcl, const struct verify_subject *subj)
+{
+	struct ep_finding f;
+	struct ep_intent_decision dec;
+	char rule[384] = "", path[256] = "", intent[400] = "";
+	/* a container instance's ephemeral range is where bridge tasks' dynamic
+	 * host ports land: an open one nothing binds is worth naming */
+	int ephemeral = !dcl && a->iface->hosts_bindings && proto == EP_PROTO_TCP && port >= 32768;
+	const char *declared =
+	    dcl         ? dcl->evidence
+	    : ephemeral ? "in the container instance's ephemeral range, and no running task binds it"
+	                : "nothing declares it";
+
+	ep_intent_check(&vf->intent, &subj->s, proto, port, vf->now, &dec);
+	if (dec.verdict != EP_INTENT_NONE)
+		snprintf(intent, sizeof(intent), "; %s", dec.where);
+	if (adm)
+		rule_text(rule, sizeof(rule), adm);
+	if (pf->reach == EP_REACH_BLOCKED)
+		path_ok(vf, a, proto, port, path, sizeof(path));
+	fill_common(&f, a, o->kind, o->severity, proto, dcl ? dcl->owner : a->iface->owner);
+	ep_finding_set_ports(&f, port, port);
+	switch (o->kind) {
+	case EP_FINDING_UNEXPLAINED_OPEN:
+		say(f.message, sizeof(f.message), "open, but %s (stale inventory or another path)",
+		         pf->reach == EP_REACH_BLOCKED
+		             ? "the network ACL or route table blocks this vantage"
+		             : "no security-group rule admits this vantage");
+		if (pf->reach == EP_REACH_BLOCKED)
+			say(f.evidence, sizeof(f.evidence), "%s; %s admits it but %s%s", declared,
+			         rule, path, intent);
+		else
+			say(f.evidence, sizeof(f.evidence),
+			         "%s; groups of %s admit nothing on this port%s", declared,
+			         a->iface->id, intent);
+		break;
+	case EP_FINDING_UNEXPECTED_OPEN:
+		say(f.message, sizeof(f.message), "open: %s",
+		         pf->expect == EP_EXPECT_DENIED ? "the intent denies it"
+		         : ephemeral ? declared
+		                     : "no task port mapping, listener or intent declares it");
+		say(f.evidence, sizeof(f.evidence), "%s exposes it%s", rule, intent);
+		break;
+	case EP_FINDING_DECLARED_UNREACHABLE:
+		say(f.message, sizeof(f.message), "%s but %s: %s", dcl ? "declared" : "intended",
+		         ep_state_name(state),
+		         dcl ? "the service does not answer" : "nothing answers");
+		say(f.evidence, sizeof(f.evidence), "%s; admitted by %s rule %u (%s)",
+		         dcl ? dcl->evidence : dec.where, adm->why.sg_id, adm->why.index,
+		         adm->why.text);
+		break;
+	case EP_FINDING_LATENT_EXPOSURE:
+		return 0; /* gathered into ranges by the caller */
+	}
+	ep_finding_make_id(&f);
+	return ep_findings_add(&vf->findings, &f);
+}
+
+static int latent_add(struct latents *ls, const struct ep_admission *rule, uint16_t port,
+                      enum ep_state state, enum ep_severity severity)
+{
+	struct latent *l = NULL;
+
+	for (size_t i = 0; i < ls->n; i++)
+		if (ls->l[i].rule == rule)
+			l = &ls->l[i];
+	if (l == NULL) {
+		if (ep_array_reserve((void **)&ls->l, &ls->cap, ls->n + 1, sizeof(*ls->l)))
+			return EP_ENOMEM;
+		l = &ls->l[ls->n++];
+		memset(l, 0, sizeof(*l));
+		l->rule = rule;
+	}
+	if (severity > l->severity)
+		l->severity = severity;
+	l->closed += state == EP_STATE_CLOSED;
+	l->filtered += state != EP_STATE_CLOSED;
+	if (l->n && (uint32_t)l->s[l->n - 1].hi + 1 == port) {
+		l->s[l->n - 1].hi = port;
+		return 0;
+	}
+	if (ep_array_reserve((void **)&l->s, &l->cap, l->n + 1, sizeof(*l->s)))
+		return EP_ENOMEM;
+	l->s[l->n].lo = l->s[l->n].hi = port;
+	l->n++;
 	return 0;
 }
 
-/* Does the subnet's network ACL let the probe in and its reply out? */
-static int nacl_ok(const struct verify *vf, const struct vaddr *a, uint16_t port, char *why,
-                   size_t len)
+/* One finding per deciding rule, listing exactly its latent ports; a rule
+ * with more ranges than a finding holds gets several (ids apart by chunk). */
+static int latent_flush(struct verify *vf, const struct vaddr *a, struct latents *ls,
+                        enum ep_proto proto)
 {
-	char scratch[256];
+	int rc = 0;
 
-	if (why == NULL) {
-		why = scratch;
-		len = sizeof(scratch);
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct latent *l = &ls->l[i];
+		const struct ep_admission *x = l->rule;
+
+		for (size_t at = 0, chunk = 0; rc == 0 && at < l->n; chunk++) {
+			struct ep_finding f;
+
+			fill_common(&f, a, EP_FINDING_LATENT_EXPOSURE, l->severity, proto,
+			            a->iface->owner);
+			while (at < l->n && ep_finding_add_range(&f, l->s[at].lo, l->s[at].hi) == 0)
+				at++;
+			say(f.message, sizeof(f.message),
+			         "%u undeclared port%s admitted, none open today (of this rule: %u "
+			         "closed, %u filtered)",
+			         f.nports, f.nports == 1 ? "" : "s", l->closed, l->filtered);
+			say(f.evidence, sizeof(f.evidence), "security group %s rule %u: %s",
+			         x->why.sg_id, x->why.index, x->why.text);
+			if (chunk)
+				say(f.rule, sizeof(f.rule), "%.31s#%u@%zu", x->why.sg_id,
+				         x->why.index, chunk);
+			else
+				say(f.rule, sizeof(f.rule), "%.31s#%u", x->why.sg_id, x->why.index);
+			ep_finding_make_id(&f);
+			rc = ep_findings_add(&vf->findings, &f);
+		}
+		free(l->s);
 	}
-	/* a public address is reached from outside only through an internet gateway */
-	if (a->public_addr && cJSON_GetArraySize(a->routes) &&
-	    !ep_routes_internet_ok(a->routes, a->subnet, a->vpc, a->addr.family, why, len))
-		return 0;
-	if (cJSON_GetArraySize(a->acls) == 0)
-		return 1;
-	return ep_nacl_admits(a->acls, a->subnet, a->vpc, &vf->v.src[a->addr.family == 4 ? 0 : 1],
-	                      6, port, why, len);
+	free(ls->l);
+	memset(ls, 0, sizeof(*ls));
+	return rc;
 }
 
-void ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view)
+static int judge_proto(struct verify *vf, const struct vaddr *a, const struct ep_intent_view *view,
+                       const struct verify_subject *subj, enum ep_proto proto)
 {
-	const struct ep_declared_set *decl = &vf->decl[a->region_index];
-	struct ep_intent_subject subj;
-	char ev[1024], msg[512], why[512];
+	const struct ep_portset *ps = &a->ports[proto];
+	struct latents ls = {0};
+	int rc = 0;
+
+	for (uint32_t i = 0; rc == 0 && i < ps->count; i++) {
+		uint16_t port = ep_portset_at(ps, i);
+		int state = ep_store_get(&vf->store, &a->xa->addr, proto, port);
+		const struct ep_admission *adm = ep_admissions_find(&a->adm, proto, port);
+		const struct ep_admission *world = ep_admissions_find_world(&a->adm, proto, port);
+		const struct ep_declared *dcl =
+		    ep_declared_find(a->iface->decl, a->iface->ndecl, proto, port);
+		struct ep_port_facts pf;
+		struct ep_outcome o;
+
+		if (state < 0) {
+			vf->counts.unmeasured++; /* interrupted: no finding either way */
+			continue;
+		}
+		pf.reach = adm == NULL                            ? EP_REACH_NONE
+		           : path_ok(vf, a, proto, port, NULL, 0) ? EP_REACH_ADMITTED
+		                                                  : EP_REACH_BLOCKED;
+		pf.expect = expect_of(view, proto, port, dcl);
+		pf.world = world != NULL;
+		o = ep_judge_port(&pf, (enum ep_state)state);
+		vf->counts.open_filtered += state == EP_STATE_OPEN_FILTERED;
+		if (o.verdict == EP_VERDICT_UNCONFIRMED)
+			vf->counts.unconfirmed++;
+		if (o.verdict != EP_VERDICT_FINDING)
+			continue;
+		if (o.kind == EP_FINDING_LATENT_EXPOSURE)
+			rc = latent_add(&ls, world ? world : adm, port, (enum ep_state)state,
+			                o.severity);
+		else
+			rc = port_finding(vf, a, &o, &pf, proto, port, (enum ep_state)state,
+			                  world ? world : adm, dcl, subj);
+	}
+	if (rc == 0)
+		return latent_flush(vf, a, &ls, proto);
+	for (size_t i = 0; i < ls.n; i++)
+		free(ls.l[i].s);
+	free(ls.l);
+	return rc;
+}
+
+int ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view)
+{
+	struct verify_subject subj;
+	int rc = 0;
 
 	ep_verify_subject_of(a, &subj);
-	ep_intent_view(&vf->intent, &subj, vf->now, view);
-	for (uint32_t i = 0; i < a->ports.count; i++) {
-		uint16_t port = ep_portset_at(&a->ports, i);
-		int state = ep_store_get(&vf->store, &a->addr, 6, port);
-		const struct ep_admission *adm = ep_admissions_find(&a->adm, 6, port);
-		const struct ep_declared *dcl = ep_declared_find(decl, a->eni, 6, port);
-		int allowed = ep_intent_view_has(view->allow, port);
-		int denied = ep_intent_view_has(view->deny, port);
-		char nwhy[256];
-		int blocked = !nacl_ok(vf, a, port, nwhy, sizeof(nwhy));
-
-		if (state < 0)
-			continue; /* not measured (interrupted): no finding either way */
-		if (state == EP_STATE_OPEN && (!adm || blocked)) {
-			snprintf(
-			    msg, sizeof(msg), "open, but %s",
-			    adm ? "the network ACL or route table blocks this vantage (stale "
-			          "inventory or another "
-			          "path)"
-			        : "no security-group rule admits this vantage (stale inventory or "
-			          "another path)");
-			if (adm)
-				snprintf(ev, sizeof(ev), "%s; %s",
-				         dcl ? dcl->evidence : "nothing declares it", nwhy);
-			else
-				snprintf(ev, sizeof(ev),
-				         "%s; groups of %s admit nothing on this port",
-				         dcl ? dcl->evidence : "nothing declares it", a->eni);
-			finding(vf, a, EP_FINDING_UNEXPLAINED_OPEN, EP_SEV_HIGH,
-			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
-		}
-		if (state == EP_STATE_OPEN && (denied || (!dcl && !allowed))) {
-			/* the intent's word, if any: a denial or an expired exception */
-			ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why, sizeof(why));
-			snprintf(msg, sizeof(msg), "open: %s",
-			         denied ? "the intent denies it"
-			         : hosts_bindings(decl, a->eni) && port >= 32768
-			             ? "in the container instance's ephemeral range, and no "
-			               "running task "
-			               "binds it"
-			             : "no task port mapping, listener or intent declares it");
-			if (adm)
-				snprintf(ev, sizeof(ev),
-				         "security group %s (rule %u: %s) exposes it%s%s",
-				         adm->why.sg_id, adm->why.index, adm->why.text,
-				         why[0] ? "; " : "", why);
-			else
-				snprintf(ev, sizeof(ev),
-				         "no security-group rule admits it either%s%s",
-				         why[0] ? "; " : "", why);
-			finding(vf, a, EP_FINDING_UNEXPECTED_OPEN,
-			        denied || (adm && adm->world) ? EP_SEV_CRITICAL : EP_SEV_HIGH,
-			        dcl ? dcl->owner : a->owner, port, port, msg, ev);
-		}
-		if (state != EP_STATE_OPEN && dcl && adm && !blocked) {
-			snprintf(msg, sizeof(msg), "declared but %s: the service does not answer",
-			         ep_state_name((enum ep_state)state));
-			snprintf(ev, sizeof(ev), "%s; admitted by %s rule %u (%s)", dcl->evidence,
-			         adm->why.sg_id, adm->why.index, adm->why.text);
-			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, dcl->owner,
-			        port, port, msg, ev);
-		} else if (state != EP_STATE_OPEN && allowed && adm && !blocked &&
-		           ep_intent_check(&vf->intent, &subj, 6, port, vf->now, why,
-		                           sizeof(why)) == EP_INTENT_ALLOW &&
-		           strncmp(why, "rule ", 5) == 0) {
-			/* an intent rule (not a tag, not an exception) names it: it should answer
-			 */
-			snprintf(msg, sizeof(msg), "intended but %s: nothing answers",
-			         ep_state_name((enum ep_state)state));
-			snprintf(ev, sizeof(ev), "%s; admitted by %s rule %u (%s)", why,
-			         adm->why.sg_id, adm->why.index, adm->why.text);
-			finding(vf, a, EP_FINDING_DECLARED_UNREACHABLE, EP_SEV_HIGH, a->owner, port,
-			        port, msg, ev);
-		}
-	}
-	/* latent exposure: per admitting rule, undeclared admitted ports closed today */
-	for (size_t k = 0; k < a->adm.n; k++) {
-		const struct ep_admission *x = &a->adm.a[k];
-		unsigned long closed = 0;
-
-		if (x->proto != 6 && x->proto != EP_PROTO_ANY)
-			continue;
-		for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++) {
-			int st = ep_store_get(&vf->store, &a->addr, 6, (uint16_t)p);
-
-			if (st >= 0 && st != EP_STATE_OPEN &&
-			    !ep_declared_find(decl, a->eni, 6, (uint16_t)p) &&
-			    !ep_intent_view_has(view->allow, (uint16_t)p) &&
-			    nacl_ok(vf, a, (uint16_t)p, NULL, 0))
-				closed++;
-		}
-		if (closed == 0)
-			continue;
-		snprintf(msg, sizeof(msg), "%lu undeclared port%s admitted, closed today", closed,
-		         closed == 1 ? "" : "s");
-		snprintf(ev, sizeof(ev), "security group %s rule %u: %s", x->why.sg_id,
-		         x->why.index, x->why.text);
-		finding(vf, a, EP_FINDING_LATENT_EXPOSURE, x->world ? EP_SEV_MEDIUM : EP_SEV_LOW,
-		        a->owner, x->lo ? x->lo : 1, x->hi, msg, ev);
-	}
+	ep_intent_view(&vf->intent, &subj.s, vf->now, view);
+	for (int k = 0; rc == 0 && k < EP_PROTO_COUNT; k++)
+		rc = judge_proto(vf, a, view, &subj, (enum ep_proto)k);
+	return rc;
 }

@@ -61,34 +61,22 @@ static int route_source(const char *addr, struct ep_addr *out)
 
 /* No --source-ip: take, per family, the source the routing table picks
  * towards the first interface address of that family. */
-void ep_verify_detect_sources(const cJSON *doc, struct ep_vantage *v)
+void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v)
 {
-	const cJSON *acct, *reg, *eni, *ip;
-
-	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
-	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
-	        cJSON_ArrayForEach(
-	            eni, cJSON_GetObjectItemCaseSensitive(
-	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
-	{
-		const char *cand[2] = {ep_json_str(eni, "privateIpAddress"), NULL};
-
-		cJSON_ArrayForEach(ip, cJSON_GetObjectItemCaseSensitive(
-		                           eni, "ipv6AddressesSet")) if (cand[1] == NULL) cand[1] =
-		    ep_json_str(ip, "ipv6Address");
-		for (int f = 0; f < 2; f++) {
+	for (size_t i = 0; i < x->nifaces; i++)
+		for (size_t k = 0; k < x->ifaces[i].naddrs; k++) {
+			const struct ep_xaddr *xa = &x->ifaces[i].addrs[k];
+			int f = xa->addr.family == 4 ? 0 : 1;
 			char text[EP_ADDRSTRLEN];
 
-			if (v->has[f] || cand[f] == NULL || route_source(cand[f], &v->src[f]))
+			if (v->has[f] || route_source(xa->text, &v->src[f]))
 				continue;
 			v->has[f] = 1;
 			fprintf(stderr,
 			        "ecsprobe: verify: vantage source %s (the routing table's choice; "
-			        "behind "
-			        "NAT give --source-ip)\n",
+			        "behind NAT give --source-ip)\n",
 			        ep_addr_format(&v->src[f], text, sizeof(text)));
 		}
-	}
 }
 
 struct imds {
@@ -146,11 +134,10 @@ static int imds_get(struct imds *m, const char *path)
 
 /* The bastion's own groups (from its interfaces in the inventory) and, unless
  * --source-ip was given, its private address. */
-int ep_verify_vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[][32])
+int ep_verify_vantage_auto(const struct ep_exposure *x, struct ep_vantage *v, char groups[][32])
 {
 	struct imds m;
 	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	const cJSON *acct, *reg, *eni, *g;
 	char iid[256];
 
 	memset(&m, 0, sizeof(m));
@@ -172,26 +159,15 @@ int ep_verify_vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[]
 	if (!v->has[0] && imds_get(&m, "local-ipv4") == 0 &&
 	    ep_addr_parse(m.value, &v->src[0]) == 0)
 		v->has[0] = 1;
-	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
-	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
-	        cJSON_ArrayForEach(
-	            eni, cJSON_GetObjectItemCaseSensitive(
-	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
-	{
-		const char *inst =
-		    ep_json_str(cJSON_GetObjectItemCaseSensitive(eni, "attachment"), "instanceId");
+	for (size_t i = 0; i < x->nifaces; i++) {
+		const struct ep_xiface *f = &x->ifaces[i];
 
-		if (inst == NULL || strcmp(inst, iid) != 0)
+		if (f->instance[0] == '\0' || strcmp(f->instance, iid) != 0)
 			continue;
-		cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(eni, "groupSet"))
-		{
-			const char *id = ep_json_str(g, "groupId");
-
-			if (id && v->ngroups < 16) {
-				snprintf(groups[v->ngroups], 32, "%s", id);
-				v->groups[v->ngroups] = groups[v->ngroups];
-				v->ngroups++;
-			}
+		for (size_t k = 0; k < f->ngroups && v->ngroups < 16; k++) {
+			snprintf(groups[v->ngroups], 32, "%s", f->groups[k].id);
+			v->groups[v->ngroups] = groups[v->ngroups];
+			v->ngroups++;
 		}
 	}
 	fprintf(stderr, "ecsprobe: verify: vantage: instance %s, %d security group%s\n", iid,

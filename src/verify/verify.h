@@ -1,7 +1,7 @@
-/* The verify command's internals, shared by the files of src/verify: the address
- * model (one entry per probed interface address), the comparison, the
- * vantage and the inputs from outside.  The verify struct owns everything it
- * points to except the inventory document (owned by ep_cmd_verify). */
+/* The verify command's internals, shared by the files of src/verify: the
+ * probed addresses (one per interface address of the exposure model), the
+ * comparison, the vantage and the inputs from outside.  The verify struct
+ * owns everything it points to; addresses point into its model. */
 #ifndef EP_VERIFY_H
 #define EP_VERIFY_H
 
@@ -11,54 +11,63 @@
 
 #include "aws/inventory.h"
 #include "compare/findings.h"
+#include "compare/judge.h"
 #include "config/portspec.h"
 #include "config/targetfile.h"
-#include "model/declared.h"
+#include "model/exposure.h"
 #include "model/intent.h"
 #include "model/reach.h"
 #include "results/store.h"
 
+/* One probed address and what is known about it. */
 struct vaddr {
-	char account[16], region[32], eni[32], owner[192];
-	char cluster[128], service[128], family[128], itype[48];
-	const cJSON *eni_obj, *groups, *service_obj; /* into the inventory document */
-	const cJSON *acls;                           /* the region's network ACLs */
-	const cJSON *routes;                         /* and route tables */
-	int public_addr;                             /* an association's public IPv4, or IPv6 */
-	char subnet[32], vpc[32];
-	char text[48];
-	struct ep_addr addr;
+	const struct ep_xiface *iface;
+	const struct ep_xaddr *xa;
 	struct ep_admissions adm;
-	struct ep_portset ports; /* TCP ports probed */
-	size_t region_index;
+	struct ep_portset ports[EP_PROTO_COUNT]; /* probed, per protocol */
+	int route_ok; /* a public address needs an internet gateway on its route */
+};
+
+/* Counts the summary gives beside the findings. */
+struct verify_counts {
+	uint64_t unconfirmed;   /* required UDP ports that stayed open|filtered */
+	uint64_t open_filtered; /* every UDP port that stayed open|filtered */
+	uint64_t unmeasured;    /* probes without a result (interrupted) */
 };
 
 struct verify {
 	struct ep_vantage v;
 	struct ep_intent intent;
 	int64_t now;
-	struct ep_portset extra;
+	struct ep_portset extra[EP_PROTO_COUNT];
+	struct ep_exposure model;
 	struct vaddr *a;
 	size_t n, cap;
-	struct ep_declared_set *decl; /* one per region */
-	size_t nregions, regions_cap;
 	struct ep_store store;
 	struct ep_findings findings;
+	struct verify_counts counts;
 	const char *cluster, *service; /* --cluster / --service: only their interfaces */
 };
 
+/* Scratch for an intent subject (a network interface holds at most 16
+ * groups; more are left out of matching). */
+struct verify_subject {
+	struct ep_intent_subject s;
+	struct ep_intent_group g[64];
+};
+
 /* addresses.c */
-int ep_verify_build(struct verify *vf, const cJSON *doc, struct ep_target_list *tl);
-void ep_verify_subject_of(const struct vaddr *a, struct ep_intent_subject *s);
+int ep_verify_build(struct verify *vf, struct ep_target_list *tl);
+void ep_verify_subject_of(const struct vaddr *a, struct verify_subject *out);
 void ep_verify_on_result(void *arg, const struct ep_result *r); /* scan workers, serialised */
 void ep_verify_free(struct verify *vf);
 
-/* compare.c: findings for one address; view is scratch space */
-void ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view);
+/* compare.c: judges one address; view is scratch space.  EP_ENOMEM only. */
+int ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view);
 
 /* vantage.c */
-void ep_verify_detect_sources(const cJSON *doc, struct ep_vantage *v);
-int ep_verify_vantage_auto(const cJSON *doc, struct ep_vantage *v, char groups[][32]);
+void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v);
+int ep_verify_vantage_auto(const struct ep_exposure *x, struct ep_vantage *v, char groups[][32]);
 
 /* live.c */
 cJSON *ep_verify_pull_live(struct ep_inventory_opts *o, int *status);

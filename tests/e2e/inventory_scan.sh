@@ -60,9 +60,9 @@ else echo "not ok 4 - $n closed results, want $((nwant * 2))"; fi
 
 # 5-6: plan (what the groups admit from 127.0.0.1) feeds scan --targets
 "$EP" plan --inventory "$tmp/inv.json" --source-ip 127.0.0.1 --targets-out "$tmp/plan-targets" >"$tmp/plan.out"
-probes=$(sed -n 's/.*addresses, \([0-9]*\) TCP probes.*/\1/p' "$tmp/plan.out")
+probes=$(sed -n 's/.*addresses, \([0-9]*\) TCP and \([0-9]*\) UDP probes.*/\1 \2/p' "$tmp/plan.out" | awk '{print $1 + $2}')
 if [ -n "$probes" ] && [ "$probes" -gt 0 ] && ! grep -v '^#' "$tmp/plan-targets" | grep -qv '^127\.'; then
-	echo "ok 5 - plan: $probes TCP probes admitted from 127.0.0.1, all to 127.0.0.0/8"
+	echo "ok 5 - plan: $probes TCP and UDP probes admitted from 127.0.0.1, all to 127.0.0.0/8"
 else
 	echo "not ok 5 - plan produced no loopback-only targets ($probes)"
 	exit 1

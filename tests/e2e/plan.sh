@@ -27,7 +27,7 @@ check "VPN vantage (prefix list), IPv4 and IPv6" "$SRC/tests/data/plan/basic-vpn
 check "vantage holding the web group (group references)" "$SRC/tests/data/plan/basic-websg.txt" \
 	"$EP" plan --inventory "$INV" --source-ip 192.0.2.77 --vantage-sg sg-0a1100000000000001
 "$EP" plan --inventory "$INV" --source-ip 198.51.100.20 --targets-out "$tmp/targets" >"$tmp/plan"
-probes=$(sed -n 's/.*addresses, \([0-9]*\) TCP probes.*/\1/p' "$tmp/plan")
+probes=$(sed -n 's/.*addresses, \([0-9]*\) TCP and \([0-9]*\) UDP probes.*/\1 \2/p' "$tmp/plan" | awk '{print $1 + $2}')
 n=$((n + 1))
 if "$EP" scan --targets "$tmp/targets" --dry-run --max-probes 1000000 >"$tmp/dry" &&
 	grep -q "^Probes: $probes to" "$tmp/dry"; then

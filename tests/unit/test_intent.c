@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "model/intent.h"
+#include "model/tags.h"
 
 #define NOW 1796000000 /* 2026-11-30 */
 
@@ -28,75 +29,194 @@ static const char policy[] =
     "  ]\n"
     "}\n";
 
-static const char eni_json[] =
-    "{\"networkInterfaceId\": \"eni-1\", \"tagSet\": [{\"key\": \"ecsprobe:allow\", \"value\": \"tcp/7000, tcp/7001\"}],"
-    " \"groupSet\": [{\"groupId\": \"sg-1\"}]}";
-static const char groups_json[] = "[{\"groupId\": \"sg-1\", \"tagSet\": [{\"key\": \"team\", \"value\": \"payments\"}]}]";
+static const char eni_tags[] = "[{\"key\": \"ecsprobe:allow\", \"value\": \"tcp/7000, tcp/7001\"}]";
+static const char group_tags[] =
+    "[{\"key\": \"team\", \"value\": \"payments\"}, {\"key\": \"ecsprobe:allow\", \"value\": \"udp/8125\"}]";
+static const char service_tags[] = "[{\"Key\": \"ecsprobe:allow\", \"Value\": \"tcp/9100,udp/*\"}]";
 
-static void subject(struct ep_intent_subject *s, cJSON *eni, cJSON *groups, struct ep_addr *a)
+/* The typed subject the model hands the intent, and the tags it owns. */
+struct fixture {
+	struct ep_intent_subject s;
+	struct ep_intent_group g[1];
+	struct ep_tags eni, group, service;
+	struct ep_addr a;
+};
+
+static void tags(const char *json, struct ep_tags *out)
 {
-	memset(s, 0, sizeof(*s));
-	ep_addr_parse("10.1.2.3", a);
-	s->account = "111111111111";
-	s->region = "us-east-1";
-	s->cluster = "prod";
-	s->service = "web";
-	s->task_family = "web";
-	s->interface_type = "interface";
-	s->addr = a;
-	s->eni = eni;
-	s->groups = groups;
+	cJSON *arr = cJSON_Parse(json);
+
+	assert_non_null(arr);
+	assert_int_equal(ep_tags_parse(arr, out), 0);
+	cJSON_Delete(arr);
+}
+
+static void subject(struct fixture *f)
+{
+	memset(f, 0, sizeof(*f));
+	ep_addr_parse("10.1.2.3", &f->a);
+	tags(eni_tags, &f->eni);
+	tags(group_tags, &f->group);
+	tags(service_tags, &f->service);
+	f->g[0].id = "sg-1";
+	f->g[0].name = "web-public";
+	f->g[0].tags = &f->group;
+	f->s.account = "111111111111";
+	f->s.region = "us-east-1";
+	f->s.cluster = "prod";
+	f->s.service = "web";
+	f->s.task_family = "web";
+	f->s.interface_type = "interface";
+	f->s.addr = &f->a;
+	f->s.tags = &f->eni;
+	f->s.groups = f->g;
+	f->s.ngroups = 1;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	ep_tags_free(&f->eni);
+	ep_tags_free(&f->group);
+	ep_tags_free(&f->service);
+}
+
+static enum ep_intent_verdict check(const struct ep_intent *in, const struct fixture *f,
+                                    enum ep_proto proto, uint16_t port, int64_t now,
+                                    struct ep_intent_decision *dec)
+{
+	return ep_intent_check(in, &f->s, proto, port, now, dec);
 }
 
 static void test_verdicts(void **state)
 {
 	struct ep_intent in;
 	struct ep_diag d = {0};
-	struct ep_intent_subject s;
-	struct ep_addr a;
-	cJSON *eni = cJSON_Parse(eni_json), *groups = cJSON_Parse(groups_json);
-	char why[256];
+	struct fixture f;
+	struct ep_intent_decision dec;
 
 	(void)state;
 	assert_int_equal(ep_intent_parse(&in, policy, strlen(policy), "p.json", NOW, &d), 0);
 	assert_int_equal(in.n, 6);
-	subject(&s, eni, groups, &a);
-	assert_int_equal(ep_intent_check(&in, &s, 6, 443, NOW, why, sizeof(why)), EP_INTENT_ALLOW);
-	assert_non_null(strstr(why, "rule 1 of p.json"));
-	assert_int_equal(ep_intent_check(&in, &s, 17, 53, NOW, why, sizeof(why)), EP_INTENT_ALLOW);
-	assert_int_equal(ep_intent_check(&in, &s, 6, 53, NOW, why, sizeof(why)), EP_INTENT_NONE);
+	subject(&f);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 443, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_RULE);
+	assert_ptr_equal(dec.rule, &in.r[0]);
+	assert_non_null(strstr(dec.where, "rule 1 of p.json"));
+	assert_int_equal(check(&in, &f, EP_PROTO_UDP, 53, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 53, NOW, &dec), EP_INTENT_NONE);
+	assert_int_equal(dec.source, EP_INTENT_BY_NOTHING);
 	/* a group tag matches; deny wins over the allow of rule 4 */
-	assert_int_equal(ep_intent_check(&in, &s, 6, 22, NOW, why, sizeof(why)), EP_INTENT_DENY);
-	assert_non_null(strstr(why, "no ssh"));
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 22, NOW, &dec), EP_INTENT_DENY);
+	assert_ptr_equal(dec.rule, &in.r[1]);
+	assert_non_null(strstr(dec.where, "no ssh"));
 	/* group and CIDR together */
-	assert_int_equal(ep_intent_check(&in, &s, 6, 8100, NOW, why, sizeof(why)), EP_INTENT_ALLOW);
-	ep_addr_parse("11.1.2.3", &a);
-	assert_int_equal(ep_intent_check(&in, &s, 6, 8100, NOW, why, sizeof(why)), EP_INTENT_NONE);
-	ep_addr_parse("10.1.2.3", &a);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 8100, NOW, &dec), EP_INTENT_ALLOW);
+	ep_addr_parse("11.1.2.3", &f.a);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 8100, NOW, &dec), EP_INTENT_NONE);
+	ep_addr_parse("10.1.2.3", &f.a);
 	/* exceptions: expired yesterday, valid through today */
-	assert_int_equal(ep_intent_check(&in, &s, 6, 6379, NOW, why, sizeof(why)), EP_INTENT_EXPIRED);
-	assert_non_null(strstr(why, "until it expired"));
-	assert_int_equal(ep_intent_check(&in, &s, 6, 9999, NOW, why, sizeof(why)), EP_INTENT_ALLOW);
-	assert_int_equal(ep_intent_check(&in, &s, 6, 9999, NOW + 86400, why, sizeof(why)),
-	                 EP_INTENT_EXPIRED);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 6379, NOW, &dec), EP_INTENT_EXPIRED);
+	assert_int_equal(dec.source, EP_INTENT_BY_EXCEPTION);
+	assert_non_null(strstr(dec.where, "until it expired"));
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 9999, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_EXCEPTION);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 9999, NOW + 86400, &dec), EP_INTENT_EXPIRED);
 	/* the interface's ecsprobe:allow tag */
-	assert_int_equal(ep_intent_check(&in, &s, 6, 7001, NOW, why, sizeof(why)), EP_INTENT_ALLOW);
-	assert_non_null(strstr(why, "ecsprobe:allow"));
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 7001, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_IFACE_TAG);
+	assert_non_null(strstr(dec.where, "ecsprobe:allow"));
 	/* another service does not match rule 1 */
-	s.service = "api";
-	assert_int_equal(ep_intent_check(&in, &s, 6, 443, NOW, why, sizeof(why)), EP_INTENT_NONE);
+	f.s.service = "api";
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 443, NOW, &dec), EP_INTENT_NONE);
 	{
-		struct ep_intent_view v;
+		static struct ep_intent_view v;
 
-		ep_intent_view(&in, &s, NOW, &v);
-		assert_true(ep_intent_view_has(v.deny, 22));
-		assert_true(ep_intent_view_has(v.allow, 7000));
-		assert_true(ep_intent_view_has(v.expired, 6379));
-		assert_false(ep_intent_view_has(v.allow, 443));
+		ep_intent_view(&in, &f.s, NOW, &v);
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].deny, 22));
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 7000));
+		assert_false(ep_intent_view_has(v.p[EP_PROTO_TCP].intended, 7000)); /* a tag permits */
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].intended, 8000));  /* a rule intends */
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 9999)); /* live exception */
+		assert_false(ep_intent_view_has(v.p[EP_PROTO_TCP].intended, 9999));
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].expired, 6379));
+		assert_false(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 443));
+		assert_true(ep_intent_view_has(v.p[EP_PROTO_UDP].permitted, 8125)); /* group tag */
 	}
 	ep_intent_free(&in);
-	cJSON_Delete(eni);
-	cJSON_Delete(groups);
+	fixture_free(&f);
+}
+
+/* The interface's, the group's and the service's ecsprobe:allow tags add up:
+ * one on the interface must not hide the others. */
+static void test_tags_add_up(void **state)
+{
+	static struct ep_intent_view v;
+	struct fixture f;
+	struct ep_intent_decision dec;
+
+	(void)state;
+	subject(&f);
+	f.s.service_tags = &f.service;
+	assert_int_equal(ep_intent_check(NULL, &f.s, EP_PROTO_TCP, 7000, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_IFACE_TAG);
+	assert_int_equal(ep_intent_check(NULL, &f.s, EP_PROTO_UDP, 8125, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_GROUP_TAG);
+	assert_non_null(strstr(dec.where, "on sg-1"));
+	assert_int_equal(ep_intent_check(NULL, &f.s, EP_PROTO_TCP, 9100, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(dec.source, EP_INTENT_BY_SERVICE_TAG);
+	assert_int_equal(ep_intent_check(NULL, &f.s, EP_PROTO_UDP, 4000, NOW, &dec), EP_INTENT_ALLOW);
+	assert_int_equal(ep_intent_check(NULL, &f.s, EP_PROTO_TCP, 4000, NOW, &dec), EP_INTENT_NONE);
+	ep_intent_view(NULL, &f.s, NOW, &v);
+	assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 7000));
+	assert_true(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 9100));
+	assert_true(ep_intent_view_has(v.p[EP_PROTO_UDP].permitted, 8125));
+	assert_true(ep_intent_view_has(v.p[EP_PROTO_UDP].permitted, 65535));
+	assert_false(ep_intent_view_has(v.p[EP_PROTO_TCP].permitted, 8125));
+	fixture_free(&f);
+}
+
+/* "security_group" names a group by id or by name. */
+static void test_group_by_name(void **state)
+{
+	static const char by_name[] = "{\"version\": 1, \"rules\": ["
+	                              "{\"match\": {\"security_group\": \"web-public\"}, \"allow\": [\"tcp/443\"]},"
+	                              "{\"match\": {\"security_group\": \"sg-1\"}, \"allow\": [\"udp/53\"]},"
+	                              "{\"match\": {\"security_group\": \"other\"}, \"deny\": [\"tcp/443\"]}]}";
+	struct ep_intent in;
+	struct ep_diag d = {0};
+	struct fixture f;
+	struct ep_intent_decision dec;
+
+	(void)state;
+	assert_int_equal(ep_intent_parse(&in, by_name, strlen(by_name), "n.json", NOW, &d), 0);
+	subject(&f);
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 443, NOW, &dec), EP_INTENT_ALLOW);
+	assert_ptr_equal(dec.rule, &in.r[0]);
+	assert_int_equal(check(&in, &f, EP_PROTO_UDP, 53, NOW, &dec), EP_INTENT_ALLOW);
+	f.g[0].name = NULL; /* a group the inventory lacks: only its id is known */
+	assert_int_equal(check(&in, &f, EP_PROTO_TCP, 443, NOW, &dec), EP_INTENT_NONE);
+	ep_intent_free(&in);
+	fixture_free(&f);
+}
+
+static void test_tag_values(void **state)
+{
+	static const char *const good[] = {"tcp/443", "tcp/443,udp/53", " tcp/80 , tcp/8000-8100 ",
+	                                   "udp/*"};
+	static const char *const badv[] = {"", "443", "sctp/1", "tcp/", "tcp/70000", "tcp/5-1",
+	                                   "tcp/80;rm"};
+	struct ep_portset sets[EP_PROTO_COUNT];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (ep_intent_parse_tag(good[i], sets))
+			fail_msg("'%s' should parse", good[i]);
+		ep_portset_free(&sets[EP_PROTO_TCP]);
+		ep_portset_free(&sets[EP_PROTO_UDP]);
+	}
+	for (size_t i = 0; i < sizeof(badv) / sizeof(badv[0]); i++)
+		if (ep_intent_parse_tag(badv[i], sets) == 0)
+			fail_msg("'%s' should not parse", badv[i]);
 }
 
 static void bad(const char *text, unsigned line, unsigned col, const char *needle)
@@ -134,6 +254,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_tags_add_up),
+	    cmocka_unit_test(test_group_by_name),
+	    cmocka_unit_test(test_tag_values),
 	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

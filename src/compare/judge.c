@@ -1,0 +1,98 @@
+/* The outcome table and its printer.  Rows are disjoint (a unit test walks
+ * every combination), so their order carries no meaning. */
+#include "compare/judge.h"
+
+#define S(x)      (1u << EP_STATE_##x)
+#define R(x)      (1u << EP_REACH_##x)
+#define E(x)      (1u << EP_EXPECT_##x)
+#define ANY_REACH (R(NONE) | R(BLOCKED) | R(ADMITTED))
+#define ANY_EXP   (E(NONE) | E(PERMITTED) | E(REQUIRED) | E(DENIED))
+#define FIND(k)   EP_VERDICT_FINDING, EP_FINDING_##k
+
+const struct ep_judge_row ep_judge_table[] = {
+    {S(OPEN), R(NONE) | R(BLOCKED), ANY_EXP, FIND(UNEXPLAINED_OPEN), EP_SEV_HIGH, EP_SEV_CRITICAL},
+    {S(OPEN), R(ADMITTED), E(NONE) | E(DENIED), FIND(UNEXPECTED_OPEN), EP_SEV_HIGH,
+     EP_SEV_CRITICAL},
+    {S(OPEN), R(ADMITTED), E(PERMITTED) | E(REQUIRED), EP_VERDICT_OK, 0, 0, 0},
+    {S(CLOSED) | S(FILTERED), R(ADMITTED), E(REQUIRED), FIND(DECLARED_UNREACHABLE), EP_SEV_HIGH,
+     EP_SEV_HIGH},
+    {S(CLOSED) | S(FILTERED), R(ADMITTED), E(NONE) | E(DENIED), FIND(LATENT_EXPOSURE), EP_SEV_LOW,
+     EP_SEV_MEDIUM},
+    {S(CLOSED) | S(FILTERED), R(ADMITTED), E(PERMITTED), EP_VERDICT_OK, 0, 0, 0},
+    {S(CLOSED) | S(FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0},
+    {S(OPEN_FILTERED), R(ADMITTED), E(REQUIRED), EP_VERDICT_UNCONFIRMED, 0, 0, 0},
+    {S(OPEN_FILTERED), R(ADMITTED), E(NONE) | E(PERMITTED) | E(DENIED), EP_VERDICT_OK, 0, 0, 0},
+    {S(OPEN_FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0},
+};
+const size_t ep_judge_rows = sizeof(ep_judge_table) / sizeof(ep_judge_table[0]);
+
+struct ep_outcome ep_judge_port(const struct ep_port_facts *f, enum ep_state state)
+{
+	struct ep_outcome o = {EP_VERDICT_OK, 0, 0, 0};
+
+	for (size_t i = 0; i < ep_judge_rows; i++) {
+		const struct ep_judge_row *r = &ep_judge_table[i];
+
+		if (!(r->states & (1u << state)) || !(r->reaches & (1u << f->reach)) ||
+		    !(r->expects & (1u << f->expect)))
+			continue;
+		o.verdict = r->verdict;
+		o.kind = r->kind;
+		o.severity = f->world || f->expect == EP_EXPECT_DENIED ? r->raised : r->severity;
+		o.row = (unsigned)i + 1;
+		break;
+	}
+	return o;
+}
+
+static const char *const state_text[] = {"open", "closed", "filtered", "open\\|filtered"};
+static const char *const reach_text[] = {"no rule admits", "admitted, ACL/route blocks",
+                                         "admitted"};
+static const char *const expect_text[] = {"nothing", "permitted (tag, exception)",
+                                          "declared or intended", "denied"};
+
+static void cell(FILE *out, unsigned bits, const char *const *names, unsigned n)
+{
+	const char *sep = "";
+
+	if (bits == (1u << n) - 1) {
+		fputs("any", out);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (bits & (1u << i)) {
+			fprintf(out, "%s%s", sep, names[i]);
+			sep = ", ";
+		}
+}
+
+void ep_judge_table_print(FILE *out)
+{
+	fputs("| # | observed | security groups, ACL, routes | declared / intent | outcome |\n"
+	      "|---|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < ep_judge_rows; i++) {
+		const struct ep_judge_row *r = &ep_judge_table[i];
+
+		fprintf(out, "| %zu | ", i + 1);
+		cell(out, r->states, state_text, EP_STATE_COUNT);
+		fputs(" | ", out);
+		cell(out, r->reaches, reach_text, EP_REACH_COUNT);
+		fputs(" | ", out);
+		cell(out, r->expects, expect_text, EP_EXPECT_COUNT);
+		fputs(" | ", out);
+		if (r->verdict == EP_VERDICT_FINDING && r->severity == r->raised)
+			fprintf(out, "`%s`, %s", ep_finding_kind_name(r->kind),
+			        ep_severity_name(r->severity));
+		else if (r->verdict == EP_VERDICT_FINDING)
+			fprintf(out, "`%s`, %s; %s if a world-open rule admits it or the intent "
+			             "denies it",
+			        ep_finding_kind_name(r->kind), ep_severity_name(r->severity),
+			        ep_severity_name(r->raised));
+		else if (r->verdict == EP_VERDICT_UNCONFIRMED)
+			fputs("no finding; counted as unconfirmed in the summary", out);
+		else
+			fputs("no finding", out);
+		fputs(" |\n", out);
+	}
+}
