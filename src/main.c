@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config/options.h"
+#include "compare/judge.h"
 #include "report/sink.h"
 #include "flush_cmd.h"
 #include "inventory_cmd.h"
@@ -26,7 +27,8 @@ static int cmd_help(int argc, char **argv);
 
 static const char version_usage[] = "Usage: ecsprobe version\n\nPrint the version.\n";
 static const char help_usage[] =
-    "Usage: ecsprobe help [COMMAND|outputs]\n\nShow help for a command, or list output formats.\n";
+    "Usage: ecsprobe help [COMMAND|outputs|outcomes]\n\nShow help for a command, list output "
+    "formats, or print verify's outcome table.\n";
 
 static const struct command commands[] = {
     {"scan", ep_cmd_scan, "probe addresses x ports over TCP and report open/closed/filtered",
@@ -91,6 +93,11 @@ static int cmd_help(int argc, char **argv)
 	if (strcmp(argv[1], "outputs") == 0) {
 		printf("Output formats (-o FORMAT[:DESTINATION], repeatable):\n");
 		ep_sink_list(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "outcomes") == 0) {
+		/* the README and the man page carry this table; a test keeps them equal */
+		ep_judge_table_print(stdout);
 		return 0;
 	}
 	c = find(argv[1]);

@@ -439,7 +439,8 @@ int ep_cmd_verify(int argc, char **argv)
 		free(view);
 		if (rc) {
 			/* never "clean" on a judgement that did not finish */
-			fprintf(stderr, "ecsprobe: verify: out of memory while judging the results\n");
+			fprintf(stderr,
+			        "ecsprobe: verify: out of memory while judging the results\n");
 			ep_scan_outputs_close(&outputs);
 			ep_config_free(&cfg);
 			status = 4;

@@ -67,9 +67,10 @@ void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 	out[0] = '\0';
 	for (unsigned i = 0; i < f->nranges && used < len; i++) {
 		const struct ep_port_span *r = &f->ranges[i];
-		int n = r->lo == r->hi
-		            ? snprintf(out + used, len - used, "%s%u", i ? "," : "", r->lo)
-		            : snprintf(out + used, len - used, "%s%u-%u", i ? "," : "", r->lo, r->hi);
+		int n =
+		    r->lo == r->hi
+		        ? snprintf(out + used, len - used, "%s%u", i ? "," : "", r->lo)
+		        : snprintf(out + used, len - used, "%s%u-%u", i ? "," : "", r->lo, r->hi);
 
 		if (n < 0 || (size_t)n >= len - used) {
 			if (len >= 4)

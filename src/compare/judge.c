@@ -10,19 +10,28 @@
 #define FIND(k)   EP_VERDICT_FINDING, EP_FINDING_##k
 
 const struct ep_judge_row ep_judge_table[] = {
-    {S(OPEN), R(NONE) | R(BLOCKED), ANY_EXP, FIND(UNEXPLAINED_OPEN), EP_SEV_HIGH, EP_SEV_CRITICAL},
-    {S(OPEN), R(ADMITTED), E(NONE) | E(DENIED), FIND(UNEXPECTED_OPEN), EP_SEV_HIGH,
-     EP_SEV_CRITICAL},
-    {S(OPEN), R(ADMITTED), E(PERMITTED) | E(REQUIRED), EP_VERDICT_OK, 0, 0, 0},
+    {S(OPEN), R(NONE) | R(BLOCKED), ANY_EXP, FIND(UNEXPLAINED_OPEN), EP_SEV_HIGH, EP_SEV_CRITICAL,
+     "it answers although nothing on paper lets this vantage in: a stale inventory or "
+     "another path; the evidence says whether anything declares it"},
+    {S(OPEN), R(ADMITTED), E(NONE) | E(DENIED), FIND(UNEXPECTED_OPEN), EP_SEV_HIGH, EP_SEV_CRITICAL,
+     "exposed and answering, and nothing declares or allows it (or the intent denies it)"},
+    {S(OPEN), R(ADMITTED), E(PERMITTED) | E(REQUIRED), EP_VERDICT_OK, 0, 0, 0,
+     "as declared or allowed"},
     {S(CLOSED) | S(FILTERED), R(ADMITTED), E(REQUIRED), FIND(DECLARED_UNREACHABLE), EP_SEV_HIGH,
-     EP_SEV_HIGH},
+     EP_SEV_HIGH, "a declared or intended service does not answer where it should"},
     {S(CLOSED) | S(FILTERED), R(ADMITTED), E(NONE) | E(DENIED), FIND(LATENT_EXPOSURE), EP_SEV_LOW,
-     EP_SEV_MEDIUM},
-    {S(CLOSED) | S(FILTERED), R(ADMITTED), E(PERMITTED), EP_VERDICT_OK, 0, 0, 0},
-    {S(CLOSED) | S(FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0},
-    {S(OPEN_FILTERED), R(ADMITTED), E(REQUIRED), EP_VERDICT_UNCONFIRMED, 0, 0, 0},
-    {S(OPEN_FILTERED), R(ADMITTED), E(NONE) | E(PERMITTED) | E(DENIED), EP_VERDICT_OK, 0, 0, 0},
-    {S(OPEN_FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0},
+     EP_SEV_MEDIUM,
+     "a rule admits a port nothing uses: gathered per deciding rule into exact ranges"},
+    {S(CLOSED) | S(FILTERED), R(ADMITTED), E(PERMITTED), EP_VERDICT_OK, 0, 0, 0,
+     "a tag or an exception permits it; it need not answer"},
+    {S(CLOSED) | S(FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0,
+     "not reachable from here, and it does not answer"},
+    {S(OPEN_FILTERED), R(ADMITTED), E(REQUIRED), EP_VERDICT_UNCONFIRMED, 0, 0, 0,
+     "UDP silence is neither open nor closed: the summary counts it as unconfirmed"},
+    {S(OPEN_FILTERED), R(ADMITTED), E(NONE) | E(PERMITTED) | E(DENIED), EP_VERDICT_OK, 0, 0, 0,
+     "UDP silence proves nothing; never reported as open or closed"},
+    {S(OPEN_FILTERED), R(NONE) | R(BLOCKED), ANY_EXP, EP_VERDICT_OK, 0, 0, 0,
+     "not reachable from here, and silent"},
 };
 const size_t ep_judge_rows = sizeof(ep_judge_table) / sizeof(ep_judge_table[0]);
 
@@ -46,7 +55,7 @@ struct ep_outcome ep_judge_port(const struct ep_port_facts *f, enum ep_state sta
 }
 
 static const char *const state_text[] = {"open", "closed", "filtered", "open\\|filtered"};
-static const char *const reach_text[] = {"no rule admits", "admitted, ACL/route blocks",
+static const char *const reach_text[] = {"not admitted", "admitted, but an ACL or route blocks",
                                          "admitted"};
 static const char *const expect_text[] = {"nothing", "permitted (tag, exception)",
                                           "declared or intended", "denied"};
@@ -62,15 +71,16 @@ static void cell(FILE *out, unsigned bits, const char *const *names, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (bits & (1u << i)) {
 			fprintf(out, "%s%s", sep, names[i]);
-			sep = ", ";
+			sep = " or ";
 		}
 }
 
 void ep_judge_table_print(FILE *out)
 {
-	fputs("| # | observed | security groups, ACL, routes | declared / intent | outcome |\n"
-	      "|---|---|---|---|---|\n",
-	      out);
+	fputs(
+	    "| # | observed | security groups, ACL, routes | declared / intent | outcome | why |\n"
+	    "|---|---|---|---|---|---|\n",
+	    out);
 	for (size_t i = 0; i < ep_judge_rows; i++) {
 		const struct ep_judge_row *r = &ep_judge_table[i];
 
@@ -85,14 +95,15 @@ void ep_judge_table_print(FILE *out)
 			fprintf(out, "`%s`, %s", ep_finding_kind_name(r->kind),
 			        ep_severity_name(r->severity));
 		else if (r->verdict == EP_VERDICT_FINDING)
-			fprintf(out, "`%s`, %s; %s if a world-open rule admits it or the intent "
-			             "denies it",
+			fprintf(out,
+			        "`%s`, %s; %s if a world-open rule admits it or the intent "
+			        "denies it",
 			        ep_finding_kind_name(r->kind), ep_severity_name(r->severity),
 			        ep_severity_name(r->raised));
 		else if (r->verdict == EP_VERDICT_UNCONFIRMED)
 			fputs("no finding; counted as unconfirmed in the summary", out);
 		else
 			fputs("no finding", out);
-		fputs(" |\n", out);
+		fprintf(out, " | %s |\n", r->why);
 	}
 }

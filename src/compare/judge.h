@@ -27,7 +27,8 @@ enum ep_reach {
 enum ep_expect {
 	EP_EXPECT_NONE,      /* nothing declares or allows it (an expired exception included) */
 	EP_EXPECT_PERMITTED, /* an ecsprobe:allow tag or a live exception allows it */
-	EP_EXPECT_REQUIRED,  /* a task, binding or listener declares it, or an intent rule allows it */
+	EP_EXPECT_REQUIRED,  /* a task, binding or listener declares it, or an intent rule allows it
+	                      */
 	EP_EXPECT_DENIED,    /* an intent rule denies it */
 	EP_EXPECT_COUNT
 };
@@ -40,7 +41,8 @@ struct ep_port_facts {
 
 enum ep_verdict_kind {
 	EP_VERDICT_OK,          /* no finding */
-	EP_VERDICT_UNCONFIRMED, /* no finding; counted: a required UDP port that stayed open|filtered */
+	EP_VERDICT_UNCONFIRMED, /* no finding; counted: a required UDP port that stayed
+	                           open|filtered */
 	EP_VERDICT_FINDING
 };
 
@@ -57,7 +59,9 @@ struct ep_judge_row {
 	unsigned expects; /* bits of enum ep_expect */
 	enum ep_verdict_kind verdict;
 	enum ep_finding_kind kind;
-	enum ep_severity severity, raised; /* raised: a world-open rule admits it, or it is denied */
+	enum ep_severity severity,
+	    raised;      /* raised: a world-open rule admits it, or it is denied */
+	const char *why; /* the row's meaning, for people */
 };
 
 extern const struct ep_judge_row ep_judge_table[];

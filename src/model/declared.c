@@ -137,8 +137,8 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "containerPort"));
 			if (rc == 0)
-				rc = add(out, eni, ecs_proto(m), num(m, "containerPort"), owner,
-				         ev, 1);
+				rc = add(out, eni, ecs_proto(m), num(m, "containerPort"), owner, ev,
+				         1);
 		}
 		return rc;
 	}

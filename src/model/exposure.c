@@ -105,8 +105,8 @@ static int compile_region(struct ep_xregion *r, const cJSON *reg, struct ep_diag
 	if (ep_declared_collect(reg, &r->decl))
 		return EP_ENOMEM;
 	n = 0;
-	cJSON_ArrayForEach(cl, get(get(reg, "ecs"), "clusters"))
-	    n += cJSON_GetArraySize(get(cl, "services"));
+	cJSON_ArrayForEach(cl, get(get(reg, "ecs"), "clusters")) n +=
+	    cJSON_GetArraySize(get(cl, "services"));
 	r->services = n > 0 ? calloc((size_t)n, sizeof(*r->services)) : NULL;
 	cJSON_ArrayForEach(cl, get(get(reg, "ecs"), "clusters"))
 	    cJSON_ArrayForEach(svc, get(cl, "services"))
@@ -163,14 +163,12 @@ static int list_addresses(struct ep_xiface *i, const cJSON *eni)
 	}
 	add_address(i, cap, ep_json_str(eni, "privateIpAddress"), 0);
 	add_address(i, cap, ep_json_str(get(eni, "association"), "publicIp"), 1);
-	cJSON_ArrayForEach(it, v6s)
-	add_address(i, cap, ep_json_str(it, "ipv6Address"), 1);
+	cJSON_ArrayForEach(it, v6s) add_address(i, cap, ep_json_str(it, "ipv6Address"), 1);
 	return 0;
 }
 
 /* The awsvpc task on the interface names its cluster, service and family. */
-static void describe_task(struct ep_xiface *i, const struct ep_xregion *r,
-                          const struct task_ref *t)
+static void describe_task(struct ep_xiface *i, const struct ep_xregion *r, const struct task_ref *t)
 {
 	const char *group = ep_json_str(t->task, "group");
 	const char *td = ep_json_str(t->task, "taskDefinitionArn");
@@ -283,7 +281,8 @@ static int build_ifaces(struct ep_exposure *x, const struct ep_xregion *r, const
 
 		if (rc || ep_json_str(eni, "networkInterfaceId") == NULL)
 			continue;
-		if (ep_array_reserve((void **)&x->ifaces, &cap, x->nifaces + 1, sizeof(*x->ifaces))) {
+		if (ep_array_reserve((void **)&x->ifaces, &cap, x->nifaces + 1,
+		                     sizeof(*x->ifaces))) {
 			rc = EP_ENOMEM;
 			break;
 		}
@@ -302,14 +301,13 @@ int ep_exposure_build(struct ep_exposure *x, const cJSON *doc, struct ep_diag *d
 	int rc = 0;
 
 	memset(x, 0, sizeof(*x));
-	cJSON_ArrayForEach(acct, get(doc, "accounts"))
-	    nregions += (size_t)cJSON_GetArraySize(get(acct, "regions"));
+	cJSON_ArrayForEach(acct, get(doc, "accounts")) nregions +=
+	    (size_t)cJSON_GetArraySize(get(acct, "regions"));
 	/* sized once: interfaces point at their region */
 	x->regions = nregions ? calloc(nregions, sizeof(*x->regions)) : NULL;
 	if (nregions && x->regions == NULL)
 		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory building the model");
-	cJSON_ArrayForEach(acct, get(doc, "accounts"))
-	    cJSON_ArrayForEach(reg, get(acct, "regions"))
+	cJSON_ArrayForEach(acct, get(doc, "accounts")) cJSON_ArrayForEach(reg, get(acct, "regions"))
 	{
 		struct ep_xregion *r = &x->regions[x->nregions];
 

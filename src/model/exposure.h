@@ -58,7 +58,7 @@ struct ep_xaddr {
 struct ep_xiface {
 	char id[32], subnet[32], vpc[32], type[48];
 	char instance[32]; /* attachment.instanceId, or "" */
-	char owner[192]; /* cluster/service, lb/NAME, or the interface id */
+	char owner[192];   /* cluster/service, lb/NAME, or the interface id */
 	char cluster[128], service[128], family[128];
 	const struct ep_xregion *region;
 	struct ep_xgroupref *groups;

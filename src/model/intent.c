@@ -360,7 +360,8 @@ int ep_intent_parse_tag(const char *value, struct ep_portset sets[EP_PROTO_COUNT
 	while (value[i] && rc == 0) {
 		size_t len = strcspn(value + i, ", ");
 
-		if (len > 4 && (strncmp(value + i, "tcp/", 4) == 0 || strncmp(value + i, "udp/", 4) == 0))
+		if (len > 4 &&
+		    (strncmp(value + i, "tcp/", 4) == 0 || strncmp(value + i, "udp/", 4) == 0))
 			ep_buf_printf(&spec, "%s%c:%.*s", spec.len ? "," : "",
 			              value[i] == 't' ? 'T' : 'U', (int)(len - 4),
 			              len == 5 && value[i + 4] == '*' ? "-" : value + i + 4);
@@ -471,8 +472,7 @@ static enum ep_intent_source tag_source(const struct ep_intent_subject *s, enum 
 
 enum ep_intent_verdict ep_intent_check(const struct ep_intent *in,
                                        const struct ep_intent_subject *s, enum ep_proto proto,
-                                       uint16_t port, int64_t now,
-                                       struct ep_intent_decision *out)
+                                       uint16_t port, int64_t now, struct ep_intent_decision *out)
 {
 	const struct ep_intent_rule *permit = NULL, *expired = NULL;
 

@@ -91,8 +91,7 @@ void ep_intent_free(struct ep_intent *in);
  * is reported as such (it no longer allows).  Returns out->verdict. */
 enum ep_intent_verdict ep_intent_check(const struct ep_intent *in,
                                        const struct ep_intent_subject *s, enum ep_proto proto,
-                                       uint16_t port, int64_t now,
-                                       struct ep_intent_decision *out);
+                                       uint16_t port, int64_t now, struct ep_intent_decision *out);
 
 /* Per protocol, bitmaps of 65536 ports for subject s: intended (a rule
  * allows it), permitted (a rule, a live exception or a tag allows it),

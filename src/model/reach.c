@@ -234,7 +234,8 @@ int ep_prefix_list_compile(const cJSON *pl, struct ep_prefix_list *out)
 	{
 		const char *c = ep_json_str(e, "cidr");
 
-		if (c && out->n < (size_t)max && ep_iprange_parse(c, &out->cidrs[out->n], NULL) == 0)
+		if (c && out->n < (size_t)max &&
+		    ep_iprange_parse(c, &out->cidrs[out->n], NULL) == 0)
 			out->n++;
 	}
 	return 0;
@@ -246,8 +247,8 @@ void ep_prefix_list_free(struct ep_prefix_list *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-static int in_prefix_list(const char *id, const struct ep_addr *a,
-                          const struct ep_prefix_list *pls, size_t npls)
+static int in_prefix_list(const char *id, const struct ep_addr *a, const struct ep_prefix_list *pls,
+                          size_t npls)
 {
 	ep_u128 v = ep_addr_to_u128(a);
 
@@ -314,7 +315,8 @@ int ep_reach_groups(const struct ep_sg *const *groups, size_t ngroups,
 			a.hi = r->to < 0 || !ported ? 65535 : (uint16_t)r->to;
 			a.world = is_world(r);
 			a.why = *r;
-			if (ep_array_reserve((void **)&out->a, &out->cap, out->n + 1, sizeof(*out->a)))
+			if (ep_array_reserve((void **)&out->a, &out->cap, out->n + 1,
+			                     sizeof(*out->a)))
 				return EP_ENOMEM;
 			out->a[out->n++] = a;
 		}

@@ -111,8 +111,8 @@ static void probe_bits(const struct verify *vf, const struct vaddr *a,
 		}
 		set_ports(bm[k], &vf->extra[k]);
 		for (size_t w = 0; w < 1024; w++)
-			bm[k][w] |= view->p[k].permitted[w] | view->p[k].deny[w] |
-			            view->p[k].expired[w];
+			bm[k][w] |=
+			    view->p[k].permitted[w] | view->p[k].deny[w] | view->p[k].expired[w];
 	}
 	for (size_t i = 0; i < a->iface->ndecl; i++)
 		set_bit(bm[a->iface->decl[i].proto], a->iface->decl[i].port);
@@ -138,9 +138,9 @@ static int plan_address(struct verify *vf, struct vaddr *a, struct ep_target_lis
 	for (int k = 0; k < EP_PROTO_COUNT; k++) {
 		size_t mark = spec.len;
 
-		ep_buf_adds(&spec, k == EP_PROTO_TCP ? "T:" : spec.data[spec.len - 1] == ' '
-		                                                  ? "U:"
-		                                                  : ",U:");
+		ep_buf_adds(&spec, k == EP_PROTO_TCP                ? "T:"
+		                   : spec.data[spec.len - 1] == ' ' ? "U:"
+		                                                    : ",U:");
 		spec_from_bits(bm[k], &spec);
 		if (spec.data && spec.data[spec.len - 1] == ':')
 			spec.len = mark; /* no port of this protocol */
@@ -181,7 +181,8 @@ int ep_verify_build(struct verify *vf, struct ep_target_list *tl)
 
 			if (!vf->v.has[xa->addr.family == 4 ? 0 : 1])
 				continue; /* no source of this family: rules cannot be evaluated */
-			if (ep_array_reserve((void **)&vf->a, &vf->cap, vf->n + 1, sizeof(*vf->a))) {
+			if (ep_array_reserve((void **)&vf->a, &vf->cap, vf->n + 1,
+			                     sizeof(*vf->a))) {
 				rc = EP_ENOMEM;
 				break;
 			}
@@ -194,7 +195,8 @@ int ep_verify_build(struct verify *vf, struct ep_target_list *tl)
 			rc = ep_exposure_admissions(f, &vf->v, xa->addr.family, &a->adm);
 			if (rc == 0)
 				rc = plan_address(vf, a, tl, view, bm);
-			if (rc == 0 && a->ports[EP_PROTO_TCP].count + a->ports[EP_PROTO_UDP].count) {
+			if (rc == 0 &&
+			    a->ports[EP_PROTO_TCP].count + a->ports[EP_PROTO_UDP].count) {
 				vf->n++;
 				continue;
 			}

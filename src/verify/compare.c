@@ -96,9 +96,10 @@ static int port_finding(struct verify *vf, const struct vaddr *a, const struct e
 	 * host ports land: an open one nothing binds is worth naming */
 	int ephemeral = !dcl && a->iface->hosts_bindings && proto == EP_PROTO_TCP && port >= 32768;
 	const char *declared =
-	    dcl         ? dcl->evidence
-	    : ephemeral ? "in the container instance's ephemeral range, and no running task binds it"
-	                : "nothing declares it";
+	    dcl ? dcl->evidence
+	    : ephemeral
+	        ? "in the container instance's ephemeral range, and no running task binds it"
+	        : "nothing declares it";
 
 	ep_intent_check(&vf->intent, &subj->s, proto, port, vf->now, &dec);
 	if (dec.verdict != EP_INTENT_NONE)
@@ -112,31 +113,29 @@ static int port_finding(struct verify *vf, const struct vaddr *a, const struct e
 	switch (o->kind) {
 	case EP_FINDING_UNEXPLAINED_OPEN:
 		say(f.message, sizeof(f.message), "open, but %s (stale inventory or another path)",
-		         pf->reach == EP_REACH_BLOCKED
-		             ? "the network ACL or route table blocks this vantage"
-		             : "no security-group rule admits this vantage");
+		    pf->reach == EP_REACH_BLOCKED
+		        ? "the network ACL or route table blocks this vantage"
+		        : "no security-group rule admits this vantage");
 		if (pf->reach == EP_REACH_BLOCKED)
 			say(f.evidence, sizeof(f.evidence), "%s; %s admits it but %s%s", declared,
-			         rule, path, intent);
+			    rule, path, intent);
 		else
 			say(f.evidence, sizeof(f.evidence),
-			         "%s; groups of %s admit nothing on this port%s", declared,
-			         a->iface->id, intent);
+			    "%s; groups of %s admit nothing on this port%s", declared, a->iface->id,
+			    intent);
 		break;
 	case EP_FINDING_UNEXPECTED_OPEN:
 		say(f.message, sizeof(f.message), "open: %s",
-		         pf->expect == EP_EXPECT_DENIED ? "the intent denies it"
-		         : ephemeral ? declared
-		                     : "no task port mapping, listener or intent declares it");
+		    pf->expect == EP_EXPECT_DENIED ? "the intent denies it"
+		    : ephemeral                    ? declared
+		                : "no task port mapping, listener or intent declares it");
 		say(f.evidence, sizeof(f.evidence), "%s exposes it%s", rule, intent);
 		break;
 	case EP_FINDING_DECLARED_UNREACHABLE:
 		say(f.message, sizeof(f.message), "%s but %s: %s", dcl ? "declared" : "intended",
-		         ep_state_name(state),
-		         dcl ? "the service does not answer" : "nothing answers");
+		    ep_state_name(state), dcl ? "the service does not answer" : "nothing answers");
 		say(f.evidence, sizeof(f.evidence), "%s; admitted by %s rule %u (%s)",
-		         dcl ? dcl->evidence : dec.where, adm->why.sg_id, adm->why.index,
-		         adm->why.text);
+		    dcl ? dcl->evidence : dec.where, adm->why.sg_id, adm->why.index, adm->why.text);
 		break;
 	case EP_FINDING_LATENT_EXPOSURE:
 		return 0; /* gathered into ranges by the caller */
@@ -194,14 +193,14 @@ static int latent_flush(struct verify *vf, const struct vaddr *a, struct latents
 			while (at < l->n && ep_finding_add_range(&f, l->s[at].lo, l->s[at].hi) == 0)
 				at++;
 			say(f.message, sizeof(f.message),
-			         "%u undeclared port%s admitted, none open today (of this rule: %u "
-			         "closed, %u filtered)",
-			         f.nports, f.nports == 1 ? "" : "s", l->closed, l->filtered);
+			    "%u undeclared port%s admitted, none open today (of this rule: %u "
+			    "closed, %u filtered)",
+			    f.nports, f.nports == 1 ? "" : "s", l->closed, l->filtered);
 			say(f.evidence, sizeof(f.evidence), "security group %s rule %u: %s",
-			         x->why.sg_id, x->why.index, x->why.text);
+			    x->why.sg_id, x->why.index, x->why.text);
 			if (chunk)
 				say(f.rule, sizeof(f.rule), "%.31s#%u@%zu", x->why.sg_id,
-				         x->why.index, chunk);
+				    x->why.index, chunk);
 			else
 				say(f.rule, sizeof(f.rule), "%.31s#%u", x->why.sg_id, x->why.index);
 			ep_finding_make_id(&f);
