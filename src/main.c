@@ -97,7 +97,9 @@ static int cmd_help(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "outcomes") == 0) {
 		/* the README and the man page carry this table; a test keeps them equal */
-		ep_judge_table_print(stdout);
+		ep_judge_table_print(stdout, argc > 2 && strcmp(argv[2], "--roff") == 0
+		                                 ? EP_JUDGE_ROFF
+		                                 : EP_JUDGE_MARKDOWN);
 		return 0;
 	}
 	c = find(argv[1]);

@@ -54,13 +54,27 @@ struct ep_outcome ep_judge_port(const struct ep_port_facts *f, enum ep_state sta
 	return o;
 }
 
-static const char *const state_text[] = {"open", "closed", "filtered", "open\\|filtered"};
+static const char *const state_text[] = {"open", "closed", "filtered", "open|filtered"};
 static const char *const reach_text[] = {"not admitted", "admitted, but an ACL or route blocks",
                                          "admitted"};
 static const char *const expect_text[] = {"nothing", "permitted (tag, exception)",
                                           "declared or intended", "denied"};
 
-static void cell(FILE *out, unsigned bits, const char *const *names, unsigned n)
+/* Markdown needs "|" escaped inside a cell; roff needs "\" escaped. */
+static void text(FILE *out, const char *s, enum ep_judge_format fmt)
+{
+	for (; *s; s++) {
+		if (*s == '|' && fmt == EP_JUDGE_MARKDOWN)
+			fputs("\\|", out);
+		else if (*s == '\\' && fmt == EP_JUDGE_ROFF)
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void cell(FILE *out, unsigned bits, const char *const *names, unsigned n,
+                 enum ep_judge_format fmt)
 {
 	const char *sep = "";
 
@@ -70,40 +84,52 @@ static void cell(FILE *out, unsigned bits, const char *const *names, unsigned n)
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (bits & (1u << i)) {
-			fprintf(out, "%s%s", sep, names[i]);
+			fputs(sep, out);
+			text(out, names[i], fmt);
 			sep = " or ";
 		}
 }
 
-void ep_judge_table_print(FILE *out)
+static void outcome(FILE *out, const struct ep_judge_row *r, enum ep_judge_format fmt)
 {
-	fputs(
-	    "| # | observed | security groups, ACL, routes | declared / intent | outcome | why |\n"
-	    "|---|---|---|---|---|---|\n",
-	    out);
+	const char *on = fmt == EP_JUDGE_MARKDOWN ? "`" : "\\fB";
+	const char *off = fmt == EP_JUDGE_MARKDOWN ? "`" : "\\fR";
+
+	if (r->verdict == EP_VERDICT_FINDING) {
+		fprintf(out, "%s%s%s, %s", on, ep_finding_kind_name(r->kind), off,
+		        ep_severity_name(r->severity));
+		if (r->raised != r->severity)
+			fprintf(out, "; %s if a world-open rule admits it or the intent denies it",
+			        ep_severity_name(r->raised));
+	} else if (r->verdict == EP_VERDICT_UNCONFIRMED) {
+		fputs("no finding; counted as unconfirmed in the summary", out);
+	} else {
+		fputs("no finding", out);
+	}
+}
+
+void ep_judge_table_print(FILE *out, enum ep_judge_format fmt)
+{
+	if (fmt == EP_JUDGE_MARKDOWN)
+		fputs(
+		    "| # | observed | security groups, ACL, routes | declared / intent | outcome | "
+		    "why |\n|---|---|---|---|---|---|\n",
+		    out);
 	for (size_t i = 0; i < ep_judge_rows; i++) {
 		const struct ep_judge_row *r = &ep_judge_table[i];
+		const char *sep = fmt == EP_JUDGE_MARKDOWN ? " | " : "; ";
 
-		fprintf(out, "| %zu | ", i + 1);
-		cell(out, r->states, state_text, EP_STATE_COUNT);
-		fputs(" | ", out);
-		cell(out, r->reaches, reach_text, EP_REACH_COUNT);
-		fputs(" | ", out);
-		cell(out, r->expects, expect_text, EP_EXPECT_COUNT);
-		fputs(" | ", out);
-		if (r->verdict == EP_VERDICT_FINDING && r->severity == r->raised)
-			fprintf(out, "`%s`, %s", ep_finding_kind_name(r->kind),
-			        ep_severity_name(r->severity));
-		else if (r->verdict == EP_VERDICT_FINDING)
-			fprintf(out,
-			        "`%s`, %s; %s if a world-open rule admits it or the intent "
-			        "denies it",
-			        ep_finding_kind_name(r->kind), ep_severity_name(r->severity),
-			        ep_severity_name(r->raised));
-		else if (r->verdict == EP_VERDICT_UNCONFIRMED)
-			fputs("no finding; counted as unconfirmed in the summary", out);
-		else
-			fputs("no finding", out);
-		fprintf(out, " | %s |\n", r->why);
+		fputs(fmt == EP_JUDGE_MARKDOWN ? "| " : ".TP\n", out);
+		fprintf(out, "%zu%s", i + 1, fmt == EP_JUDGE_MARKDOWN ? " | " : ". ");
+		cell(out, r->states, state_text, EP_STATE_COUNT, fmt);
+		fputs(sep, out);
+		cell(out, r->reaches, reach_text, EP_REACH_COUNT, fmt);
+		fputs(sep, out);
+		cell(out, r->expects, expect_text, EP_EXPECT_COUNT, fmt);
+		fputs(fmt == EP_JUDGE_MARKDOWN ? " | " : "\n", out);
+		outcome(out, r, fmt);
+		fputs(fmt == EP_JUDGE_MARKDOWN ? " | " : ": ", out);
+		text(out, r->why, fmt);
+		fputs(fmt == EP_JUDGE_MARKDOWN ? " |\n" : "\n", out);
 	}
 }

@@ -70,7 +70,9 @@ extern const size_t ep_judge_rows;
 /* The outcome for one port.  Every combination of state, reach and expect
  * matches exactly one row (the unit tests check it). */
 struct ep_outcome ep_judge_port(const struct ep_port_facts *f, enum ep_state state);
-/* The table as Markdown, as the README and the man page carry it. */
-void ep_judge_table_print(FILE *out);
+/* The table as the README carries it (Markdown), or as the man page does
+ * (roff: one .TP entry a row). */
+enum ep_judge_format { EP_JUDGE_MARKDOWN, EP_JUDGE_ROFF };
+void ep_judge_table_print(FILE *out, enum ep_judge_format fmt);
 
 #endif
