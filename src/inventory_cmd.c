@@ -15,6 +15,7 @@
 #include "aws/inventory.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "config/awsopts.h"
 
 const char ep_inventory_usage[] =
     "Usage: ecsprobe inventory [OPTIONS]\n"
@@ -44,38 +45,6 @@ const char ep_inventory_usage[] =
     "\n"
     "Exit status: 0 complete, 2 usage error, 3 AWS error (document written; what is\n"
     "missing is listed under each region's \"errors\").\n";
-
-enum {
-	OPT_PROFILE = 256,
-	OPT_REGIONS,
-	OPT_ROLE,
-	OPT_EXTID,
-	OPT_ENDPOINT,
-	OPT_ATTEMPTS,
-	OPT_RATE,
-	OPT_DEBUG,
-	OPT_ACCOUNTS,
-	OPT_ALL_ACCOUNTS,
-	OPT_ROLE_NAME
-};
-
-static const struct option long_opts[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"profile", required_argument, NULL, OPT_PROFILE},
-    {"region", required_argument, NULL, OPT_REGIONS},
-    {"regions", required_argument, NULL, OPT_REGIONS},
-    {"role-arn", required_argument, NULL, OPT_ROLE},
-    {"external-id", required_argument, NULL, OPT_EXTID},
-    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
-    {"max-attempts", required_argument, NULL, OPT_ATTEMPTS},
-    {"api-rate", required_argument, NULL, OPT_RATE},
-    {"debug", no_argument, NULL, OPT_DEBUG},
-    {"accounts", required_argument, NULL, OPT_ACCOUNTS},
-    {"all-accounts", no_argument, NULL, OPT_ALL_ACCOUNTS},
-    {"role-name", required_argument, NULL, OPT_ROLE_NAME},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
 
 struct run {
 	const char *out;
@@ -169,59 +138,22 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 	cJSON_Delete(doc);
 }
 
-/* --accounts FILE: 12-digit account ids, one per line; errors say file:line. */
-static int load_accounts(struct ep_inventory_opts *o, const char *path, char ids[][16], int *nids)
-{
-	FILE *f = fopen(path, "r");
-	char line[256];
-	unsigned lineno = 0;
-
-	if (f == NULL) {
-		fprintf(stderr, "ecsprobe: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *s = line, *hash = strchr(line, '#');
-		size_t len;
-
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		s += strspn(s, " \t");
-		len = strcspn(s, " \t\r\n");
-		if (len == 0)
-			continue;
-		if (len != 12 || strspn(s, "0123456789") != 12) {
-			fprintf(stderr, "ecsprobe: %s:%u:%d: expected a 12-digit account id\n",
-			        path, lineno, (int)(s - line) + 1);
-			fclose(f);
-			return -1;
-		}
-		if (*nids == EP_INV_MAX_ROLES) {
-			fprintf(stderr, "ecsprobe: %s:%u: more than %d accounts\n", path, lineno,
-			        EP_INV_MAX_ROLES);
-			fclose(f);
-			return -1;
-		}
-		memcpy(ids[*nids], s, 12);
-		ids[*nids][12] = '\0';
-		o->accounts[o->naccounts++] = ids[(*nids)++];
-	}
-	fclose(f);
-	return 0;
-}
-
 int ep_cmd_inventory(int argc, char **argv)
 {
-	char ids[EP_INV_MAX_ROLES][16];
-	int nids = 0;
-	struct ep_inventory_opts o;
+	struct option long_opts[32] = {{"output", required_argument, NULL, 'o'},
+	                               {"help", no_argument, NULL, 'h'}};
+	size_t nopts = 2;
+	struct ep_awsopts *a = malloc(sizeof(*a));
 	struct run run = {"-", 3};
 	uv_loop_t loop;
-	int opt;
-	char *end;
+	int opt, status = 2;
 
-	memset(&o, 0, sizeof(o));
+	if (a == NULL) {
+		fprintf(stderr, "ecsprobe: inventory: out of memory\n");
+		return 3;
+	}
+	ep_awsopts_init(a);
+	ep_awsopts_getopt(long_opts, &nopts, sizeof(long_opts) / sizeof(long_opts[0]) - 1);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
@@ -229,90 +161,37 @@ int ep_cmd_inventory(int argc, char **argv)
 		case 'o':
 			run.out = optarg;
 			break;
-		case OPT_PROFILE:
-			o.profile = optarg;
-			break;
-		case OPT_REGIONS:
-			o.regions = optarg;
-			break;
-		case OPT_ROLE:
-			if (o.nroles == EP_INV_MAX_ROLES) {
-				fprintf(stderr, "ecsprobe: at most %d --role-arn\n",
-				        EP_INV_MAX_ROLES);
-				return 2;
-			}
-			if (strncmp(optarg, "arn:", 4) != 0) {
-				fprintf(stderr, "ecsprobe: --role-arn '%s': not an ARN\n", optarg);
-				return 2;
-			}
-			o.role_arns[o.nroles++] = optarg;
-			break;
-		case OPT_EXTID:
-			o.external_id = optarg;
-			break;
-		case OPT_ENDPOINT:
-			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
-				fprintf(stderr,
-				        "ecsprobe: --endpoint-url '%s': must start with http:// or "
-				        "https://\n",
-				        optarg);
-				return 2;
-			}
-			o.aws.endpoint_url = optarg;
-			break;
-		case OPT_ATTEMPTS:
-			o.aws.max_attempts = (unsigned)strtoul(optarg, &end, 10);
-			if (*optarg < '1' || *optarg > '9' || *end || o.aws.max_attempts > 20) {
-				fprintf(stderr,
-				        "ecsprobe: --max-attempts '%s': a whole number 1-20\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case OPT_RATE:
-			o.aws.api_rate = strtod(optarg, &end);
-			if (*end || !(o.aws.api_rate > 0 && o.aws.api_rate <= 10000)) {
-				fprintf(stderr,
-				        "ecsprobe: --api-rate '%s': a number of calls per second\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		case OPT_ACCOUNTS:
-			if (load_accounts(&o, optarg, ids, &nids))
-				return 2;
-			break;
-		case OPT_ALL_ACCOUNTS:
-			o.all_accounts = 1;
-			break;
-		case OPT_ROLE_NAME:
-			o.role_name = optarg;
-			break;
-		case OPT_DEBUG:
-			o.aws.debug = 1;
-			ep_log_set_level(EP_LOG_DEBUG);
-			break;
 		case 'h':
 			fputs(ep_inventory_usage, stdout);
-			return 0;
+			status = 0;
+			goto out;
 		default:
-			return ep_cmd_bad_option(opt, argv, "inventory");
+			if (opt < EP_AWSOPT_PROFILE) {
+				status = ep_cmd_bad_option(opt, argv, "inventory");
+				goto out;
+			}
+			if (ep_awsopts_apply(a, (enum ep_awsopt_id)opt, optarg))
+				goto out;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "ecsprobe: inventory: unexpected argument '%s'\n", argv[optind]);
-		return 2;
+		goto out;
 	}
-	o.aws.timeout_ms = 30000;
+	a->o.aws.timeout_ms = 30000;
+	status = 3;
 	if (uv_loop_init(&loop))
-		return 3;
-	if (ep_inventory_pull(&loop, &o, on_done, &run)) {
+		goto out;
+	if (ep_inventory_pull(&loop, &a->o, on_done, &run)) {
 		fprintf(stderr, "ecsprobe: inventory: cannot start\n");
 		uv_loop_close(&loop);
-		return 3;
+		goto out;
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop))
 		ep_log(EP_LOG_WARN, "inventory", "event loop closed with handles still open");
-	return run.status;
+	status = run.status;
+out:
+	free(a);
+	return status;
 }

@@ -131,6 +131,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ecsprobe: unknown command '%s' (see ecsprobe help)\n", argv[1]);
 		return 2;
 	}
+	/* scan --intent FILE: the whole inventory compared with the intent is
+	 * what verify does (without --service); the dispatcher routes it, so no
+	 * command calls another */
+	for (int i = 2; c->run == ep_cmd_scan && i < argc; i++)
+		if (strcmp(argv[i], "--intent") == 0 || strncmp(argv[i], "--intent=", 9) == 0)
+			c = find("verify");
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		fprintf(stderr, "ecsprobe: cannot initialise libcurl\n");
 		return 3;

@@ -3,8 +3,6 @@
 
 #include "scan.h"
 
-#include "verify_cmd.h"
-
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -547,12 +545,6 @@ int ep_scan_outputs_close(struct ep_scan_outputs *out)
 
 int ep_cmd_scan(int argc, char **argv)
 {
-	/* scan --intent FILE: the whole account, compared with the intent, is
-	 * what verify does (without --service) */
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--intent") == 0 || strncmp(argv[i], "--intent=", 9) == 0)
-			return ep_cmd_verify(argc, argv);
-
 	struct scan *s = calloc(1, sizeof(*s));
 	struct ep_diag d;
 	int rc, status = 2;

@@ -24,6 +24,7 @@
 #include "aws/inventory.h"
 #include "base/buf.h"
 #include "compare/findings.h"
+#include "config/awsopts.h"
 #include "config/options.h"
 #include "model/declared.h"
 #include "model/intent.h"
@@ -50,8 +51,8 @@ const char ep_verify_usage[] =
     "balancers declare, and commonly exposed ports; report what differs.\n"
     "\n"
     "      --inventory FILE    a document written by 'ecsprobe inventory'; without it the\n"
-    "                          inventory is pulled now (--profile, --regions, --endpoint-url\n"
-    "                          and the AWS_* variables as for 'ecsprobe inventory')\n"
+    "                          inventory is pulled now, with the AWS options below and the\n"
+    "                          AWS_* variables as for 'ecsprobe inventory'\n"
     "      --cluster NAME      only the interfaces of this ECS cluster...\n"
     "      --service NAME      ...and service (its tasks, and its bridge/host bindings)\n"
     "      --source-ip IP      where probes come from, for rule evaluation (repeatable:\n"
@@ -87,6 +88,10 @@ const char ep_verify_usage[] =
     "      --spool DIR         network outputs park what their receiver does not take\n"
     "                          here; the next run or 'ecsprobe flush' sends it\n"
     "  -q, --quiet             print only findings at or above --fail-on\n"
+    "AWS options (the live pull; see 'ecsprobe inventory --help'):\n"
+    "      --profile NAME, --region(s) LIST, --role-arn ARN, --external-id ID,\n"
+    "      --accounts FILE, --all-accounts, --role-name NAME, --endpoint-url URL,\n"
+    "      --max-attempts N, --api-rate N, --debug\n"
     "Under GitHub Actions (GITHUB_ACTIONS=true) findings also print as ::error\n"
     "(at or above --fail-on) and ::warning annotations.\n"
     "  -h, --help              this text\n"
@@ -128,10 +133,6 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"intent", required_argument, NULL, 6},
 	    {"cluster", required_argument, NULL, 7},
 	    {"service", required_argument, NULL, 8},
-	    {"profile", required_argument, NULL, 9},
-	    {"regions", required_argument, NULL, 10},
-	    {"region", required_argument, NULL, 10},
-	    {"endpoint-url", required_argument, NULL, 11},
 	    {"baseline", required_argument, NULL, 12},
 	    {"wait-stable", required_argument, NULL, 13},
 	    {"vantage", required_argument, NULL, 14},
@@ -151,17 +152,21 @@ int ep_cmd_verify(int argc, char **argv)
 	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
-	struct ep_inventory_opts pull;
-	char **scan_argv = calloc((size_t)argc + 2, sizeof(char *));
+	struct ep_awsopts *pull = malloc(sizeof(*pull));
+	char **scan_argv = calloc((size_t)argc + 1, sizeof(char *));
 	char scan_id[40];
 	int scan_argc = 0, status = 2, failing = 0, rc, pull_status = 0;
 	cJSON *doc = NULL;
 
 	memset(&vf, 0, sizeof(vf));
 	memset(&targets, 0, sizeof(targets));
-	memset(&pull, 0, sizeof(pull));
-	if (scan_argv == NULL)
+	if (scan_argv == NULL || pull == NULL) {
+		fprintf(stderr, "ecsprobe: verify: out of memory\n");
+		free(scan_argv);
+		free(pull);
 		return 3;
+	}
+	ep_awsopts_init(pull);
 	/* verify's own options first; the rest are scan options (rate, outputs...) */
 	scan_argv[scan_argc++] = argv[0];
 	for (int i = 1; i < argc; i++) {
@@ -171,6 +176,37 @@ int ep_cmd_verify(int argc, char **argv)
 		if (strcmp(argv[i], "--all-ports") == 0) {
 			all_ports = 1; /* every TCP port, everywhere */
 			continue;
+		}
+		/* the AWS option group, as for `inventory` */
+		if (strncmp(argv[i], "--", 2) == 0) {
+			char name[64];
+			const struct ep_awsopt *ao;
+
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(argv[i] + 2, "="),
+			         argv[i] + 2);
+			ao = ep_awsopt_find(name);
+			if (ao) {
+				const char *val = NULL;
+
+				if (ao->has_arg == required_argument) {
+					val = argv[i][2 + strlen(name)] == '='
+					          ? argv[i] + 3 + strlen(name)
+					          : (i + 1 < argc ? argv[++i] : NULL);
+					if (val == NULL) {
+						fprintf(stderr,
+						        "ecsprobe: option '--%s' needs a value\n",
+						        name);
+						goto out;
+					}
+				} else if (argv[i][2 + strlen(name)] == '=') {
+					fprintf(stderr, "ecsprobe: option '--%s' takes no value\n",
+					        name);
+					goto out;
+				}
+				if (ep_awsopts_apply(pull, ao->id, val))
+					goto out;
+				continue;
+			}
 		}
 		for (k = 0; k < sizeof(extra_opts) / sizeof(extra_opts[0]); k++) {
 			size_t len = strlen(extra_opts[k].name);
@@ -219,15 +255,6 @@ int ep_cmd_verify(int argc, char **argv)
 					break;
 				case 8:
 					vf.service = val;
-					break;
-				case 9:
-					pull.profile = val;
-					break;
-				case 10:
-					pull.regions = val;
-					break;
-				case 11:
-					pull.aws.endpoint_url = val;
 					break;
 				case 12:
 					baseline_path = val;
@@ -324,9 +351,8 @@ int ep_cmd_verify(int argc, char **argv)
 		ep_portset_free(&vf.extra[EP_PROTO_TCP]);
 		vf.extra[EP_PROTO_TCP] = both;
 	}
-	/* scan options: a placeholder target keeps the parser happy, then goes */
-	scan_argv[scan_argc++] = "127.0.0.1";
-	rc = ep_config_parse(&cfg, scan_argc, scan_argv, &d);
+	/* the run options (rate, timeouts, mode, outputs...); the targets are the plan */
+	rc = ep_config_parse_run(&cfg, scan_argc, scan_argv, &d);
 	if (rc) {
 		char line[600];
 
@@ -335,10 +361,9 @@ int ep_cmd_verify(int argc, char **argv)
 		ep_config_free(&cfg);
 		goto out;
 	}
-	ep_target_list_free(&cfg.targets);
 	if (cfg.noutputs == 0)
 		cfg.quiet = 1; /* the findings are the report; no port table */
-	doc = inv ? ep_cmd_load_inventory(inv) : ep_verify_pull_live(&pull, &pull_status);
+	doc = inv ? ep_cmd_load_inventory(inv) : ep_verify_pull_live(&pull->o, &pull_status);
 	if (doc && wait_stable > 0) {
 		/* right after a deploy: wait for the service to settle before probing */
 		uint64_t deadline = uv_hrtime() + (uint64_t)wait_stable * 1000000000u;
@@ -355,7 +380,7 @@ int ep_cmd_verify(int argc, char **argv)
 			fprintf(stderr, "ecsprobe: verify: waiting for a steady state: %s\n", why);
 			sleep(5);
 			cJSON_Delete(doc);
-			doc = ep_verify_pull_live(&pull, &pull_status);
+			doc = ep_verify_pull_live(&pull->o, &pull_status);
 			if (doc == NULL)
 				break;
 		}
@@ -487,5 +512,6 @@ out:
 	free(extra_text);
 	ep_verify_free(&vf);
 	free(scan_argv);
+	free(pull);
 	return status;
 }

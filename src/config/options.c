@@ -320,7 +320,7 @@ static void defaults(struct ep_config *c)
 	c->user = "nobody";
 }
 
-int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
+static int parse(struct ep_config *c, int argc, char **argv, int run_only, struct ep_diag *d)
 {
 	uint64_t v;
 	int opt, rc = 0;
@@ -467,6 +467,12 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 			break;
 		}
 	}
+	if (rc == 0 && run_only && (optind < argc || c->targets.n || c->have_ports))
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: %s",
+		                   optind < argc  ? argv[optind]
+		                   : c->targets.n ? "--targets"
+		                                  : "-p",
+		                   "the targets and ports come from the inventory here");
 	for (int i = optind; rc == 0 && i < argc; i++) {
 		rc = ep_target_list_add(&c->targets, argv[i], "command line", d);
 		if (rc) {
@@ -482,12 +488,22 @@ int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *
 		                 "--shard needs --seed: every machine must walk the same order");
 	if (rc == 0) {
 		ep_rangelist_normalize(&c->exclude);
-		if (c->targets.n == 0)
+		if (c->targets.n == 0 && !run_only)
 			rc = ep_diag_set(
 			    d, EP_ESCOPE, 0, 0,
 			    "no targets: give addresses or --targets FILE (see --help)");
 	}
 	return rc;
+}
+
+int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
+{
+	return parse(c, argc, argv, 0, d);
+}
+
+int ep_config_parse_run(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
+{
+	return parse(c, argc, argv, 1, d);
 }
 
 void ep_config_free(struct ep_config *c)

@@ -54,6 +54,9 @@ struct ep_config {
 
 /* Parses `scan` arguments (argv[0] is "scan").  Fills d on error. */
 int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d);
+/* The same options for a command whose targets come from elsewhere (verify's
+ * plan): targets, ports and positional arguments are refused. */
+int ep_config_parse_run(struct ep_config *c, int argc, char **argv, struct ep_diag *d);
 void ep_config_free(struct ep_config *c);
 /* "4096", "64k", "256M", "2G" (powers of 1024) -> bytes; fills d on error. */
 int ep_parse_size(const char *opt, const char *s, uint64_t *out, struct ep_diag *d);

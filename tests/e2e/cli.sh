@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..46"
+echo "1..53"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -117,4 +117,19 @@ else
 	nok "--banners: $nb banner records"
 	sed 's/^/# /' "$tmp/b.ndjson" | head -20
 fi
+# verify takes the AWS option group of `inventory`, validated the same way,
+# and refuses targets of its own (they come from the inventory)
+expect 2 "verify --role-arn: validated as for inventory" "$EP" verify --role-arn nope --source-ip 127.0.0.1
+has err "--role-arn 'nope': not an ARN" "verify --role-arn: the message names the option"
+expect 2 "verify --max-attempts 0: out of range" "$EP" verify --max-attempts 0 --source-ip 127.0.0.1
+expect 2 "verify --accounts missing file" "$EP" verify --accounts "$tmp/no-such-file" --all-accounts
+expect 2 "verify with a positional target: refused" "$EP" verify --inventory /dev/null 127.0.0.1
+has err "127.0.0.1: the targets and ports come from the inventory here" "verify: the refused target is named"
+# every AWS option is in both usage texts
+missing=
+for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate debug; do
+	"$EP" inventory --help | grep -q -- "--$o" || missing="$missing inventory:--$o"
+	"$EP" verify --help | grep -q -- "--$o" || missing="$missing verify:--$o"
+done
+if [ -z "$missing" ]; then ok "inventory --help and verify --help list the whole AWS option group"; else nok "usage lacks$missing"; fi
 [ $fails = 0 ]
