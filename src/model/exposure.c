@@ -129,8 +129,13 @@ static int add_address(struct ep_xiface *i, size_t cap, const char *text, int pu
 {
 	struct ep_addr a;
 
-	if (text == NULL || ep_addr_parse(text, &a))
+	if (text == NULL)
 		return 0;
+	if (ep_addr_parse(text, &a)) {
+		if (i->nbad++ == 0)
+			snprintf(i->bad_addr, sizeof(i->bad_addr), "%.40s", text);
+		return 0;
+	}
 	for (size_t k = 0; k < i->naddrs; k++)
 		if (ep_addr_cmp(&i->addrs[k].addr, &a) == 0) {
 			i->addrs[k].public_addr |= public_addr || a.family == 6;

@@ -67,6 +67,8 @@ struct ep_xiface {
 	const struct ep_xservice *service_obj; /* the awsvpc task's service, or NULL */
 	struct ep_xaddr *addrs;                /* deduplicated */
 	size_t naddrs;
+	unsigned nbad;                  /* address fields that are not an address, left out */
+	char bad_addr[48];              /* the first of them, cut */
 	const struct ep_declared *decl; /* this interface's slice of region->decl */
 	size_t ndecl;
 	int hosts_bindings; /* bridge/host tasks bind ports on it (a container instance) */

@@ -1,7 +1,10 @@
 /* Inventory document -> target list.  The document is read whole (capped at
- * 512 MiB) and parsed with cJSON; addresses are added one by one, so a large
- * estate costs one entry per address (merged later by the target builder). */
+ * 512 MiB) and parsed with cJSON; the addresses are the exposure model's
+ * (model/exposure: the one reader of interfaces), added one by one, so a
+ * large estate costs one entry per address (merged by the target builder). */
 #include "model/invtargets.h"
+
+#include "model/exposure.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -10,56 +13,6 @@
 #include <string.h>
 
 #define MAX_DOC (512u << 20)
-
-static int add_addr(struct ep_target_list *l, const cJSON *s, const char *eni, struct ep_diag *d)
-{
-	char origin[64];
-	struct ep_diag ad = {0};
-
-	if (!cJSON_IsString(s) || s->valuestring[0] == '\0')
-		return 0;
-	snprintf(origin, sizeof(origin), "inventory:%.40s", eni);
-	if (strchr(s->valuestring, ' ') || strchr(s->valuestring, '/'))
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "interface %s: '%.60s' is not an address",
-		                   eni, s->valuestring);
-	if (ep_target_list_add(l, s->valuestring, origin, &ad))
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "interface %s: %s", eni, ad.msg);
-	return 0;
-}
-
-static int add_interface(struct ep_target_list *l, const cJSON *eni, struct ep_diag *d)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(eni, "networkInterfaceId");
-	const char *name = cJSON_IsString(id) ? id->valuestring : "?";
-	const cJSON *it;
-	int rc;
-
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddressesSet"))
-	{
-		rc = add_addr(l, cJSON_GetObjectItemCaseSensitive(it, "privateIpAddress"), name, d);
-		if (rc == 0)
-			rc = add_addr(
-			    l,
-			    cJSON_GetObjectItemCaseSensitive(
-			        cJSON_GetObjectItemCaseSensitive(it, "association"), "publicIp"),
-			    name, d);
-		if (rc)
-			return rc;
-	}
-	rc = add_addr(l, cJSON_GetObjectItemCaseSensitive(eni, "privateIpAddress"), name, d);
-	if (rc == 0)
-		rc = add_addr(l,
-		              cJSON_GetObjectItemCaseSensitive(
-		                  cJSON_GetObjectItemCaseSensitive(eni, "association"), "publicIp"),
-		              name, d);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(eni, "ipv6AddressesSet"))
-	{
-		if (rc == 0)
-			rc = add_addr(l, cJSON_GetObjectItemCaseSensitive(it, "ipv6Address"), name,
-			              d);
-	}
-	return rc;
-}
 
 /* line:col of a byte offset, for JSON errors */
 static void locate(const char *text, size_t off, unsigned *line, unsigned *col)
@@ -129,21 +82,35 @@ int ep_inventory_read(const char *path, cJSON **out, struct ep_diag *d)
 
 int ep_invtargets_load(struct ep_target_list *l, const char *path, struct ep_diag *d)
 {
+	struct ep_exposure x;
 	cJSON *doc;
-	const cJSON *acct, *reg, *eni;
 	int rc = ep_inventory_read(path, &doc, d);
 
 	if (rc)
 		return rc;
-	cJSON_ArrayForEach(acct, cJSON_GetObjectItemCaseSensitive(doc, "accounts"))
-	    cJSON_ArrayForEach(reg, cJSON_GetObjectItemCaseSensitive(acct, "regions"))
-	        cJSON_ArrayForEach(
-	            eni, cJSON_GetObjectItemCaseSensitive(
-	                     cJSON_GetObjectItemCaseSensitive(reg, "ec2"), "network_interfaces"))
-	{
-		if (rc == 0)
-			rc = add_interface(l, eni, d);
-	}
+	rc = ep_exposure_build(&x, doc, d);
 	cJSON_Delete(doc);
+	if (rc)
+		return rc;
+	for (size_t i = 0; rc == 0 && i < x.nifaces; i++) {
+		const struct ep_xiface *f = &x.ifaces[i];
+		char origin[64];
+
+		/* a scan must not silently lose a target the inventory names */
+		if (f->nbad) {
+			rc = ep_diag_set(d, EP_EPARSE, 0, 0, "interface %s: '%s' is not an address",
+			                 f->id, f->bad_addr);
+			break;
+		}
+		snprintf(origin, sizeof(origin), "inventory:%.40s", f->id);
+		for (size_t k = 0; rc == 0 && k < f->naddrs; k++) {
+			struct ep_diag ad = {0};
+
+			if (ep_target_list_add(l, f->addrs[k].text, origin, &ad))
+				rc = ep_diag_set(d, EP_EPARSE, 0, 0, "interface %s: %s", f->id,
+				                 ad.msg);
+		}
+	}
+	ep_exposure_free(&x);
 	return rc;
 }

@@ -175,6 +175,11 @@ int ep_verify_build(struct verify *vf, struct ep_target_list *tl)
 
 		if (!wanted(vf, f))
 			continue;
+		if (f->nbad)
+			fprintf(stderr,
+			        "ecsprobe: verify: interface %s: '%s' is not an address (%u left "
+			        "out)\n",
+			        f->id, f->bad_addr, f->nbad);
 		for (size_t k = 0; rc == 0 && k < f->naddrs; k++) {
 			const struct ep_xaddr *xa = &f->addrs[k];
 			struct vaddr *a;
