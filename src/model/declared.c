@@ -22,6 +22,14 @@ static int num(const cJSON *o, const char *key)
 	return -1;
 }
 
+/* A string member, or "?" when absent or not a string (untrusted input). */
+static const char *str(const cJSON *o, const char *key)
+{
+	const char *s = ep_json_str(o, key);
+
+	return s ? s : "?";
+}
+
 /* Last path element of an ARN ("...:task-definition/web:7" -> "web:7"). */
 static const char *tail(const char *arn)
 {
@@ -130,10 +138,10 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			char owner[192], ev[256];
 
 			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
-			         ep_json_str(c, "name"));
+			         str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task definition %s, container %s, portMapping %s/%d", tail(tdarn),
-			         ep_json_str(c, "name"),
+			         str(c, "name"),
 			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "containerPort"));
 			if (rc == 0)
@@ -157,15 +165,15 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			const char *eni = instance_eni(enis, ep_json_str(ci, "ec2InstanceId"));
 
 			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
-			         ep_json_str(c, "name"));
+			         str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task %s (%s mode), container %s, networkBinding hostPort %s/%d "
 			         "-> %d on %s",
 			         tail(ep_json_str(task, "taskArn")), mode ? mode : "bridge",
-			         ep_json_str(c, "name"),
+			         str(c, "name"),
 			         ep_json_str(m, "protocol") ? ep_json_str(m, "protocol") : "tcp",
 			         num(m, "hostPort"), num(m, "containerPort"),
-			         ep_json_str(ci, "ec2InstanceId"));
+			         str(ci, "ec2InstanceId"));
 			if (rc == 0)
 				rc = add(out, eni, ecs_proto(m), num(m, "hostPort"), owner, ev, 0);
 		}
