@@ -60,6 +60,9 @@ int ep_finding_add_range(struct ep_finding *f, uint16_t lo, uint16_t hi)
 	return 0;
 }
 
+_Static_assert(sizeof("65535-65535,") - 1 <= EP_FINDING_PORTS_LEN / EP_FINDING_MAX_RANGES,
+               "EP_FINDING_PORTS_LEN holds a full ranges[] without truncation");
+
 void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 {
 	size_t used = 0;
@@ -67,9 +70,10 @@ void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 	out[0] = '\0';
 	for (unsigned i = 0; i < f->nranges && used < len; i++) {
 		const struct ep_port_span *r = &f->ranges[i];
-		int n = r->lo == r->hi
-		            ? snprintf(out + used, len - used, "%s%u", i ? "," : "", r->lo)
-		            : snprintf(out + used, len - used, "%s%u-%u", i ? "," : "", r->lo, r->hi);
+		int n =
+		    r->lo == r->hi
+		        ? snprintf(out + used, len - used, "%s%u", i ? "," : "", r->lo)
+		        : snprintf(out + used, len - used, "%s%u-%u", i ? "," : "", r->lo, r->hi);
 
 		if (n < 0 || (size_t)n >= len - used) {
 			if (len >= 4)
@@ -143,7 +147,7 @@ static const char *pname(enum ep_proto proto)
 
 void ep_finding_print(FILE *out, const struct ep_finding *f)
 {
-	char ports[400];
+	char ports[EP_FINDING_PORTS_LEN];
 
 	ep_finding_ports_text(f, ports, sizeof(ports));
 	fprintf(out,
@@ -156,7 +160,7 @@ void ep_finding_print(FILE *out, const struct ep_finding *f)
 int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)
 {
 	ep_buf_printf(b,
-	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/1\",\"scan_id\":\"%s\","
+	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/2\",\"scan_id\":\"%s\","
 	              "\"id\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"account\":",
 	              scan_id, f->id, ep_finding_kind_name(f->kind), ep_severity_name(f->severity));
 	ep_buf_json_str(b, f->account);
@@ -230,7 +234,7 @@ static void gh_escape(FILE *out, const char *s, int property)
 
 void ep_finding_github(FILE *out, const struct ep_finding *f, int error)
 {
-	char title[96], ports[400];
+	char title[96], ports[EP_FINDING_PORTS_LEN];
 
 	snprintf(title, sizeof(title), "ecsprobe %s (%s)", ep_finding_kind_name(f->kind),
 	         ep_severity_name(f->severity));
