@@ -86,15 +86,19 @@ void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 
 /* The address is left out on purpose: a task that moves to a new address
  * keeps its findings' ids.  A latent exposure is named by its rule, not by
- * its ports, which change as services open and close them. */
+ * its ports, which change as services open and close them.  Without a rule,
+ * several ranges are named by their list: "lo-hi" would also name the one
+ * range lo-hi (and one range keeps the key version 1 gave it). */
 void ep_finding_make_id(struct ep_finding *f)
 {
-	char key[700], ports[64];
+	char key[1000], ports[EP_FINDING_PORTS_LEN];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	int n;
 
 	if (f->rule[0])
 		snprintf(ports, sizeof(ports), "%s", f->rule);
+	else if (f->nranges > 1)
+		ep_finding_ports_text(f, ports, sizeof(ports));
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
 	n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s", f->account, f->region, f->owner,

@@ -1,9 +1,10 @@
 /* Findings' ports and ids: ep_finding_add_range merges adjacent ranges and
  * refuses a range past EP_FINDING_MAX_RANGES, ep_finding_ports_text ends a
  * truncated list in "...", ep_finding_make_id names a latent exposure by its
- * rule (not its ports) and keeps version 1's ids for the rest, and the
- * NDJSON record (ecsprobe.finding/2) has port_from/port_to only for one
- * contiguous range. */
+ * rule (not its ports), keeps version 1's ids for one range and tells
+ * several ranges without a rule from the range first-last, and the NDJSON
+ * record (ecsprobe.finding/2) has port_from/port_to only for one contiguous
+ * range. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,6 +178,17 @@ static void test_make_id(void **state)
 	ep_finding_set_ports(&d, 8400, 8499);
 	ep_finding_make_id(&d);
 	sha_id("111122223333|eu-west-1|prod/api|6|8400-8499|unexpected_open", want);
+	assert_string_equal(d.id, want);
+	/* several ranges and no rule: not the id of the range from first to last */
+	c = base();
+	ep_finding_set_ports(&c, 7000, 7010);
+	ep_finding_make_id(&c);
+	d = base();
+	ep_finding_add_range(&d, 7000, 7002);
+	ep_finding_add_range(&d, 7004, 7010);
+	ep_finding_make_id(&d);
+	assert_string_not_equal(c.id, d.id);
+	sha_id("111122223333|eu-west-1|prod/api|17|7000-7002,7004-7010|latent_exposure", want);
 	assert_string_equal(d.id, want);
 }
 
