@@ -32,6 +32,8 @@ static void make_findings(struct ep_finding *f, size_t n)
 
 	memset(f, 0, n * sizeof(*f));
 	for (size_t i = 0; i < n; i++) {
+		uint16_t lo;
+
 		f[i].kind = (enum ep_finding_kind)(i % 4);
 		f[i].severity = (enum ep_severity)(i % 4);
 		snprintf(f[i].account, sizeof(f[i].account), "111122223333");
@@ -44,9 +46,16 @@ static void make_findings(struct ep_finding *f, size_t n)
 		else
 			snprintf(f[i].owner, sizeof(f[i].owner), "prod-%zu/service-%zu/app", i % 7,
 			         i);
-		f[i].proto = i % 5 ? 6 : 17;
-		f[i].lo = (uint16_t)(1024 + i % 60000);
-		f[i].hi = (uint16_t)(f[i].lo + (i % 4 == 3 ? 99 : 0));
+		f[i].proto = i % 5 ? EP_PROTO_TCP : EP_PROTO_UDP;
+		lo = (uint16_t)(1024 + i % 60000);
+		if (i % 4 == 3) { /* a latent exposure: its rule's ports around two open ones */
+			snprintf(f[i].rule, sizeof(f[i].rule), "sg-0a1b2c3d#%zu", i % 9);
+			ep_finding_set_ports(&f[i], lo, (uint16_t)(lo + 9));
+			ep_finding_add_range(&f[i], (uint16_t)(lo + 11), (uint16_t)(lo + 49));
+			ep_finding_add_range(&f[i], (uint16_t)(lo + 51), (uint16_t)(lo + 99));
+		} else {
+			ep_finding_set_ports(&f[i], lo, lo);
+		}
 		snprintf(f[i].message, sizeof(f[i].message),
 		         "open: no task port mapping, listener or intent declares it");
 		snprintf(f[i].evidence, sizeof(f[i].evidence), "%s", ev[i % 4]);

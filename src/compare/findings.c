@@ -60,6 +60,9 @@ int ep_finding_add_range(struct ep_finding *f, uint16_t lo, uint16_t hi)
 	return 0;
 }
 
+_Static_assert(sizeof("65535-65535,") - 1 <= EP_FINDING_PORTS_LEN / EP_FINDING_MAX_RANGES,
+               "EP_FINDING_PORTS_LEN holds a full ranges[] without truncation");
+
 void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 {
 	size_t used = 0;
@@ -83,15 +86,19 @@ void ep_finding_ports_text(const struct ep_finding *f, char *out, size_t len)
 
 /* The address is left out on purpose: a task that moves to a new address
  * keeps its findings' ids.  A latent exposure is named by its rule, not by
- * its ports, which change as services open and close them. */
+ * its ports, which change as services open and close them.  Without a rule,
+ * several ranges are named by their list: "lo-hi" would also name the one
+ * range lo-hi (and one range keeps the key version 1 gave it). */
 void ep_finding_make_id(struct ep_finding *f)
 {
-	char key[700], ports[64];
+	char key[1000], ports[EP_FINDING_PORTS_LEN];
 	unsigned char md[SHA256_DIGEST_LENGTH];
 	int n;
 
 	if (f->rule[0])
 		snprintf(ports, sizeof(ports), "%s", f->rule);
+	else if (f->nranges > 1)
+		ep_finding_ports_text(f, ports, sizeof(ports));
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
 	n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s", f->account, f->region, f->owner,
@@ -144,7 +151,7 @@ static const char *pname(enum ep_proto proto)
 
 void ep_finding_print(FILE *out, const struct ep_finding *f)
 {
-	char ports[400];
+	char ports[EP_FINDING_PORTS_LEN];
 
 	ep_finding_ports_text(f, ports, sizeof(ports));
 	fprintf(out,
@@ -157,7 +164,7 @@ void ep_finding_print(FILE *out, const struct ep_finding *f)
 int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)
 {
 	ep_buf_printf(b,
-	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/1\",\"scan_id\":\"%s\","
+	              "{\"type\":\"finding\",\"schema\":\"ecsprobe.finding/2\",\"scan_id\":\"%s\","
 	              "\"id\":\"%s\",\"kind\":\"%s\",\"severity\":\"%s\",\"account\":",
 	              scan_id, f->id, ep_finding_kind_name(f->kind), ep_severity_name(f->severity));
 	ep_buf_json_str(b, f->account);
@@ -231,7 +238,7 @@ static void gh_escape(FILE *out, const char *s, int property)
 
 void ep_finding_github(FILE *out, const struct ep_finding *f, int error)
 {
-	char title[96], ports[400];
+	char title[96], ports[EP_FINDING_PORTS_LEN];
 
 	snprintf(title, sizeof(title), "ecsprobe %s (%s)", ep_finding_kind_name(f->kind),
 	         ep_severity_name(f->severity));

@@ -27,6 +27,8 @@ enum ep_severity { EP_SEV_LOW, EP_SEV_MEDIUM, EP_SEV_HIGH, EP_SEV_CRITICAL };
  * port, several for a latent exposure whose rule admits ports around open,
  * declared or intended ones.  More ranges than fit make more findings. */
 #define EP_FINDING_MAX_RANGES 32
+/* Room for ep_finding_ports_text of a full ranges[] ("65535-65535," each). */
+#define EP_FINDING_PORTS_LEN 400
 
 struct ep_port_span {
 	uint16_t lo, hi;

@@ -66,14 +66,18 @@ static void resources(cJSON *o, const struct ep_finding *f)
 	}
 }
 
+/* OpenPortRange and DestinationPort claim one contiguous range: a finding
+ * with several leaves them out (its ports are in ProductFields). */
 static void network(cJSON *o, const struct ep_finding *f)
 {
 	cJSON *n = cJSON_AddObjectToObject(o, "Network"), *range;
 
 	cJSON_AddStringToObject(n, "Direction", "IN");
-	cJSON_AddStringToObject(n, "Protocol", f->proto == 17 ? "UDP" : "TCP");
+	cJSON_AddStringToObject(n, "Protocol", f->proto == EP_PROTO_UDP ? "UDP" : "TCP");
 	cJSON_AddStringToObject(n, strchr(f->address, ':') ? "DestinationIpV6" : "DestinationIpV4",
 	                        f->address);
+	if (f->nranges != 1)
+		return;
 	cJSON_AddNumberToObject(n, "DestinationPort", f->lo);
 	range = cJSON_AddObjectToObject(n, "OpenPortRange");
 	cJSON_AddNumberToObject(range, "Begin", f->lo);
@@ -83,15 +87,19 @@ static void network(cJSON *o, const struct ep_finding *f)
 static void product_fields(cJSON *o, const struct ep_finding *f, const char *scan_id)
 {
 	cJSON *p = cJSON_AddObjectToObject(o, "ProductFields");
-	char ports[16];
+	char ports[EP_FINDING_PORTS_LEN], count[12];
 
-	ep_export_ports(f, ports, sizeof(ports));
+	ep_finding_ports_text(f, ports, sizeof(ports));
+	snprintf(count, sizeof(count), "%u", f->nports);
 	cJSON_AddStringToObject(p, "ecsprobe/kind", ep_finding_kind_name(f->kind));
 	cJSON_AddStringToObject(p, "ecsprobe/finding_id", f->id);
 	cJSON_AddStringToObject(p, "ecsprobe/scan_id", scan_id);
 	cJSON_AddStringToObject(p, "ecsprobe/owner", f->owner);
 	cJSON_AddStringToObject(p, "ecsprobe/address", f->address);
 	cJSON_AddStringToObject(p, "ecsprobe/ports", ports);
+	cJSON_AddStringToObject(p, "ecsprobe/port_count", count); /* ProductFields are strings */
+	if (f->rule[0])
+		cJSON_AddStringToObject(p, "ecsprobe/rule", f->rule);
 	cJSON_AddStringToObject(p, "ecsprobe/evidence", f->evidence);
 	if (f->interface[0])
 		cJSON_AddStringToObject(p, "ecsprobe/interface", f->interface);
@@ -103,7 +111,7 @@ cJSON *ep_asff_finding(const struct ep_finding *f, const char *scan_id, const ch
 	const char *kind = ep_finding_kind_name(f->kind);
 	const char *created = f->first_seen[0] ? f->first_seen : now;
 	const char *part = ep_export_partition(f->region);
-	char buf[1100], ports[16];
+	char buf[1100], ports[64]; /* a long list ends in "..." (the whole is in ProductFields) */
 
 	if (o == NULL)
 		return NULL;
@@ -131,7 +139,7 @@ cJSON *ep_asff_finding(const struct ep_finding *f, const char *scan_id, const ch
 	sev = cJSON_AddObjectToObject(o, "Severity");
 	cJSON_AddStringToObject(sev, "Label", ep_export_sev_asff(f->severity));
 	cJSON_AddStringToObject(sev, "Original", ep_severity_name(f->severity));
-	ep_export_ports(f, ports, sizeof(ports));
+	ep_finding_ports_text(f, ports, sizeof(ports));
 	snprintf(buf, sizeof(buf), "%s: %s/%s on %s (%s)", kind, ep_finding_proto_name(f), ports,
 	         f->owner, f->address);
 	buf[255] = '\0'; /* Title: at most 256 characters */

@@ -19,8 +19,10 @@ void ep_asff_id(const struct ep_finding *f, char *out, size_t len);
 /* Builds the ASFF object: every required attribute (SchemaVersion, Id,
  * ProductArn of the account's default product, GeneratorId
  * "ecsprobe/KIND", AwsAccountId, Types, CreatedAt, UpdatedAt, Severity,
- * Title, Description, Resources), Network with DestinationPort and
- * OpenPortRange, Remediation and ProductFields.  now is the RFC 3339 time of
+ * Title, Description, Resources), Network (DestinationPort and
+ * OpenPortRange only for one contiguous range), Remediation and
+ * ProductFields (ecsprobe/ports, the whole list as text, and
+ * ecsprobe/port_count always; ecsprobe/rule when known).  now is the RFC 3339 time of
  * this report (UpdatedAt; CreatedAt too unless the finding has first_seen).
  * Returns a new object the caller frees with cJSON_Delete, NULL when out of
  * memory.  Any thread. */

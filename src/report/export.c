@@ -242,14 +242,6 @@ const char *ep_export_partition(const char *region)
 	return "aws";
 }
 
-void ep_export_ports(const struct ep_finding *f, char *out, size_t len)
-{
-	if (f->lo == f->hi)
-		snprintf(out, len, "%u", f->lo);
-	else
-		snprintf(out, len, "%u-%u", f->lo, f->hi);
-}
-
 int ep_export_json_str(struct ep_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -78,8 +78,11 @@ int ep_export_ts(struct ep_buf *b, struct ep_tscache *c, uint64_t ns, unsigned d
 /* The AWS partition of a region: aws, aws-cn or aws-us-gov. */
 const char *ep_export_partition(const char *region);
 
-/* "80" or "8000-8099". */
-void ep_export_ports(const struct ep_finding *f, char *out, size_t len);
+/* The IANA protocol number (6 or 17): OCSF and ECS want the number. */
+static inline int ep_export_iana(enum ep_proto p)
+{
+	return p == EP_PROTO_UDP ? 17 : 6;
+}
 
 /* ep_buf_json_str's output (RFC 8259 escaping), copying runs of plain bytes
  * at once: the finding renderers spend most of their time here. */

@@ -117,15 +117,19 @@ static void ms(struct ep_buf *b, const char *key, const char *rfc3339)
 		ep_buf_printf(b, " %s=%llu", key, (unsigned long long)(ns / 1000000u));
 }
 
+/* dpt and cn1 (portTo) name one contiguous range, so only a finding with
+ * one gets them; flexString1 always carries the whole list (cs1-cs6 are
+ * taken) and cn2 the number of ports. */
 static int cef_finding(void *state, const struct ep_finding *f)
 {
 	struct cef *c = state;
 	struct ep_buf *b = &c->x.buf;
 	const char *kind = ep_finding_kind_name(f->kind);
-	char ports[16], name[300];
+	char head[64], ports[EP_FINDING_PORTS_LEN], name[512];
 
-	ep_export_ports(f, ports, sizeof(ports));
-	snprintf(name, sizeof(name), "%s %s/%s on %s", kind, ep_finding_proto_name(f), ports,
+	ep_finding_ports_text(f, head, sizeof(head)); /* "..." when longer */
+	ep_finding_ports_text(f, ports, sizeof(ports));
+	snprintf(name, sizeof(name), "%s %s/%s on %s", kind, ep_finding_proto_name(f), head,
 	         f->owner);
 	ep_buf_adds(b, CEF_HEAD PACKAGE_VERSION "|");
 	ep_export_cef_header(b, kind);
@@ -138,8 +142,16 @@ static int cef_finding(void *state, const struct ep_finding *f)
 	else
 		ep_buf_adds(b, "dst=");
 	ep_export_cef_value(b, f->address);
-	ep_buf_printf(b, " dpt=%u proto=%s cn1Label=portTo cn1=%u", f->lo,
-	              f->proto == 17 ? "UDP" : "TCP", f->hi);
+	if (f->nranges == 1)
+		ep_buf_printf(b, " dpt=%u cn1Label=portTo cn1=%u", f->lo, f->hi);
+	ep_buf_adds(b, f->proto == EP_PROTO_UDP ? " proto=UDP" : " proto=TCP");
+	ep_buf_printf(b, " cn2Label=portCount cn2=%u", f->nports);
+	ext(b, "flexString1Label", "ports");
+	ext(b, "flexString1", ports);
+	if (f->rule[0]) {
+		ext(b, "flexString2Label", "rule");
+		ext(b, "flexString2", f->rule);
+	}
 	ext(b, "msg", f->message);
 	ext(b, "cs1Label", "evidence");
 	ext(b, "cs1", f->evidence);

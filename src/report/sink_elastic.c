@@ -172,6 +172,22 @@ static void where(struct ep_buf *b, const struct ep_finding *f)
 	}
 }
 
+/* "ports":[{"from":F,"to":T},...] and "port_count": every finding has them;
+ * port_from/port_to only one with a single range. */
+static void ports(struct ep_buf *b, const struct ep_finding *f)
+{
+	ep_buf_adds(b, ",\"ports\":[");
+	for (unsigned i = 0; i < f->nranges; i++) {
+		ep_buf_adds(b, i ? ",{\"from\":" : "{\"from\":");
+		ep_buf_addu(b, f->ranges[i].lo);
+		ep_buf_adds(b, ",\"to\":");
+		ep_buf_addu(b, f->ranges[i].hi);
+		ep_buf_addc(b, '}');
+	}
+	ep_buf_addc(b, ']');
+	num(b, "port_count", f->nports);
+}
+
 /* Not a hot path, but literal text is appended as is, not through printf. */
 static int el_finding(void *state, const struct ep_finding *f)
 {
@@ -209,9 +225,9 @@ static int el_finding(void *state, const struct ep_finding *f)
 	ep_buf_adds(b, "},\"destination\":{");
 	ep_export_kv(b, "ip", f->address);
 	kv(b, "address", f->address);
-	if (f->lo == f->hi)
+	if (f->lo == f->hi) /* one port: destination.port is a single number */
 		num(b, "port", f->lo);
-	ep_buf_adds(b, f->proto == 17
+	ep_buf_adds(b, f->proto == EP_PROTO_UDP
 	                   ? "},\"network\":{\"transport\":\"udp\",\"iana_number\":\"17\""
 	                   : "},\"network\":{\"transport\":\"tcp\",\"iana_number\":\"6\"");
 	ep_buf_adds(b, strchr(f->address, ':') ? ",\"type\":\"ipv6\"}" : ",\"type\":\"ipv4\"}");
@@ -226,8 +242,13 @@ static int el_finding(void *state, const struct ep_finding *f)
 	kv(b, "severity", ep_severity_name(f->severity));
 	kv(b, "owner", f->owner);
 	kv(b, "interface", f->interface);
-	num(b, "port_from", f->lo);
-	num(b, "port_to", f->hi);
+	if (f->nranges == 1) {
+		num(b, "port_from", f->lo);
+		num(b, "port_to", f->hi);
+	}
+	ports(b, f);
+	if (f->rule[0])
+		kv(b, "rule", f->rule);
 	kv(b, "evidence", f->evidence);
 	if (f->first_seen[0]) {
 		kv(b, "first_seen", f->first_seen);

@@ -69,12 +69,6 @@ static int oc_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	return 0;
 }
 
-static const char *ip_proto(int proto, int *num)
-{
-	*num = proto == 17 ? 17 : 6;
-	return proto == 17 ? "udp" : "tcp";
-}
-
 /* The hot path: no printf, constant parts precomputed. */
 static int oc_result(void *state, const struct ep_result *r)
 {
@@ -190,6 +184,29 @@ static void resources(struct ep_buf *b, const struct ep_finding *f)
 	ep_buf_adds(b, "}]");
 }
 
+/* Into evidences[].data (free-form JSON: OCSF has no attribute for a list
+ * of port ranges): "ports":[[from,to],...] and "port_count" always, as in
+ * the NDJSON record; port_from/port_to only for one contiguous range. */
+static void evidence_ports(struct ep_buf *b, const struct ep_finding *f)
+{
+	if (f->nranges == 1) {
+		num(b, "port_from", f->lo);
+		num(b, "port_to", f->hi);
+	}
+	ep_buf_adds(b, ",\"ports\":[");
+	for (unsigned i = 0; i < f->nranges; i++) {
+		ep_buf_adds(b, i ? ",[" : "[");
+		ep_buf_addu(b, f->ranges[i].lo);
+		ep_buf_addc(b, ',');
+		ep_buf_addu(b, f->ranges[i].hi);
+		ep_buf_addc(b, ']');
+	}
+	ep_buf_addc(b, ']');
+	num(b, "port_count", f->nports);
+	if (f->rule[0])
+		kv(b, "rule", f->rule);
+}
+
 /* Not a hot path (findings come once, after the scan), but a million still
  * render in seconds: literal text is appended as is, not through printf. */
 static int oc_finding(void *state, const struct ep_finding *f)
@@ -198,16 +215,15 @@ static int oc_finding(void *state, const struct ep_finding *f)
 	struct ep_buf *b = &o->x.buf;
 	uint64_t now = ep_export_now_ns(), first = now, last = now;
 	const char *kind = ep_finding_kind_name(f->kind);
-	char ports[16], title[128], desc[700];
-	int pnum;
-	const char *pname = ip_proto(f->proto, &pnum);
+	char ports[64], title[192], desc[700]; /* a long list ends in "..." in the title */
 
 	if (f->first_seen[0])
 		ep_export_time_parse(f->first_seen, &first);
 	if (f->last_seen[0])
 		ep_export_time_parse(f->last_seen, &last);
-	ep_export_ports(f, ports, sizeof(ports));
-	snprintf(title, sizeof(title), "%s: %s/%s on %s", kind, pname, ports, f->address);
+	ep_finding_ports_text(f, ports, sizeof(ports));
+	snprintf(title, sizeof(title), "%s: %s/%s on %s", kind, ep_finding_proto_name(f), ports,
+	         f->address);
 	snprintf(desc, sizeof(desc), "%s. Evidence: %s.", f->message, f->evidence);
 	ep_buf_adds(b,
 	            "{\"class_uid\":2004,\"class_name\":\"Detection Finding\",\"category_uid\":2,"
@@ -249,17 +265,16 @@ static int oc_finding(void *state, const struct ep_finding *f)
 	resources(b, f);
 	ep_buf_adds(b, ",\"evidences\":[{\"dst_endpoint\":{");
 	ep_export_kv(b, "ip", f->address);
-	if (f->lo == f->hi)
+	if (f->lo == f->hi) /* dst_endpoint.port is one port */
 		num(b, "port", f->lo);
 	if (f->interface[0])
 		kv(b, "interface_uid", f->interface);
 	ep_buf_adds(b, "},\"connection_info\":{\"direction_id\":2,\"direction\":\"Outbound\"");
-	kv(b, "protocol_name", pname);
-	num(b, "protocol_num", (uint64_t)pnum);
+	kv(b, "protocol_name", ep_finding_proto_name(f));
+	num(b, "protocol_num", (uint64_t)ep_export_iana(f->proto));
 	ep_buf_adds(b, "},\"data\":{");
 	ep_export_kv(b, "evidence", f->evidence);
-	num(b, "port_from", f->lo);
-	num(b, "port_to", f->hi);
+	evidence_ports(b, f);
 	ep_buf_adds(b, "}}],\"remediation\":{");
 	ep_export_kv(b, "desc", ep_export_kind_fix(f->kind));
 	ep_buf_adds(b, "},\"unmapped\":{\"ecsprobe\":{");

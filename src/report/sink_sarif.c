@@ -109,12 +109,12 @@ static int sa_finding(void *state, const struct ep_finding *f)
 {
 	struct sarif *s = state;
 	struct ep_buf *b = &s->x.buf;
-	char ports[16], text[1000];
+	char ports[EP_FINDING_PORTS_LEN], text[1400];
 
 	if (s->seen[f->kind] == 0 || f->severity > s->worst[f->kind])
 		s->worst[f->kind] = f->severity;
 	s->seen[f->kind] = 1;
-	ep_export_ports(f, ports, sizeof(ports));
+	ep_finding_ports_text(f, ports, sizeof(ports));
 	snprintf(text, sizeof(text), "%s %s/%s (%s): %s. Evidence: %s.", f->address,
 	         ep_finding_proto_name(f), ports, f->owner, f->message, f->evidence);
 	if (s->n++)
@@ -141,8 +141,15 @@ static int sa_finding(void *state, const struct ep_finding *f)
 	kv(b, "interface", f->interface);
 	ep_buf_adds(b, ",");
 	kv(b, "owner", f->owner);
-	ep_buf_printf(b, ",\"proto\":\"%s\",\"portFrom\":%u,\"portTo\":%u,",
-	              ep_finding_proto_name(f), f->lo, f->hi);
+	ep_buf_printf(b, ",\"proto\":\"%s\"", ep_finding_proto_name(f));
+	/* portFrom/portTo claim one contiguous range; ports has the whole list */
+	if (f->nranges == 1)
+		ep_buf_printf(b, ",\"portFrom\":%u,\"portTo\":%u", f->lo, f->hi);
+	ep_buf_printf(b, ",\"ports\":\"%s\",\"portCount\":%u,", ports, f->nports);
+	if (f->rule[0]) {
+		kv(b, "rule", f->rule);
+		ep_buf_addc(b, ',');
+	}
 	kv(b, "evidence", f->evidence);
 	ep_buf_printf(b, ",\"scanId\":\"%s\"", s->info->scan_id);
 	if (f->first_seen[0]) {

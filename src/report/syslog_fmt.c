@@ -224,7 +224,7 @@ static int severity_of(enum ep_severity s)
 int ep_syslog_finding(struct ep_buf *b, const struct ep_syslog_meta *m, const struct ep_finding *f,
                       uint64_t now_ns, char id[65])
 {
-	char ports[16], text[1024];
+	char ports[EP_FINDING_PORTS_LEN], text[1024];
 
 	/* the scan's key, then the finding's own (stable) id */
 	memcpy(id, m->scan_key, 16);
@@ -232,10 +232,7 @@ int ep_syslog_finding(struct ep_buf *b, const struct ep_syslog_meta *m, const st
 	for (size_t i = strlen(id); i < 32; i++)
 		id[i] = '0';
 	id[32] = '\0';
-	if (f->lo == f->hi)
-		snprintf(ports, sizeof(ports), "%u", f->lo);
-	else
-		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
+	ep_finding_ports_text(f, ports, sizeof(ports));
 	header(b, m, severity_of(f->severity), now_ns, "finding", id);
 	param(b, "kind", ep_finding_kind_name(f->kind));
 	param(b, "severity", ep_severity_name(f->severity));
@@ -243,8 +240,15 @@ int ep_syslog_finding(struct ep_buf *b, const struct ep_syslog_meta *m, const st
 	param(b, "account", f->account);
 	param(b, "region", f->region);
 	param(b, "address", f->address);
-	param(b, "port", ports);
+	/* port ("22" or "8400-8499") names one contiguous range: only a
+	 * finding with one has it; ports is the whole list, always */
+	if (f->nranges == 1)
+		param(b, "port", ports);
 	param(b, "proto", ep_finding_proto_name(f));
+	param(b, "ports", ports);
+	param_u(b, "portCount", f->nports);
+	if (f->rule[0])
+		param(b, "rule", f->rule);
 	param(b, "owner", f->owner);
 	if (f->interface[0])
 		param(b, "interface", f->interface);

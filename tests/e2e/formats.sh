@@ -4,7 +4,10 @@
 # elastic-bulk, cef, sarif and asff; each output checked by
 # tests/e2e/formats_check.py (OCSF against the OCSF schema sources, SARIF
 # against its JSON Schema, ASFF required attributes, ECS fields, CEF
-# structure), and the checkers shown to reject broken records.  TAP output.
+# structure), and the checkers shown to reject broken records.  Then findings
+# of several port ranges (tests/lab/ep_findings: verify's lab has none) in
+# every format: valid, the same ports as the NDJSON record, no single-range
+# field (port_from/port_to, dpt, OpenPortRange ...) on them.  TAP output.
 # As root, run in a private network namespace: the demo's addresses and ports
 # are then ours alone, even when tests/e2e/demo.sh runs at the same time.
 if [ -z "${EP_FORMATS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
@@ -13,15 +16,16 @@ if [ -z "${EP_FORMATS_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/n
 fi
 EP=${ECSPROBE:-./ecsprobe}
 LISTEN=${EP_LISTEN:-tests/lab/ep_listen}
+FINDINGS=${EP_FINDINGS:-tests/lab/ep_findings}
 SRC=${top_srcdir:-.}
 DATA=${EP_TESTDATA:-$SRC/tests/data}
 CHECK="$SRC/tests/e2e/formats_check.py"
 tmp=$(mktemp -d)
 fpid= lpid=
 trap 'kill $fpid $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
-echo "1..12"
+echo "1..16"
 if ! command -v python3 >/dev/null || ! python3 -c 'import botocore' 2>/dev/null; then
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $i # SKIP needs python3 and python3-botocore"; done
+	for i in $(seq 16); do echo "ok $i # SKIP needs python3 and python3-botocore"; done
 	exit 0
 fi
 python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$SRC/data/demo/account.json" --port-file "$tmp/port" \
@@ -61,6 +65,16 @@ ok() {
 	fi
 }
 check() { python3 "$CHECK" "$@"; }
+# checks PATTERN KIND ARGS...: the checker finds nothing wrong (its exit
+# status: it prints the record count either way) and its report matches
+checks() {
+	pat=$1
+	shift
+	check "$@" >"$tmp/checks.out" 2>&1
+	st=$?
+	cat "$tmp/checks.out"
+	[ $st = 0 ] && grep -q -- "$pat" "$tmp/checks.out"
+}
 
 run 1
 st=$?
@@ -158,3 +172,96 @@ else
 	echo "not ok 12 - unwritable destination: exit $st"
 	sed 's/^/# /' "$tmp/bad.out" | tail -3
 fi
+
+# ---- findings of several port ranges, and the NDJSON finding schema
+all_formats() { # PREFIX: the -o specs of every file format into $tmp/PREFIX.*
+	echo "ndjson:$tmp/$1.ndjson" "ocsf:$tmp/$1.ocsf" "elastic:$tmp/$1.ecs" "elastic-bulk:$tmp/$1.bulk" \
+		"cef:$tmp/$1.cef" "sarif:$tmp/$1.sarif" "asff:$tmp/$1.asff"
+}
+# shellcheck disable=SC2046
+"$FINDINGS" $(all_formats r) >"$tmp/r.out" 2>&1 || sed 's/^/# ep_findings: /' "$tmp/r.out"
+has_jsonschema() { python3 -c 'import jsonschema' 2>/dev/null; }
+# verify's own findings (test 1 counts them): checked however many there are
+nfind=$(grep -c '"type":"finding"' "$tmp/1.ndjson")
+if has_jsonschema; then
+	schema_ok() {
+		[ "$nfind" -gt 0 ] && checks "^$nfind records" finding "$SRC/data/schema/finding.schema.json" "$tmp/1.ndjson" &&
+			checks '^4 records checked {"multi_range": 2}' finding "$SRC/data/schema/finding.schema.json" "$tmp/r.ndjson"
+	}
+	ok 13 "NDJSON findings (verify's $nfind; 4 more, 2 of several ranges) valid against finding.schema.json" schema_ok
+else
+	echo "ok 13 # SKIP python3-jsonschema is not installed"
+fi
+
+multi_ok() {
+	checks '^4 records' ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/r.ocsf" &&
+		{ ! has_jsonschema || checks '^4 records' sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/r.sarif"; } &&
+		checks '^4 records' asff "$tmp/r.asff" &&
+		checks '"alert": 4' elastic "$tmp/r.ecs" &&
+		checks '"alert": 4' elastic "$tmp/r.bulk" bulk &&
+		checks '^4 records' cef "$tmp/r.cef"
+}
+ok 14 "findings of several port ranges: OCSF, SARIF, ASFF, ECS, elastic-bulk and CEF valid" multi_ok
+
+# verify's findings too: every checker (each holds a finding's ports to the
+# one-range rule) passes, and each format agrees with the NDJSON record
+# shellcheck disable=SC2086
+same_ports() {
+	a='' b=''
+	for fe in ocsf=ocsf elastic=ecs elastic-bulk=bulk cef=cef sarif=sarif asff=asff; do
+		a="$a ${fe%%=*}=$tmp/1.${fe#*=}"
+		b="$b ${fe%%=*}=$tmp/r.${fe#*=}"
+	done
+	[ "$nfind" -gt 0 ] &&
+		checks "^$((nres + nfind)) records" ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/1.ocsf" &&
+		{ ! has_jsonschema || checks "^$nfind records" sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/1.sarif"; } &&
+		checks "^$nfind records" asff "$tmp/1.asff" &&
+		checks "\"alert\": $nfind" elastic "$tmp/1.ecs" &&
+		checks "\"alert\": $nfind" elastic "$tmp/1.bulk" bulk &&
+		checks "^$((nres + nfind)) records" cef "$tmp/1.cef" &&
+		checks "^$nfind records" ports "$tmp/1.ndjson" $a &&
+		checks '^4 records checked {"formats": 6, "multi_range": 2}' ports "$tmp/r.ndjson" $b
+}
+ok 15 "verify's findings and these: every checker passes; every format has each finding's protocol, port ranges and port count as its NDJSON record" same_ports
+
+# mutate_line IN OUT MATCH PYTHON-EXPR-ON-e: rewrites the first line holding MATCH
+mutate_line() {
+	python3 -c '
+import json, sys
+src, dst, match, expr = sys.argv[1:5]
+lines = open(src).read().splitlines()
+for i, l in enumerate(lines):
+    if match in l:
+        e = json.loads(l)
+        exec(expr)
+        lines[i] = json.dumps(e)
+        break
+open(dst, "w").write("\n".join(lines) + "\n")' "$@"
+}
+# mutate_doc IN OUT PYTHON-EXPR-ON-d: the same on a whole JSON document
+mutate_doc() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); exec(sys.argv[3]); json.dump(d, open(sys.argv[2],"w"))' "$@"
+}
+# the first finding ep_findings writes is udp 7000-7002,7004-7010 (10 ports)
+neg_multi() {
+	O="$DATA/schema/ocsf-1.7.0" F="$SRC/data/schema/finding.schema.json"
+	{ ! has_jsonschema || {
+		mutate_line "$tmp/r.ndjson" "$tmp/n1" '"type":"finding"' 'e["port_from"] = 7000' && rejects finding "$F" "$tmp/n1" &&
+			mutate_line "$tmp/r.ndjson" "$tmp/n2" '"type":"finding"' 'e["port_count"] = 11' && rejects finding "$F" "$tmp/n2" &&
+			mutate_doc "$tmp/r.sarif" "$tmp/s1" 'd["runs"][0]["results"][0]["properties"]["portFrom"] = 7000' &&
+			rejects sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/s1"
+	}; } &&
+		mutate_line "$tmp/r.ocsf" "$tmp/o1" '"class_uid":2004' 'e["evidences"][0]["data"]["port_from"] = 7000' &&
+		rejects ocsf "$O" "$tmp/o1" &&
+		mutate_line "$tmp/r.ocsf" "$tmp/o2" '"class_uid":2004' 'e["evidences"][0]["dst_endpoint"]["port"] = 7000' &&
+		rejects ocsf "$O" "$tmp/o2" &&
+		mutate_line "$tmp/r.ecs" "$tmp/e1" '"alert"' 'e["destination"]["port"] = 7000' && rejects elastic "$tmp/e1" &&
+		mutate_line "$tmp/r.ecs" "$tmp/e2" '"alert"' 'e["ecsprobe"]["finding"]["port_to"] = 7010' &&
+		rejects elastic "$tmp/e2" &&
+		mutate_doc "$tmp/r.asff" "$tmp/a1" 'd[0]["Network"]["OpenPortRange"] = {"Begin": 7000, "End": 7010}' &&
+		rejects asff "$tmp/a1" &&
+		mutate_doc "$tmp/r.asff" "$tmp/a2" 'd[0]["Network"]["DestinationPort"] = 7000' && rejects asff "$tmp/a2" &&
+		sed '1s/$/ dpt=7000/' "$tmp/r.cef" >"$tmp/c1" && rejects cef "$tmp/c1" &&
+		sed '1s/cn2=10/cn2=9/' "$tmp/r.cef" >"$tmp/c2" && rejects cef "$tmp/c2"
+}
+ok 16 "the checkers reject a single-range field (port_from, port, port_to, portFrom, OpenPortRange, DestinationPort, dpt) or a wrong port count on a finding of several ranges" neg_multi

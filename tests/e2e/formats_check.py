@@ -6,6 +6,14 @@
   formats_check.py asff FILE               ASFF required attributes and value rules
   formats_check.py elastic FILE [bulk]     ECS field names, allowed values, types
   formats_check.py cef FILE                CEF:0 line structure and escaping
+  formats_check.py finding SCHEMA FILE     NDJSON findings against data/schema/finding.schema.json
+  formats_check.py ports NDJSON FMT=FILE.. each format lists the same ports as the NDJSON finding
+
+Every finding check also holds a finding's ports to the same rule: the list
+is ascending, disjoint and not adjacent, the port count is its size, and the
+single-range fields (port_from/port_to, portFrom/portTo, a destination port,
+ASFF DestinationPort/OpenPortRange, CEF dpt/cn1) are there exactly when the
+list is one range (a single port field only for one port).
 
 Each prints one line per problem and a last line "N records checked"; the exit
 status is 1 when anything was wrong.
@@ -22,6 +30,103 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ocsf_check import bad, check_ocsf, problems  # noqa: E402
+
+
+# ---------------------------------------------------------------- ports
+def ports_text_pairs(text):
+    """"7000-7002,7004-7010" -> [[7000, 7002], [7004, 7010]]; None if malformed."""
+    out = []
+    for part in str(text).split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+))?", part)
+        if not m:
+            return None
+        out.append([int(m.group(1)), int(m.group(2) or m.group(1))])
+    return out
+
+
+def check_ranges(w, pairs, count):
+    """The list is well formed and count is its size; returns the pairs or None."""
+    if not isinstance(pairs, list) or not pairs:
+        bad(w, "ports missing or empty")
+        return None
+    prev = None
+    for p in pairs:
+        if not (isinstance(p, list) and len(p) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in p)
+                and 1 <= p[0] <= p[1] <= 65535):
+            bad(w, "ports entry %r is not a [from, to] pair of ports" % (p,))
+            return None
+        if prev is not None and p[0] <= prev[1] + 1:
+            bad(w, "ports %r: not ascending, disjoint and apart" % (pairs,))
+        prev = p
+    n = sum(p[1] - p[0] + 1 for p in pairs)
+    if str(count) != str(n):
+        bad(w, "port count %r, the ports cover %d" % (count, n))
+    return pairs
+
+
+def check_single(w, pairs, fields, point=None):
+    """fields: name -> value of the single-range fields (None when absent),
+    first then last port; point: (name, value) of a one-port field."""
+    one = pairs is not None and len(pairs) == 1
+    for i, (k, v) in enumerate(fields.items()):
+        if not one and v is not None:
+            bad(w, "%s on a finding with %d port ranges" % (k, len(pairs or [])))
+        elif one and str(v) != str(pairs[0][min(i, 1)]):
+            bad(w, "%s %r, want %d" % (k, v, pairs[0][min(i, 1)]))
+    if point:
+        k, v = point
+        if pairs and len(pairs) == 1 and pairs[0][0] == pairs[0][1]:
+            if str(v) != str(pairs[0][0]):
+                bad(w, "%s %r, want %d" % (k, v, pairs[0][0]))
+        elif v is not None:
+            bad(w, "%s on a finding of more than one port" % k)
+
+
+def check_findings_ndjson(schema_path, path):
+    import jsonschema
+
+    with open(schema_path) as f:
+        schema = json.load(f)
+    cls = jsonschema.validators.validator_for(schema)
+    v = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    n = 0
+    multi = 0
+    with open(path) as f:
+        for ln, line in enumerate(f, 1):
+            w = "line %d" % ln
+            try:
+                d = json.loads(line)
+            except ValueError as err:
+                bad(w, "not JSON: %s" % err)
+                continue
+            if d.get("type") != "finding":
+                continue
+            n += 1
+            for err in v.iter_errors(d):
+                bad(w, "%s: %s" % ("/".join(str(p) for p in err.absolute_path) or "finding", err.message))
+            pairs = check_ranges(w, d.get("ports"), d.get("port_count"))
+            check_single(w, pairs, {"port_from": d.get("port_from"), "port_to": d.get("port_to")})
+            multi += bool(pairs and len(pairs) > 1)
+    return n, {"multi_range": multi}
+
+
+# ---------------------------------------------------------------- OCSF findings
+def check_ocsf_ports(path):
+    """Detection Findings (the schema check is ocsf_check.py's): the ports in
+    evidences[0].data, the single-range fields, protocol name and number."""
+    for ln, e in enumerate(json_lines(path), 1):
+        if e.get("class_uid") != 2004:
+            continue
+        w = "line %d" % ln
+        ev = (e.get("evidences") or [{}])[0]
+        data = ev.get("data") or {}
+        ci = ev.get("connection_info") or {}
+        pairs = check_ranges(w, data.get("ports"), data.get("port_count"))
+        check_single(w, pairs, {"evidences[0].data.port_from": data.get("port_from"),
+                                "evidences[0].data.port_to": data.get("port_to")},
+                     ("evidences[0].dst_endpoint.port", (ev.get("dst_endpoint") or {}).get("port")))
+        if ci.get("protocol_num") != {"tcp": 6, "udp": 17}.get(ci.get("protocol_name")):
+            bad(w, "protocol_num %r for %r" % (ci.get("protocol_num"), ci.get("protocol_name")))
 
 
 # ---------------------------------------------------------------- SARIF
@@ -66,6 +171,11 @@ def check_sarif(schema_path, path):
             if not fp or not re.fullmatch(r"[0-9a-f]{16}", fp):
                 bad(w, "partialFingerprints.ecsprobeFindingId/v1 missing")
             fps.add(fp)
+            pr = res.get("properties", {})
+            pairs = check_ranges(w, ports_text_pairs(pr.get("ports", "")), pr.get("portCount"))
+            check_single(w, pairs, {"portFrom": pr.get("portFrom"), "portTo": pr.get("portTo")})
+            if pr.get("proto") not in ("tcp", "udp"):
+                bad(w, "properties.proto %r" % pr.get("proto"))
         if len(fps) != len(run.get("results", [])):
             bad("results", "finding fingerprints are not unique")
         if not run.get("invocations") or "executionSuccessful" not in run["invocations"][0]:
@@ -133,15 +243,20 @@ def check_asff(path):
             if r.get("Partition") not in (None, "aws", "aws-cn", "aws-us-gov"):
                 bad(w, "Partition invalid")
         net = o.get("Network", {})
-        rng = net.get("OpenPortRange", {})
-        if not (isinstance(net.get("DestinationPort"), int) and 0 <= net["DestinationPort"] <= 65535):
-            bad(w, "Network.DestinationPort missing or out of range")
-        if not (isinstance(rng.get("Begin"), int) and isinstance(rng.get("End"), int)
-                and 0 <= rng["Begin"] <= rng["End"] <= 65535):
+        rng = net.get("OpenPortRange")
+        pf = o.get("ProductFields", {})
+        # one range: DestinationPort and OpenPortRange; several: neither
+        pairs = check_ranges(w, ports_text_pairs(pf.get("ecsprobe/ports", "")), pf.get("ecsprobe/port_count"))
+        if rng is not None and not (isinstance(rng, dict) and isinstance(rng.get("Begin"), int)
+                                    and isinstance(rng.get("End"), int) and 0 <= rng["Begin"] <= rng["End"] <= 65535):
             bad(w, "Network.OpenPortRange invalid")
+            rng = {}
+        rng = rng or {}
+        check_single(w, pairs, {"Network.OpenPortRange.Begin": rng.get("Begin"),
+                                "Network.OpenPortRange.End": rng.get("End")})
+        check_single(w, pairs, {"Network.DestinationPort": net.get("DestinationPort")})
         if net.get("Direction") not in ("IN", "OUT") or net.get("Protocol") not in ("TCP", "UDP"):
             bad(w, "Network.Direction/Protocol invalid")
-        pf = o.get("ProductFields", {})
         if len(pf) > 50 or any(not isinstance(v, str) or len(k) > 128 or len(v) > 2048 for k, v in pf.items()):
             bad(w, "ProductFields: at most 50 string pairs, keys <= 128, values <= 2048")
     return len(doc), {"ids": sorted(ids)}
@@ -212,7 +327,18 @@ def check_ecs_doc(w, d):
     net = d.get("network", {})
     if net.get("transport") not in ("tcp", "udp") or not isinstance(net.get("iana_number"), str):
         bad(w, "network.transport (lowercase) / network.iana_number (keyword)")
+    if net.get("iana_number") != {"tcp": "6", "udp": "17"}.get(net.get("transport")):
+        bad(w, "network.iana_number %r for %r" % (net.get("iana_number"), net.get("transport")))
     if ev.get("kind") == "alert":
+        fi = d.get("ecsprobe", {}).get("finding", {})
+        objs = fi.get("ports")
+        pairs = None
+        if isinstance(objs, list) and all(isinstance(o, dict) and set(o) == {"from", "to"} for o in objs):
+            pairs = [[o["from"], o["to"]] for o in objs]
+        pairs = check_ranges(w, pairs, fi.get("port_count"))
+        check_single(w, pairs, {"ecsprobe.finding.port_from": fi.get("port_from"),
+                                "ecsprobe.finding.port_to": fi.get("port_to")},
+                     ("destination.port", dst.get("port")))
         for k in ("rule.id", "cloud.provider", "cloud.account.id", "cloud.region", "event.severity"):
             if k not in dict(leaves(d)):
                 bad(w, "alert without %s" % k)
@@ -261,7 +387,8 @@ def check_elastic(path, bulk):
 CEF_KEYS = {"rt", "externalId", "cat", "dst", "dpt", "proto", "msg", "act", "reason", "start", "end",
             "c6a3", "c6a3Label", "cfp1", "cfp1Label"} | \
     {"cs%d%s" % (i, s) for i in range(1, 7) for s in ("", "Label")} | \
-    {"cn%d%s" % (i, s) for i in range(1, 4) for s in ("", "Label")}
+    {"cn%d%s" % (i, s) for i in range(1, 4) for s in ("", "Label")} | \
+    {"flexString%d%s" % (i, s) for i in range(1, 3) for s in ("", "Label")}
 
 
 def cef_split_header(line):
@@ -344,10 +471,91 @@ def check_cef(path):
                 ipaddress.IPv4Address(kv["dst"])
             except ValueError:
                 bad(w, "dst is not IPv4")
-        if not re.fullmatch(r"\d+", kv.get("dpt", "")):
-            bad(w, "dpt")
+        if hdr[4].startswith("port-"):  # a result: one port
+            if not re.fullmatch(r"\d+", kv.get("dpt", "")):
+                bad(w, "dpt")
+        else:  # a finding: flexString1 lists its ports, cn2 counts them
+            if kv.get("flexString1Label") != "ports" or kv.get("cn2Label") != "portCount":
+                bad(w, "a finding needs flexString1Label=ports and cn2Label=portCount")
+            pairs = check_ranges(w, ports_text_pairs(kv.get("flexString1", "")), kv.get("cn2"))
+            check_single(w, pairs, {"dpt": kv.get("dpt"), "cn1": kv.get("cn1")})
+            if ("cn1" in kv) != ("cn1Label" in kv) or kv.get("cn1Label", "portTo") != "portTo":
+                bad(w, "cn1Label=portTo goes with cn1")
+        if kv.get("proto") not in ("TCP", "UDP"):
+            bad(w, "proto %r" % kv.get("proto"))
         sigs[hdr[4]] = sigs.get(hdr[4], 0) + 1
     return n, {"signatures": sigs}
+
+
+# ---------------------------------------------------------------- across formats
+def json_lines(path):
+    with open(path) as f:
+        for line in f:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
+
+
+def ports_by_format(fmt, path):
+    """finding id -> (proto, [[from, to], ...], port count) as fmt writes them."""
+    out = {}
+    if fmt == "ocsf":
+        for e in json_lines(path):
+            if e.get("class_uid") == 2004:
+                ev = e["evidences"][0]
+                out[e["finding_info"]["uid"]] = (ev["connection_info"]["protocol_name"],
+                                                 ev["data"].get("ports"), ev["data"].get("port_count"))
+    elif fmt in ("elastic", "elastic-bulk"):
+        for e in json_lines(path):
+            if e.get("event", {}).get("kind") == "alert":
+                fi = e["ecsprobe"]["finding"]
+                out[fi["id"]] = (e["network"]["transport"],
+                                 [[o["from"], o["to"]] for o in fi.get("ports", [])], fi.get("port_count"))
+    elif fmt == "sarif":
+        with open(path) as f:
+            for r in json.load(f)["runs"][0]["results"]:
+                pr = r["properties"]
+                out[r["partialFingerprints"]["ecsprobeFindingId/v1"]] = (
+                    pr.get("proto"), ports_text_pairs(pr.get("ports", "")), pr.get("portCount"))
+    elif fmt == "asff":
+        with open(path) as f:
+            for o in json.load(f):
+                pf = o["ProductFields"]
+                out[pf["ecsprobe/finding_id"]] = (o["Network"]["Protocol"].lower(),
+                                                  ports_text_pairs(pf.get("ecsprobe/ports", "")),
+                                                  int(pf.get("ecsprobe/port_count", "0")))
+    elif fmt == "cef":
+        with open(path) as f:
+            for line in f.read().split("\n"):
+                hdr, ext = cef_split_header(line)
+                if len(hdr) != 7 or hdr[4].startswith("port-"):
+                    continue
+                kv, _ = cef_parse_ext(ext)
+                if kv:
+                    out[kv["externalId"]] = (kv.get("proto", "").lower(),
+                                             ports_text_pairs(kv.get("flexString1", "")), int(kv.get("cn2", "0")))
+    else:
+        bad(fmt, "unknown format")
+    return out
+
+
+def check_ports_agree(ndjson, specs):
+    want = {}
+    for d in json_lines(ndjson):
+        if d.get("type") == "finding":
+            want[d["id"]] = (d["proto"], d["ports"], d["port_count"])
+    if not want:
+        bad(ndjson, "no findings")
+    for spec in specs:
+        fmt, _, path = spec.partition("=")
+        got = ports_by_format(fmt, path)
+        if set(got) != set(want):
+            bad(fmt, "finding ids differ from the NDJSON's")
+        for fid, w in sorted(want.items()):
+            if fid in got and got[fid] != w:
+                bad(fmt, "finding %s: proto, ports, count %r; the NDJSON has %r" % (fid, got[fid], w))
+    return len(want), {"formats": len(specs), "multi_range": sum(len(v[1]) > 1 for v in want.values())}
 
 
 def main(argv):
@@ -357,6 +565,7 @@ def main(argv):
     kind = argv[1]
     if kind == "ocsf":
         n, info = check_ocsf(argv[2], argv[3])
+        check_ocsf_ports(argv[3])
     elif kind == "sarif":
         n, info = check_sarif(argv[2], argv[3])
     elif kind == "asff":
@@ -365,6 +574,10 @@ def main(argv):
         n, info = check_elastic(argv[2], len(argv) > 3 and argv[3] == "bulk")
     elif kind == "cef":
         n, info = check_cef(argv[2])
+    elif kind == "finding":
+        n, info = check_findings_ndjson(argv[2], argv[3])
+    elif kind == "ports":
+        n, info = check_ports_agree(argv[2], argv[3:])
     else:
         print(__doc__)
         return 2

@@ -145,13 +145,15 @@ st=$?
 if [ $st = 1 ]; then ok "verify to UDP, TCP and TLS at once: exit 1 (findings), nothing spooled or dropped"; else nok "verify exit $st, want 1"; show "$tmp/v.err"; fi
 
 # what each finding must look like: from the NDJSON output
+# (port only for one contiguous range; ports, the whole list, always)
 jq -r 'select(.type == "finding") |
-	"\(.id)|\(.kind)|\(.severity)|\(.address)|\(.port_from)|\(.port_to)|\(.proto)|\(.owner)|\(.account)|\(.region)|\(.evidence)|\(.severity) \(.kind) \(.address) \(.proto)/\(if .port_from == .port_to then "\(.port_from)" else "\(.port_from)-\(.port_to)" end) \(.owner): \(.message)"' \
+	(.ports | map(if .[0] == .[1] then "\(.[0])" else "\(.[0])-\(.[1])" end) | join(",")) as $p |
+	"\(.id)|\(.kind)|\(.severity)|\(.address)|\(if (.ports | length) == 1 then $p else "-" end)|\($p)|\(.port_count)|\(.proto)|\(.owner)|\(.account)|\(.region)|\(.evidence)|\(.severity) \(.kind) \(.address) \(.proto)/\($p) \(.owner): \(.message)"' \
 	"$tmp/v.ndjson" | LC_ALL=C sort >"$tmp/want"
 # and what rsyslog parsed out of the messages
 got() {
-	jq -r --arg sd "$SDID" 'select(.msgid == "finding") | .sd[$sd] as $f | ($f.port | split("-")) as $p |
-		"\($f.id)|\($f.kind)|\($f.severity)|\($f.address)|\($p[0])|\($p[-1])|\($f.proto)|\($f.owner)|\($f.account)|\($f.region)|\($f.evidence)|\(.msg)"' \
+	jq -r --arg sd "$SDID" 'select(.msgid == "finding") | .sd[$sd] as $f |
+		"\($f.id)|\($f.kind)|\($f.severity)|\($f.address)|\($f.port // "-")|\($f.ports)|\($f.portCount)|\($f.proto)|\($f.owner)|\($f.account)|\($f.region)|\($f.evidence)|\(.msg)"' \
 		"$1" | LC_ALL=C sort -u
 }
 nwant=$(wc -l <"$tmp/want")

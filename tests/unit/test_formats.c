@@ -69,9 +69,8 @@ static struct ep_finding finding(enum ep_finding_kind k, enum ep_severity s, con
 	snprintf(f.address, sizeof(f.address), "%s", addr);
 	snprintf(f.interface, sizeof(f.interface), "eni-0123456789abcdef0");
 	snprintf(f.owner, sizeof(f.owner), "%s", owner);
-	f.proto = 6;
-	f.lo = lo;
-	f.hi = hi;
+	f.proto = EP_PROTO_TCP;
+	ep_finding_set_ports(&f, lo, hi);
 	snprintf(f.message, sizeof(f.message), "%s", HOSTILE_MSG);
 	snprintf(f.evidence, sizeof(f.evidence), "%s", HOSTILE_EV);
 	ep_finding_make_id(&f);

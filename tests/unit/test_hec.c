@@ -183,8 +183,8 @@ static void test_render_finding(void **state)
 	snprintf(f.address, sizeof(f.address), "127.0.10.4");
 	snprintf(f.owner, sizeof(f.owner), "lb/front");
 	snprintf(f.message, sizeof(f.message), "open: \"nothing\" declares it\n");
-	f.proto = 6;
-	f.lo = f.hi = 8443;
+	f.proto = EP_PROTO_TCP;
+	ep_finding_set_ports(&f, 8443, 8443);
 	ep_finding_make_id(&f);
 	ep_buf_init(&b, 8192);
 	assert_int_equal(ep_hec_render_finding(&b, &meta, &f, 1700000001000000000ULL, id), 0);

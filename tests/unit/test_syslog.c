@@ -28,9 +28,8 @@ static struct ep_finding finding(void)
 	snprintf(f.region, sizeof(f.region), "us-east-1");
 	snprintf(f.address, sizeof(f.address), "10.0.0.4");
 	snprintf(f.owner, sizeof(f.owner), "prod/we\"b]\\x");
-	f.proto = 6;
-	f.lo = 8400;
-	f.hi = 8499;
+	f.proto = EP_PROTO_TCP;
+	ep_finding_set_ports(&f, 8400, 8499);
 	snprintf(f.message, sizeof(f.message), "open and undeclared");
 	snprintf(f.evidence, sizeof(f.evidence), "sg-1 rule 2");
 	return f;
@@ -52,8 +51,9 @@ static void test_finding_message(void **state)
 	                               "finding [ecsprobe@32473 eventID=\""));
 	assert_non_null(strstr(b.data, " kind=\"unexpected_open\" severity=\"critical\" "
 	                               "id=\"0123456789abcdef\""));
-	assert_non_null(strstr(b.data, " port=\"8400-8499\" proto=\"tcp\" "
-	                               "owner=\"prod/we\\\"b\\]\\\\x\""));
+	assert_non_null(strstr(b.data, " port=\"8400-8499\" proto=\"tcp\" ports=\"8400-8499\" "
+	                               "portCount=\"100\" owner=\"prod/we\\\"b\\]\\\\x\""));
+	assert_null(strstr(b.data, " rule=")); /* no deciding rule, no param */
 	assert_non_null(strstr(b.data, "] critical unexpected_open 10.0.0.4 tcp/8400-8499 "
 	                               "prod/we\"b]\\x: open and undeclared"));
 	assert_null(strchr(b.data, '\n'));
