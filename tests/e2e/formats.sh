@@ -78,8 +78,10 @@ checks() {
 
 run 1
 st=$?
-if [ $st -le 1 ] && grep -q "^verify: 8 findings" "$tmp/1.out"; then
-	echo "ok 1 - verify writes all six formats (exit $st, 8 findings)"
+# the counts come from the NDJSON written beside the formats
+nfind=$(grep -c '"type":"finding"' "$tmp/1.ndjson")
+if [ $st -le 1 ] && [ "$nfind" -gt 0 ] && grep -q "^verify: $nfind findings" "$tmp/1.out"; then
+	echo "ok 1 - verify writes all six formats (exit $st, $nfind findings)"
 else
 	echo "not ok 1 - verify exit $st"
 	sed 's/^/# /' "$tmp/1.out" | tail -5
@@ -89,37 +91,36 @@ ids() { grep '"type":"finding"' "$tmp/1.ndjson" | sed 's/.*"id":"\([0-9a-f]*\)".
 
 ocsf_ok() {
 	check ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/1.ocsf" &&
-		[ "$(grep -c '"class_uid":2004' "$tmp/1.ocsf")" = 8 ] &&
+		[ "$(grep -c '"class_uid":2004' "$tmp/1.ocsf")" = "$nfind" ] &&
 		[ "$(grep -c '"class_uid":4001' "$tmp/1.ocsf")" = "$nres" ] &&
 		python3 -c 'import json,sys; print("\n".join(sorted(json.loads(l)["finding_info"]["uid"] for l in open(sys.argv[1]) if "\"class_uid\":2004" in l)))' \
 			"$tmp/1.ocsf" >"$tmp/ocsf.ids" && ids | cmp - "$tmp/ocsf.ids"
 }
-ok 2 "OCSF: 8 Detection Findings and $nres Network Activity events valid against the OCSF 1.7.0 schema; finding_info.uid = finding id" ocsf_ok
+ok 2 "OCSF: $nfind Detection Findings and $nres Network Activity events valid against the OCSF 1.7.0 schema; finding_info.uid = finding id" ocsf_ok
 
 if python3 -c 'import jsonschema' 2>/dev/null; then
-	ok 3 "SARIF valid against sarif-schema-2.1.0.json, 8 results with fingerprints" \
-		sh -c "python3 '$CHECK' sarif '$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json' '$tmp/1.sarif' | tee /dev/stderr | grep -q '^8 records'"
+	ok 3 "SARIF valid against sarif-schema-2.1.0.json, $nfind results with fingerprints" \
+		checks "^$nfind records" sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/1.sarif"
 else
 	echo "ok 3 # SKIP python3-jsonschema is not installed"
 fi
 
-ok 4 "ASFF: 8 findings with every required attribute" \
-	sh -c "python3 '$CHECK' asff '$tmp/1.asff' | tee /dev/stderr | grep -q '^8 records'"
+ok 4 "ASFF: $nfind findings with every required attribute" checks "^$nfind records" asff "$tmp/1.asff"
 
 run 2
 asff_ids() { python3 -c 'import json,sys; print("\n".join(sorted(f["Id"] for f in json.load(open(sys.argv[1])))))' "$1"; }
 stable() {
 	asff_ids "$tmp/1.asff" >"$tmp/a1" && asff_ids "$tmp/2.asff" >"$tmp/a2" && cmp "$tmp/a1" "$tmp/a2" &&
-		[ "$(wc -l <"$tmp/a1")" = 8 ] && ! cmp -s "$tmp/1.ndjson" "$tmp/2.ndjson"
+		[ "$(wc -l <"$tmp/a1")" = "$nfind" ] && ! cmp -s "$tmp/1.ndjson" "$tmp/2.ndjson"
 }
 ok 5 "ASFF Ids are the same in a second run (re-imports update, not duplicate)" stable
 
-ok 6 "elastic: ECS field names and values, 8 alerts and $nres state documents" \
-	sh -c "python3 '$CHECK' elastic '$tmp/1.ecs' | tee /dev/stderr | grep -q '\"alert\": 8, \"state\": $nres'"
+ok 6 "elastic: ECS field names and values, $nfind alerts and $nres state documents" \
+	checks "\"alert\": $nfind, \"state\": $nres" elastic "$tmp/1.ecs"
 ok 7 "elastic-bulk: an action line with a stable _id before each document" \
-	sh -c "python3 '$CHECK' elastic '$tmp/1.bulk' bulk | tee /dev/stderr | grep -q '\"alert\": 8'"
+	checks "\"alert\": $nfind" elastic "$tmp/1.bulk" bulk
 ok 8 "CEF: one well-formed CEF:0 line per result and finding" \
-	sh -c "python3 '$CHECK' cef '$tmp/1.cef' | tee /dev/stderr | grep -q '^$((nres + 8)) records'"
+	checks "^$((nres + nfind)) records" cef "$tmp/1.cef"
 
 # negative controls: each checker rejects what it must
 mutate() { # mutate IN OUT PYTHON-EXPR-ON-e : rewrites the first finding record
@@ -161,7 +162,7 @@ ok 10 "the SARIF, ASFF, ECS and CEF checks reject broken records" neg_others
 # stdout destination, from a plain scan (verify prints its report there)
 "$EP" scan --mode connect -p 80,81,6379 --no-progress -o ocsf:- 127.0.10.1 >"$tmp/stdout.ocsf" 2>"$tmp/stdout.err"
 ok 11 "scan -o ocsf:- writes 3 valid Network Activity events to stdout" \
-	sh -c "python3 '$CHECK' ocsf '$DATA/schema/ocsf-1.7.0' '$tmp/stdout.ocsf' | tee /dev/stderr | grep -q '^3 records'"
+	checks "^3 records" ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/stdout.ocsf"
 
 "$EP" verify --inventory "$tmp/inv.json" --source-ip 127.0.0.1 -o sarif:/nonexistent/dir/x.sarif \
 	>"$tmp/bad.out" 2>&1

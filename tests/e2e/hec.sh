@@ -153,7 +153,7 @@ kill "$RPID_main"
 wait "$RPID_main" 2>/dev/null
 run down "$HEC" --spool "$tmp/spool"
 check "receiver down: events kept in the spool, said on stderr, exit 4 (incomplete)" \
-	'[ "$(rc down)" = 4 ] && ls "$tmp/spool"/*.spool >/dev/null 2>&1 && grep -q "327 events not delivered, kept in the spool" "$tmp/down.err"' "$tmp/down.err"
+	'[ "$(rc down)" = 4 ] && ls "$tmp/spool"/*.spool >/dev/null 2>&1 && grep -q "354 events not delivered, kept in the spool" "$tmp/down.err"' "$tmp/down.err"
 : >"$tmp/main.events"
 start_recv main --port "$RPORT_main" --tls "$tmp/srv.pem" "$tmp/srv.key"
 "$EP" flush --spool "$tmp/spool" -o "hec:$HEC" >"$tmp/flush.out" 2>"$tmp/flush.err"
