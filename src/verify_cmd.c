@@ -29,7 +29,7 @@
 #include "model/declared.h"
 #include "model/intent.h"
 #include "model/reach.h"
-#include "results/store.h"
+#include "results/statemap.h"
 #include "scan.h"
 
 /* Ports commonly left open by accident (databases, caches, admin consoles,
@@ -422,7 +422,7 @@ int ep_cmd_verify(int argc, char **argv)
 		rc = EP_ESCOPE;
 	}
 	if (rc == 0)
-		rc = ep_store_init(&vf.store, targets.total);
+		rc = ep_statemap_seal(&vf.states);
 	if (rc) {
 		if (d.msg[0])
 			fprintf(stderr, "ecsprobe: verify: %s\n", d.msg);

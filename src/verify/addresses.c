@@ -37,7 +37,7 @@ void ep_verify_on_result(void *arg, const struct ep_result *r)
 {
 	struct verify *vf = arg;
 
-	ep_store_put(&vf->store, r);
+	ep_statemap_put(&vf->states, r);
 }
 
 void ep_verify_subject_of(const struct vaddr *a, struct verify_subject *out)
@@ -202,8 +202,11 @@ int ep_verify_build(struct verify *vf, struct ep_target_list *tl)
 				rc = plan_address(vf, a, tl, view, bm);
 			if (rc == 0 &&
 			    a->ports[EP_PROTO_TCP].count + a->ports[EP_PROTO_UDP].count) {
-				vf->n++;
-				continue;
+				rc = ep_statemap_add(&vf->states, &xa->addr, a->ports, &a->state);
+				if (rc == 0) {
+					vf->n++;
+					continue;
+				}
 			}
 			ep_admissions_free(&a->adm);
 			for (int p = 0; p < EP_PROTO_COUNT; p++)
@@ -226,7 +229,7 @@ void ep_verify_free(struct verify *vf)
 	for (int k = 0; k < EP_PROTO_COUNT; k++)
 		ep_portset_free(&vf->extra[k]);
 	ep_exposure_free(&vf->model);
-	ep_store_free(&vf->store);
+	ep_statemap_free(&vf->states);
 	ep_findings_free(&vf->findings);
 	ep_intent_free(&vf->intent);
 }

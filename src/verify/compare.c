@@ -222,7 +222,7 @@ static int judge_proto(struct verify *vf, const struct vaddr *a, const struct ep
 
 	for (uint32_t i = 0; rc == 0 && i < ps->count; i++) {
 		uint16_t port = ep_portset_at(ps, i);
-		int state = ep_store_get(&vf->store, &a->xa->addr, proto, port);
+		int state = ep_statemap_get(&vf->states, a->state, proto, port);
 		const struct ep_admission *adm = ep_admissions_find(&a->adm, proto, port);
 		const struct ep_admission *world = ep_admissions_find_world(&a->adm, proto, port);
 		const struct ep_declared *dcl =

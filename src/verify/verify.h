@@ -17,7 +17,7 @@
 #include "model/exposure.h"
 #include "model/intent.h"
 #include "model/reach.h"
-#include "results/store.h"
+#include "results/statemap.h"
 
 /* One probed address and what is known about it. */
 struct vaddr {
@@ -26,6 +26,7 @@ struct vaddr {
 	struct ep_admissions adm;
 	struct ep_portset ports[EP_PROTO_COUNT]; /* probed, per protocol */
 	int route_ok; /* a public address needs an internet gateway on its route */
+	size_t state; /* its entry in verify's state map */
 };
 
 /* Counts the summary gives beside the findings. */
@@ -43,7 +44,7 @@ struct verify {
 	struct ep_exposure model;
 	struct vaddr *a;
 	size_t n, cap;
-	struct ep_store store;
+	struct ep_statemap states;
 	struct ep_findings findings;
 	struct verify_counts counts;
 	const char *cluster, *service; /* --cluster / --service: only their interfaces */

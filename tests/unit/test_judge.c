@@ -237,7 +237,7 @@ static void test_address(void **state)
 	assert_int_equal(ep_portspec_parse("6000", vf->extra, NULL), 0);
 	assert_int_equal(ep_verify_build(vf, &tl), 0);
 	assert_int_equal(vf->n, 1);
-	assert_int_equal(ep_store_init(&vf->store, 4096), 0);
+	assert_int_equal(ep_statemap_seal(&vf->states), 0);
 	for (int k = 0; k < EP_PROTO_COUNT; k++)
 		for (uint32_t i = 0; i < vf->a[0].ports[k].count; i++) {
 			struct ep_result r;
@@ -247,7 +247,7 @@ static void test_address(void **state)
 			r.t.proto = (enum ep_proto)k;
 			r.t.port = ep_portset_at(&vf->a[0].ports[k], i);
 			r.state = observed_state(r.t.proto, r.t.port);
-			assert_int_equal(ep_store_put(&vf->store, &r), 0);
+			assert_int_equal(ep_statemap_put(&vf->states, &r), 0);
 		}
 	assert_int_equal(ep_verify_compare(vf, &vf->a[0], view), 0);
 	assert_int_equal(vf->findings.n, sizeof(want) / sizeof(want[0]));

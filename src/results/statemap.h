@@ -1,0 +1,51 @@
+/* What verify measured, per planned address: the address's probed ports per
+ * protocol and four bits a port (0 = not measured, else the state + 1), so
+ * memory follows the plan at half a byte a probe instead of a record a
+ * probe.  Results for probes that are not in the plan are counted, not
+ * kept.  Owns everything it points to. */
+#ifndef EP_STATEMAP_H
+#define EP_STATEMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cidr.h"
+#include "config/portspec.h"
+#include "results/result.h"
+
+struct ep_addrstates {
+	struct ep_addr addr;
+	struct ep_portset ports[EP_PROTO_COUNT];
+	uint8_t *nib[EP_PROTO_COUNT];
+};
+
+struct ep_statemap {
+	struct ep_addrstates *a;
+	size_t n, cap;
+	uint32_t *slots; /* open addressing by address: entry index + 1, 0 = empty */
+	size_t nslots;
+	int sealed;
+	uint64_t planned;  /* probes in the plan */
+	uint64_t measured; /* distinct planned probes with a state */
+	uint64_t stray;    /* results for probes the plan does not hold */
+};
+
+/* Adds an address's planned ports (a second add of the same address takes
+ * the union); *index names it for ep_statemap_get.  Before ep_statemap_seal
+ * only. */
+int ep_statemap_add(struct ep_statemap *m, const struct ep_addr *a,
+                    const struct ep_portset ports[EP_PROTO_COUNT], size_t *index);
+/* Allocates the state bits: after it, put and get; no more adds. */
+int ep_statemap_seal(struct ep_statemap *m);
+/* Records a result (the last one for a probe wins).  EP_ENOENT for a probe
+ * the plan does not hold (counted in stray).  Called from the scan's
+ * workers, serialised by the pool. */
+int ep_statemap_put(struct ep_statemap *m, const struct ep_result *r);
+/* The state of (proto, port) at entry index, or -1 when not measured or
+ * not planned there. */
+int ep_statemap_get(const struct ep_statemap *m, size_t index, enum ep_proto proto, uint16_t port);
+/* The entry of address a, or -1. */
+int64_t ep_statemap_find(const struct ep_statemap *m, const struct ep_addr *a);
+void ep_statemap_free(struct ep_statemap *m);
+
+#endif
