@@ -466,6 +466,9 @@ static void fill_info(struct scan *s)
 	s->info.min_timeout_ms = s->cfg.min_timeout_ms;
 	s->info.retries = s->cfg.retries;
 	s->info.max_inflight = s->cfg.max_inflight;
+	s->info.shard_index = s->cfg.shard_index;
+	s->info.shard_count = s->cfg.shard_count;
+	ep_targets_fingerprint(&s->targets, s->info.plan);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
@@ -518,10 +521,47 @@ int ep_scan_targets_keep(const struct ep_config *cfg, const struct ep_targets *t
 	return scan_targets(cfg, t, tap, arg, sum, scan_id, idlen, &out->s);
 }
 
+int ep_scan_outputs_open(const struct ep_config *cfg, const struct ep_targets *t,
+                         const struct ep_summary *sum, struct ep_scan_outputs *out, char *scan_id,
+                         size_t idlen)
+{
+	struct scan *s = calloc(1, sizeof(*s));
+	struct ep_diag d;
+	int rc = 0;
+
+	out->s = NULL;
+	if (s == NULL)
+		return 3;
+	memset(&d, 0, sizeof(d));
+	s->cfg = *cfg;
+	s->targets = *t;
+	fill_info(s);
+	snprintf(s->info.mode, sizeof(s->info.mode), "merge");
+	snprintf(scan_id, idlen, "%s", s->info.scan_id);
+	s->sinks.net = &s->cfg.net;
+	for (int i = 0; rc == 0 && i < s->cfg.noutputs; i++)
+		rc = ep_sinks_open(&s->sinks, s->cfg.outputs[i], &s->info, &d);
+	if (rc == 0 && s->cfg.noutputs == 0 && !s->cfg.quiet)
+		rc = ep_sinks_open(&s->sinks, "text", &s->info, &d);
+	s->last = *sum;
+	s->last.info = &s->info;
+	out->s = s;
+	if (rc) {
+		print_diag(&d);
+		return rc == EP_ENOMEM ? 3 : 2;
+	}
+	return 0;
+}
+
 void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_finding *f)
 {
 	if (out->s)
 		ep_sinks_finding(&out->s->sinks, f);
+}
+
+const struct ep_scan_info *ep_scan_outputs_info(const struct ep_scan_outputs *out)
+{
+	return out->s ? &out->s->info : NULL;
 }
 
 const char *ep_scan_outputs_banner(const struct ep_scan_outputs *out, const struct ep_addr *a,

@@ -28,7 +28,16 @@ int ep_scan_targets(const struct ep_config *cfg, const struct ep_targets *t, ep_
 int ep_scan_targets_keep(const struct ep_config *cfg, const struct ep_targets *t, ep_result_cb tap,
                          void *arg, struct ep_summary *sum, char *scan_id, size_t idlen,
                          struct ep_scan_outputs *out);
+/* The outputs of a run that happened elsewhere (verify's merge of shard
+ * states): opened for t's scope with sum as their summary; then findings
+ * and ep_scan_outputs_close as after ep_scan_targets_keep.  Returns 0, or
+ * the exit status after one line on stderr (out still needs closing). */
+int ep_scan_outputs_open(const struct ep_config *cfg, const struct ep_targets *t,
+                         const struct ep_summary *sum, struct ep_scan_outputs *out, char *scan_id,
+                         size_t idlen);
 void ep_scan_outputs_finding(struct ep_scan_outputs *out, const struct ep_finding *f);
+/* The run's fixed facts (scan id, seed, plan, shard), or NULL. */
+const struct ep_scan_info *ep_scan_outputs_info(const struct ep_scan_outputs *out);
 /* --banners: what a.port said ("ssh: SSH-2.0-..."), or NULL. */
 const char *ep_scan_outputs_banner(const struct ep_scan_outputs *out, const struct ep_addr *a,
                                    uint16_t port);

@@ -75,6 +75,12 @@ const char ep_verify_usage[] =
     "                          settle (one deployment, all tasks running); exit 4 if not\n"
     "      --baseline FILE     a previous run's NDJSON output: findings get first_seen and\n"
     "                          last_seen, and new and gone ones are counted\n"
+    "      --shard I/N|auto    probe this machine's part of the plan (needs --seed, the\n"
+    "                          same on every shard, and --save-states); no findings\n"
+    "      --save-states DEST  write what was measured, per address and port (compact)\n"
+    "      --states FILE       judge what shards measured instead of probing: every\n"
+    "                          shard's --save-states output (repeatable); the same\n"
+    "                          inventory and options, or the plans differ and it refuses\n"
     "      --fail-on SEV       exit 1 for findings of this severity or worse: low,\n"
     "                          medium, high (default), critical\n"
     "      --exclude CIDR      never probe these addresses (repeatable)\n"
@@ -98,6 +104,76 @@ const char ep_verify_usage[] =
     "\n"
     "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,\n"
     "3 AWS/inventory error, 4 scan incomplete or interrupted.\n";
+
+#define MAX_STATES_FILES 4096
+
+/* --save-states and --states: verify split over machines */
+struct split {
+	const char *save;              /* where this run's measured states go */
+	FILE *save_f;                  /* opened before probing: privileges drop */
+	char *files[MAX_STATES_FILES]; /* the shards' states to merge */
+	int nfiles;
+};
+
+static void print_diag(const struct ep_diag *d)
+{
+	char line[700];
+
+	ep_diag_format(d, line, sizeof(line));
+	fprintf(stderr, "ecsprobe: verify: %s\n", line);
+}
+
+/* The measuring stage: probe the plan (or this machine's shard of it), or
+ * with --states merge what the shards measured.  Returns 0 or 4 with out
+ * open, or 2/3 after one line on stderr. */
+static int measure(struct verify *vf, const struct ep_config *cfg, const struct ep_targets *t,
+                   const struct split *sp, struct ep_summary *sum, struct ep_scan_outputs *out,
+                   char *scan_id, size_t idlen)
+{
+	struct ep_diag d = {0};
+	int status;
+
+	if (sp->nfiles) {
+		char plan[17];
+		uint64_t seed;
+		unsigned nshards;
+
+		ep_targets_fingerprint(t, plan);
+		if (ep_verify_load_states(vf, plan, sp->files, (size_t)sp->nfiles, &seed, &nshards,
+		                          &d)) {
+			print_diag(&d);
+			out->s = NULL;
+			return 2;
+		}
+		fprintf(stderr, "ecsprobe: verify: %u shard%s merged (seed %llu): %llu probes\n",
+		        nshards, nshards == 1 ? "" : "s", (unsigned long long)seed,
+		        (unsigned long long)vf->states.measured);
+		memset(sum, 0, sizeof(*sum));
+		sum->results = vf->states.measured;
+		for (int k = 0; k < EP_STATE_COUNT; k++)
+			sum->counts[k] = vf->states.counts[k];
+		sum->complete = 1;
+		status = ep_scan_outputs_open(cfg, t, sum, out, scan_id, idlen);
+	} else {
+		status =
+		    ep_scan_targets_keep(cfg, t, ep_verify_on_result, vf, sum, scan_id, idlen, out);
+	}
+	if ((status == 0 || status == 4) && sp->save && sp->nfiles == 0) {
+		sum->info = ep_scan_outputs_info(out);
+		if (sum->info &&
+		    ep_verify_save_states(vf, sp->save_f, sp->save, sum->info, sum, &d)) {
+			print_diag(&d);
+			status = 4; /* measured, but the states are lost: incomplete */
+		}
+		sum->info = NULL;
+	}
+	if (status == 0 && cfg->shard_count > 1)
+		printf("verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
+		       cfg->shard_index + 1, cfg->shard_count,
+		       (unsigned long long)vf->states.measured,
+		       (unsigned long long)vf->states.planned, sp->save);
+	return status;
+}
 
 /* ---- --vantage auto: an EC2 bastion asks its instance metadata (IMDSv2) ---- */
 
@@ -137,6 +213,8 @@ int ep_cmd_verify(int argc, char **argv)
 	    {"wait-stable", required_argument, NULL, 13},
 	    {"vantage", required_argument, NULL, 14},
 	    {"all-ports", no_argument, NULL, 15},
+	    {"save-states", required_argument, NULL, 16},
+	    {"states", required_argument, NULL, 17},
 	};
 	struct verify vf;
 	struct ep_config cfg;
@@ -149,6 +227,7 @@ int ep_cmd_verify(int argc, char **argv)
 	const char *baseline_path = NULL;
 	char *extra_text = NULL;
 	int auto_vantage = 0, all_ports = 0;
+	struct split split = {NULL, NULL, {NULL}, 0};
 	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
@@ -259,6 +338,17 @@ int ep_cmd_verify(int argc, char **argv)
 				case 12:
 					baseline_path = val;
 					break;
+				case 16:
+					split.save = val;
+					break;
+				case 17:
+					if (split.nfiles == MAX_STATES_FILES) {
+						fprintf(stderr, "ecsprobe: at most %d --states\n",
+						        MAX_STATES_FILES);
+						goto out;
+					}
+					split.files[split.nfiles++] = (char *)val;
+					break;
 				case 14:
 					if (strcmp(val, "auto") == 0) {
 						auto_vantage = 1;
@@ -363,6 +453,20 @@ int ep_cmd_verify(int argc, char **argv)
 	}
 	if (cfg.noutputs == 0)
 		cfg.quiet = 1; /* the findings are the report; no port table */
+	if (cfg.shard_count > 1 && (split.save == NULL || split.nfiles)) {
+		fprintf(stderr, "ecsprobe: verify --shard needs --save-states DEST (what the merge "
+		                "reads), and no --states\n");
+		ep_config_free(&cfg);
+		goto out;
+	}
+	/* opened now: probing may drop privileges to --user */
+	if (split.save && split.nfiles == 0 && !cfg.dry_run &&
+	    (split.save_f = fopen(split.save, "w")) == NULL) {
+		fprintf(stderr, "ecsprobe: verify: --save-states %s: %s\n", split.save,
+		        strerror(errno));
+		ep_config_free(&cfg);
+		goto out;
+	}
 	doc = inv ? ep_cmd_load_inventory(inv) : ep_verify_pull_live(&pull->o, &pull_status);
 	if (doc && wait_stable > 0) {
 		/* right after a deploy: wait for the service to settle before probing */
@@ -416,7 +520,7 @@ int ep_cmd_verify(int argc, char **argv)
 	if (rc == 0)
 		rc = ep_targets_build(&targets, &cfg.targets, NULL, &cfg.exclude,
 		                      (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), &d);
-	if (rc == 0 && targets.total > cfg.max_probes) {
+	if (rc == 0 && targets.total > cfg.max_probes && split.nfiles == 0) {
 		fprintf(stderr, "ecsprobe: verify: %llu probes exceed --max-probes %llu\n",
 		        (unsigned long long)targets.total, (unsigned long long)cfg.max_probes);
 		rc = EP_ESCOPE;
@@ -452,9 +556,15 @@ int ep_cmd_verify(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	status = ep_scan_targets_keep(&cfg, &targets, ep_verify_on_result, &vf, &sum, scan_id,
-	                              sizeof(scan_id), &outputs);
+	status = measure(&vf, &cfg, &targets, &split, &sum, &outputs, scan_id, sizeof(scan_id));
 	ep_targets_free(&targets);
+	if (status == 2 || status == 3 || cfg.shard_count > 1) {
+		/* a shard leaves the judging to the merge of every shard's states */
+		if (ep_scan_outputs_close(&outputs) && status == 0)
+			status = 4;
+		ep_config_free(&cfg);
+		goto out;
+	}
 	{
 		struct ep_intent_view *view = malloc(sizeof(*view));
 
@@ -513,5 +623,7 @@ out:
 	ep_verify_free(&vf);
 	free(scan_argv);
 	free(pull);
+	if (split.save_f && fclose(split.save_f) && status == 0)
+		status = 4; /* the states did not reach the disk */
 	return status;
 }

@@ -137,8 +137,7 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 		{
 			char owner[192], ev[256];
 
-			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
-			         str(c, "name"));
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task definition %s, container %s, portMapping %s/%d", tail(tdarn),
 			         str(c, "name"),
@@ -164,8 +163,7 @@ static int collect_task(struct ep_declared_set *out, const cJSON *region, const 
 			char owner[192], ev[256];
 			const char *eni = instance_eni(enis, ep_json_str(ci, "ec2InstanceId"));
 
-			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service,
-			         str(c, "name"));
+			snprintf(owner, sizeof(owner), "%s/%s/%s", cname, service, str(c, "name"));
 			snprintf(ev, sizeof(ev),
 			         "task %s (%s mode), container %s, networkBinding hostPort %s/%d "
 			         "-> %d on %s",

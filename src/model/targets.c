@@ -4,6 +4,9 @@
  * group.  Cost: O(E * R) for E interval endpoints and R entries, paid once. */
 #include "model/targets.h"
 
+#include <openssl/evp.h>
+#include <stdio.h>
+
 #include "base/buf.h"
 
 #include <stdlib.h>
@@ -295,4 +298,42 @@ int64_t ep_targets_find(const struct ep_targets *t, const struct ep_target *targ
 		return (int64_t)(g->before + (uint64_t)pi * g->nhosts + (uint64_t)host);
 	}
 	return -1;
+}
+
+void ep_targets_fingerprint(const struct ep_targets *t, char out[17])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	/* a failed allocation here is a small fixed one: abort, as STYLE.md says */
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		abort();
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ep_target_group *g = &t->g[i];
+		uint8_t head[2] = {(uint8_t)g->proto, 0xff};
+
+		EVP_DigestUpdate(c, head, sizeof(head));
+		for (size_t k = 0; k < g->addrs.n; k++) {
+			uint8_t r[33];
+
+			r[0] = g->addrs.r[k].family;
+			for (int b = 0; b < 16; b++) {
+				r[1 + b] = (uint8_t)(g->addrs.r[k].lo >> (8 * (15 - b)));
+				r[17 + b] = (uint8_t)(g->addrs.r[k].hi >> (8 * (15 - b)));
+			}
+			EVP_DigestUpdate(c, r, sizeof(r));
+		}
+		for (uint32_t k = 0; k < g->ports.nranges; k++) {
+			uint8_t p[5] = {0xfe, (uint8_t)(g->ports.r[k].lo >> 8),
+			                (uint8_t)g->ports.r[k].lo, (uint8_t)(g->ports.r[k].hi >> 8),
+			                (uint8_t)g->ports.r[k].hi};
+
+			EVP_DigestUpdate(c, p, sizeof(p));
+		}
+	}
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }

@@ -46,6 +46,10 @@ void ep_targets_get(const struct ep_targets *t, uint64_t index, struct ep_target
 /* The inverse of ep_targets_get: the index of t, or -1 when t is not in the
  * scan (excluded, other ports).  O(groups x log ranges). */
 int64_t ep_targets_find(const struct ep_targets *t, const struct ep_target *target);
+/* 16 hex digits naming the scope: the same targets (addresses, protocols,
+ * ports, after exclusions) give the same text on every machine, so shards
+ * and their merge can tell they walked one plan. */
+void ep_targets_fingerprint(const struct ep_targets *t, char out[17]);
 /* Index of the group containing index; used for per-host bookkeeping. */
 size_t ep_targets_group_of(const struct ep_targets *t, uint64_t index);
 

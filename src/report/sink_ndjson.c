@@ -98,6 +98,9 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	              PACKAGE_VERSION, ts, i->mode, (unsigned long long)i->seed, i->rate,
 	              (unsigned long long)i->probes_total, (unsigned long long)i->nhosts,
 	              i->timeout_ms, i->min_timeout_ms, i->retries, i->max_inflight);
+	ep_buf_printf(&n->buf, ",\"plan\":\"%s\"", i->plan);
+	if (i->shard_count > 1)
+		ep_buf_printf(&n->buf, ",\"shard\":\"%u/%u\"", i->shard_index + 1, i->shard_count);
 	line_end(n);
 	*state = n;
 	return flush_buf(n);

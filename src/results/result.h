@@ -66,6 +66,8 @@ struct ep_scan_info {
 	unsigned retries;
 	unsigned max_inflight;
 	int ntargets_groups;
+	char plan[17];                     /* fingerprint of the targets (ep_targets_fingerprint) */
+	unsigned shard_index, shard_count; /* --shard I/N: 0-based index; count 0 or 1: whole */
 };
 
 struct ep_summary {

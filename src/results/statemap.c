@@ -131,6 +131,9 @@ int ep_statemap_put(struct ep_statemap *m, const struct ep_result *r)
 	shift = (uint8_t)((i & 1) * 4);
 	if (((*b >> shift) & 15) == 0)
 		m->measured++;
+	else
+		m->counts[((*b >> shift) & 15) - 1]--;
+	m->counts[r->state]++;
 	*b = (uint8_t)((*b & ~(15 << shift)) | (((unsigned)r->state + 1) << shift));
 	return 0;
 }
@@ -145,6 +148,33 @@ int ep_statemap_get(const struct ep_statemap *m, size_t index, enum ep_proto pro
 		return -1;
 	v = (m->a[index].nib[proto][i >> 1] >> ((i & 1) * 4)) & 15;
 	return v ? (int)v - 1 : -1;
+}
+
+int ep_statemap_at(const struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index)
+{
+	unsigned v;
+
+	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count)
+		return -1;
+	v = (m->a[entry].nib[proto][index >> 1] >> ((index & 1) * 4)) & 15;
+	return v ? (int)v - 1 : -1;
+}
+
+int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
+                    enum ep_state state)
+{
+	uint8_t *b, shift;
+
+	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count)
+		return EP_ERANGE;
+	b = &m->a[entry].nib[proto][index >> 1];
+	shift = (uint8_t)((index & 1) * 4);
+	if ((*b >> shift) & 15)
+		return EP_EINVAL;
+	*b = (uint8_t)(*b | (((unsigned)state + 1) << shift));
+	m->measured++;
+	m->counts[state]++;
+	return 0;
 }
 
 void ep_statemap_free(struct ep_statemap *m)

@@ -25,9 +25,10 @@ struct ep_statemap {
 	uint32_t *slots; /* open addressing by address: entry index + 1, 0 = empty */
 	size_t nslots;
 	int sealed;
-	uint64_t planned;  /* probes in the plan */
-	uint64_t measured; /* distinct planned probes with a state */
-	uint64_t stray;    /* results for probes the plan does not hold */
+	uint64_t planned;                /* probes in the plan */
+	uint64_t measured;               /* distinct planned probes with a state */
+	uint64_t stray;                  /* results for probes the plan does not hold */
+	uint64_t counts[EP_STATE_COUNT]; /* measured probes by state */
 };
 
 /* Adds an address's planned ports (a second add of the same address takes
@@ -44,6 +45,12 @@ int ep_statemap_put(struct ep_statemap *m, const struct ep_result *r);
 /* The state of (proto, port) at entry index, or -1 when not measured or
  * not planned there. */
 int ep_statemap_get(const struct ep_statemap *m, size_t index, enum ep_proto proto, uint16_t port);
+/* By position in the entry's planned ports (ep_portset_at order): the state
+ * or -1, and setting one; ep_statemap_set gives EP_EINVAL when the probe
+ * already holds a state (two sources measured it). */
+int ep_statemap_at(const struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index);
+int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
+                    enum ep_state state);
 /* The entry of address a, or -1. */
 int64_t ep_statemap_find(const struct ep_statemap *m, const struct ep_addr *a);
 void ep_statemap_free(struct ep_statemap *m);

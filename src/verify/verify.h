@@ -8,6 +8,7 @@
 #include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aws/inventory.h"
 #include "compare/findings.h"
@@ -65,6 +66,14 @@ void ep_verify_free(struct verify *vf);
 
 /* compare.c: judges one address; view is scratch space.  EP_ENOMEM only. */
 int ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent_view *view);
+
+/* states.c: what was measured, saved by a shard and merged from all of them */
+/* Writes to f (the caller opened path, and closes it). */
+int ep_verify_save_states(const struct verify *vf, FILE *f, const char *path,
+                          const struct ep_scan_info *info, const struct ep_summary *sum,
+                          struct ep_diag *d);
+int ep_verify_load_states(struct verify *vf, const char *plan, char *const *files, size_t n,
+                          uint64_t *seed, unsigned *nshards, struct ep_diag *d);
 
 /* vantage.c */
 void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v);

@@ -68,7 +68,7 @@ cleanup() { lab_veth_down; rm -rf "$W"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "1..8"
+echo "1..14"
 lab_veth_up 3 0 2>"$W/lab.err" || { diag <"$W/lab.err"; bail "lab_veth_up failed"; }
 set -- $LAB_V4_HOSTS
 A=$1 B=$2 C=$3
@@ -222,5 +222,65 @@ if grep -q "udp 53,123,161,500,1900,5353,8100-8130,11211" "$W/dry.out"; then
 	ok "--dry-run: UDP admitted, declared and the default UDP extra ports are planned"
 else
 	nok "UDP plan: $(grep eni-a "$W/dry.out")"
+fi
+
+# 9-14: verify split over 3 processes (3 shards of one plan, the same seed),
+# then merged: the same findings, ids included, as one machine gave
+lab_icmp_ratelimit off 2>"$W/lab.err" || bail "cannot turn the ICMP rate limit off"
+for i in 1 2 3; do
+	verify shard$i --seed 7 --shard $i/3 --save-states "$W/states.$i"
+done
+parts=$(sed -n 's/^verify: shard [123]\/3: \([0-9]*\) of \([0-9]*\) planned probes measured.*/\1 \2/p' \
+	"$W/shard1.out" "$W/shard2.out" "$W/shard3.out" | awk '{ s += $1; p = $2 } END { print NR, s, p }')
+set -- $parts
+if [ "$(cat "$W/shard1.rc")$(cat "$W/shard2.rc")$(cat "$W/shard3.rc")" = 000 ] && [ "$1" = 3 ] && [ "$2" = "$3" ] &&
+	! grep -q '"type":"finding"' "$W/shard1.ndjson"; then
+	ok "3 shards: each probes its part ($2 of $3 planned probes between them), exit 0, and judges nothing"
+else
+	nok "shards: exit $(cat "$W/shard1.rc")$(cat "$W/shard2.rc")$(cat "$W/shard3.rc")"
+	diag <"$W/shard2.err"; diag <"$W/shard2.out"
+fi
+merge() { # merge NAME FILE...
+	local name=$1
+	shift
+	local args=()
+	for f in "$@"; do args+=(--states "$f"); done
+	"$EP" verify --inventory "$W/inv.json" --intent "$W/intent.json" --source-ip "$LAB_SRC4" \
+		--extra-ports U:9125 --no-progress -o "ndjson:$W/$name.ndjson" "${args[@]}" >"$W/$name.out" 2>"$W/$name.err"
+	echo $? >"$W/$name.rc"
+}
+ids() { jq -r 'select(.type == "finding") | "\(.id) \(.kind) \(.severity) \(.address) \(.proto) \(.ports) \(.owner)"' "$1" | sort; }
+merge merged "$W/states.3" "$W/states.1" "$W/states.2"
+if [ "$(cat "$W/merged.rc")" = 1 ] && diff <(ids "$W/off.ndjson") <(ids "$W/merged.ndjson") >"$W/diff"; then
+	ok "the merge of 3 shards gives the single run's findings: ids, kinds, severities, ports, owners"
+else
+	nok "merged findings differ (exit $(cat "$W/merged.rc"))"
+	diag <"$W/diff"; diag <"$W/merged.err"
+fi
+merge missing "$W/states.1" "$W/states.3"
+if [ "$(cat "$W/missing.rc")" = 2 ] && tail -n 1 "$W/missing.err" | grep -q "shard 2/3 is missing"; then
+	ok "a missing shard: refused, exit 2"
+else
+	nok "missing shard: exit $(cat "$W/missing.rc"): $(cat "$W/missing.err")"
+fi
+merge twice "$W/states.1" "$W/states.2" "$W/states.3" "$W/states.2"
+if [ "$(cat "$W/twice.rc")" = 2 ] && grep -q "shard 2/3 given twice" "$W/twice.err"; then
+	ok "a shard given twice: refused"
+else
+	nok "duplicated shard: exit $(cat "$W/twice.rc"): $(cat "$W/twice.err")"
+fi
+"$EP" verify --inventory "$W/inv.json" --intent "$W/intent.json" --source-ip "$LAB_SRC4" \
+	--extra-ports U:9126 --states "$W/states.1" --states "$W/states.2" --states "$W/states.3" >/dev/null 2>"$W/other.err"
+if [ $? = 2 ] && grep -q "states of another plan" "$W/other.err"; then
+	ok "states of another plan (other --extra-ports): refused"
+else
+	nok "another plan: $(cat "$W/other.err")"
+fi
+head -c 2000 "$W/states.2" >"$W/states.2cut"
+merge cut "$W/states.1" "$W/states.2cut" "$W/states.3"
+if [ "$(cat "$W/cut.rc")" = 2 ] && grep -qE "states.2cut(:[0-9]+:[0-9]+)?: " "$W/cut.err"; then
+	ok "a states file cut short: refused, naming the file ($(tail -n 1 "$W/cut.err" | cut -c1-120))"
+else
+	nok "cut file: exit $(cat "$W/cut.rc"): $(cat "$W/cut.err")"
 fi
 [ $fails = 0 ]
