@@ -520,9 +520,12 @@ int ep_cmd_verify(int argc, char **argv)
 	if (rc == 0)
 		rc = ep_targets_build(&targets, &cfg.targets, NULL, &cfg.exclude,
 		                      (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), &d);
-	if (rc == 0 && targets.total > cfg.max_probes && split.nfiles == 0) {
-		fprintf(stderr, "ecsprobe: verify: %llu probes exceed --max-probes %llu\n",
-		        (unsigned long long)targets.total, (unsigned long long)cfg.max_probes);
+	/* the budget is per machine: a shard probes its part; a merge probes nothing */
+	if (rc == 0 && split.nfiles == 0 &&
+	    (cfg.shard_count > 1 ? targets.total / cfg.shard_count : targets.total) >
+	        cfg.max_probes) {
+		ep_verify_budget_report(&vf, targets.total, cfg.max_probes, cfg.rate,
+		                        cfg.shard_count);
 		rc = EP_ESCOPE;
 	}
 	if (rc == 0)

@@ -75,6 +75,10 @@ int ep_verify_save_states(const struct verify *vf, FILE *f, const char *path,
 int ep_verify_load_states(struct verify *vf, const char *plan, char *const *files, size_t n,
                           uint64_t *seed, unsigned *nshards, struct ep_diag *d);
 
+/* budget.c: why the plan exceeds --max-probes, and how shards would cover it */
+void ep_verify_budget_report(const struct verify *vf, uint64_t total, uint64_t max, double rate,
+                             unsigned shards);
+
 /* vantage.c */
 void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v);
 int ep_verify_vantage_auto(const struct ep_exposure *x, struct ep_vantage *v, char groups[][32]);

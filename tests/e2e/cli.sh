@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..53"
+echo "1..54"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -132,4 +132,15 @@ for o in profile region role-arn external-id accounts all-accounts role-name end
 	"$EP" verify --help | grep -q -- "--$o" || missing="$missing verify:--$o"
 done
 if [ -z "$missing" ]; then ok "inventory --help and verify --help list the whole AWS option group"; else nok "usage lacks$missing"; fi
+# a plan over --max-probes: refused with what makes it big and how shards would cover it
+"$EP" verify --inventory "${top_srcdir:-.}/tests/fakeaws/expected/basic-env.json" --source-ip 198.51.100.20 \
+	--max-probes 1000 --rate 5000 >"$tmp/out" 2>"$tmp/err"
+st=$?
+if [ $st = 2 ] && grep -q "exceed --max-probes 1000" "$tmp/err" &&
+	grep -q "sg-0a1100000000000004 rule 1 (all traffic from 0.0.0.0/0) admits 262k probes on 2 addresses" "$tmp/err" &&
+	grep -q "to cover it: --shard I/[0-9]* --seed S on [0-9]* machines" "$tmp/err"; then
+	ok "over --max-probes: the rules that make the plan big, and the shards that would cover it"
+else
+	nok "budget report: exit $st"
+fi
 [ $fails = 0 ]
