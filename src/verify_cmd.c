@@ -105,99 +105,6 @@ const char ep_verify_usage[] =
     "Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or input error,\n"
     "3 AWS/inventory error, 4 scan incomplete or interrupted.\n";
 
-#define MAX_STATES_FILES 4096
-
-/* --save-states and --states: verify split over machines */
-struct split {
-	const char *save;              /* where this run's measured states go */
-	FILE *save_f;                  /* opened before probing: privileges drop */
-	char *files[MAX_STATES_FILES]; /* the shards' states to merge */
-	int nfiles;
-};
-
-static void print_diag(const struct ep_diag *d)
-{
-	char line[700];
-
-	ep_diag_format(d, line, sizeof(line));
-	fprintf(stderr, "ecsprobe: verify: %s\n", line);
-}
-
-/* The measuring stage: probe the plan (or this machine's shard of it), or
- * with --states merge what the shards measured.  Returns 0 or 4 with out
- * open, or 2/3 after one line on stderr. */
-static int measure(struct verify *vf, const struct ep_config *cfg, const struct ep_targets *t,
-                   const struct split *sp, struct ep_summary *sum, struct ep_scan_outputs *out,
-                   char *scan_id, size_t idlen)
-{
-	struct ep_diag d = {0};
-	int status;
-
-	if (sp->nfiles) {
-		char plan[17];
-		uint64_t seed;
-		unsigned nshards;
-
-		ep_targets_fingerprint(t, plan);
-		if (ep_verify_load_states(vf, plan, sp->files, (size_t)sp->nfiles, &seed, &nshards,
-		                          &d)) {
-			print_diag(&d);
-			out->s = NULL;
-			return 2;
-		}
-		fprintf(stderr, "ecsprobe: verify: %u shard%s merged (seed %llu): %llu probes\n",
-		        nshards, nshards == 1 ? "" : "s", (unsigned long long)seed,
-		        (unsigned long long)vf->states.measured);
-		memset(sum, 0, sizeof(*sum));
-		sum->results = vf->states.measured;
-		for (int k = 0; k < EP_STATE_COUNT; k++)
-			sum->counts[k] = vf->states.counts[k];
-		sum->complete = 1;
-		status = ep_scan_outputs_open(cfg, t, sum, out, scan_id, idlen);
-	} else {
-		status =
-		    ep_scan_targets_keep(cfg, t, ep_verify_on_result, vf, sum, scan_id, idlen, out);
-	}
-	if ((status == 0 || status == 4) && sp->save && sp->nfiles == 0) {
-		sum->info = ep_scan_outputs_info(out);
-		if (sum->info &&
-		    ep_verify_save_states(vf, sp->save_f, sp->save, sum->info, sum, &d)) {
-			print_diag(&d);
-			status = 4; /* measured, but the states are lost: incomplete */
-		}
-		sum->info = NULL;
-	}
-	if (status == 0 && cfg->shard_count > 1)
-		printf("verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
-		       cfg->shard_index + 1, cfg->shard_count,
-		       (unsigned long long)vf->states.measured,
-		       (unsigned long long)vf->states.planned, sp->save);
-	return status;
-}
-
-/* ---- --vantage auto: an EC2 bastion asks its instance metadata (IMDSv2) ---- */
-
-/* --banners: an open port that should not be says what it is. */
-static void add_banners(struct ep_findings *fs, const struct ep_scan_outputs *out)
-{
-	for (size_t i = 0; i < fs->n; i++) {
-		struct ep_finding *f = &fs->f[i];
-		const char *b;
-		struct ep_addr a;
-		size_t len;
-
-		if ((f->kind != EP_FINDING_UNEXPECTED_OPEN &&
-		     f->kind != EP_FINDING_UNEXPLAINED_OPEN) ||
-		    f->lo != f->hi || ep_addr_parse(f->address, &a) != 0)
-			continue;
-		b = ep_scan_outputs_banner(out, &a, f->lo);
-		len = strlen(f->evidence);
-		if (b && len + 1 < sizeof(f->evidence))
-			snprintf(f->evidence + len, sizeof(f->evidence) - len, "%slistening: %s",
-			         len ? "; " : "", b);
-	}
-}
-
 int ep_cmd_verify(int argc, char **argv)
 {
 	static const struct option extra_opts[] = {
@@ -227,14 +134,14 @@ int ep_cmd_verify(int argc, char **argv)
 	const char *baseline_path = NULL;
 	char *extra_text = NULL;
 	int auto_vantage = 0, all_ports = 0;
-	struct split split = {NULL, NULL, {NULL}, 0};
+	struct ep_verify_split split = {NULL, NULL, {NULL}, 0};
 	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
 	struct ep_awsopts *pull = malloc(sizeof(*pull));
 	char **scan_argv = calloc((size_t)argc + 1, sizeof(char *));
 	char scan_id[40];
-	int scan_argc = 0, status = 2, failing = 0, rc, pull_status = 0;
+	int scan_argc = 0, status = 2, rc, pull_status = 0;
 	cJSON *doc = NULL;
 
 	memset(&vf, 0, sizeof(vf));
@@ -342,9 +249,9 @@ int ep_cmd_verify(int argc, char **argv)
 					split.save = val;
 					break;
 				case 17:
-					if (split.nfiles == MAX_STATES_FILES) {
+					if (split.nfiles == EP_VERIFY_MAX_STATES) {
 						fprintf(stderr, "ecsprobe: at most %d --states\n",
-						        MAX_STATES_FILES);
+						        EP_VERIFY_MAX_STATES);
 						goto out;
 					}
 					split.files[split.nfiles++] = (char *)val;
@@ -528,8 +435,6 @@ int ep_cmd_verify(int argc, char **argv)
 		                        cfg.shard_count);
 		rc = EP_ESCOPE;
 	}
-	if (rc == 0)
-		rc = ep_statemap_seal(&vf.states);
 	if (rc) {
 		if (d.msg[0])
 			fprintf(stderr, "ecsprobe: verify: %s\n", d.msg);
@@ -540,26 +445,23 @@ int ep_cmd_verify(int argc, char **argv)
 	fprintf(stderr, "ecsprobe: verify: %zu addresses, %llu probes\n", vf.n,
 	        (unsigned long long)targets.total);
 	if (cfg.dry_run) {
-		/* the plan only: what would be probed where, nothing sent */
-		for (size_t i = 0; i < vf.n; i++) {
-			char spec[2][512];
-
-			for (int k = 0; k < EP_PROTO_COUNT; k++)
-				ep_portset_format(&vf.a[i].ports[k], spec[k], sizeof(spec[k]));
-			printf("%-28s %-24s tcp %s%s udp %s%s\n", vf.a[i].xa->text,
-			       vf.a[i].iface->id, spec[0][0] ? spec[0] : "-",
-			       strlen(spec[0]) == sizeof(spec[0]) - 1 ? "..." : "",
-			       spec[1][0] ? spec[1] : "-",
-			       strlen(spec[1]) == sizeof(spec[1]) - 1 ? "..." : "");
-		}
-		printf("verify: dry run, nothing sent: %zu addresses, %llu probes\n", vf.n,
-		       (unsigned long long)targets.total);
+		ep_verify_print_plan(&vf, targets.total);
 		ep_targets_free(&targets);
 		ep_config_free(&cfg);
 		status = 0;
 		goto out;
 	}
-	status = measure(&vf, &cfg, &targets, &split, &sum, &outputs, scan_id, sizeof(scan_id));
+	/* half a byte a probe, allocated only when something will be measured */
+	if (ep_statemap_seal(&vf.states)) {
+		fprintf(stderr, "ecsprobe: verify: out of memory for %llu probes' states\n",
+		        (unsigned long long)targets.total);
+		ep_targets_free(&targets);
+		ep_config_free(&cfg);
+		status = 3;
+		goto out;
+	}
+	status = ep_verify_measure(&vf, &cfg, &targets, &split, &sum, &outputs, scan_id,
+	                           sizeof(scan_id));
 	ep_targets_free(&targets);
 	if (status == 2 || status == 3 || cfg.shard_count > 1) {
 		/* a shard leaves the judging to the merge of every shard's states */
@@ -568,54 +470,8 @@ int ep_cmd_verify(int argc, char **argv)
 		ep_config_free(&cfg);
 		goto out;
 	}
-	{
-		struct ep_intent_view *view = malloc(sizeof(*view));
-
-		rc = view ? 0 : EP_ENOMEM;
-		for (size_t i = 0; rc == 0 && i < vf.n; i++)
-			rc = ep_verify_compare(&vf, &vf.a[i], view);
-		free(view);
-		if (rc) {
-			/* never "clean" on a judgement that did not finish */
-			fprintf(stderr,
-			        "ecsprobe: verify: out of memory while judging the results\n");
-			ep_scan_outputs_close(&outputs);
-			ep_config_free(&cfg);
-			status = 4;
-			goto out;
-		}
-	}
-	ep_findings_sort(&vf.findings);
-	add_banners(&vf.findings, &outputs);
-	if (baseline)
-		ep_verify_apply_baseline(&vf, baseline, baseline_path);
-	for (size_t i = 0; i < vf.findings.n; i++) {
-		const char *gha = getenv("GITHUB_ACTIONS");
-
-		if (!cfg.quiet || vf.findings.f[i].severity >= fail_on)
-			ep_finding_print(stdout, &vf.findings.f[i]);
-		/* in a GitHub Actions job, findings also become annotations */
-		if (gha && strcmp(gha, "true") == 0)
-			ep_finding_github(stdout, &vf.findings.f[i],
-			                  vf.findings.f[i].severity >= fail_on);
-		failing += vf.findings.f[i].severity >= fail_on;
-	}
-	/* every output that takes findings gets them, then the summary */
-	for (size_t k = 0; k < vf.findings.n; k++)
-		ep_scan_outputs_finding(&outputs, &vf.findings.f[k]);
-	if (ep_scan_outputs_close(&outputs) && status == 0)
-		status = 4; /* an output lost data: the run is incomplete */
-	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open", vf.findings.n,
-	       vf.findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
-	       (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN]);
-	if (vf.counts.open_filtered)
-		printf("; %llu UDP open|filtered, of which %llu declared or intended and "
-		       "unconfirmed",
-		       (unsigned long long)vf.counts.open_filtered,
-		       (unsigned long long)vf.counts.unconfirmed);
-	putchar('\n');
-	if (status == 0)
-		status = failing ? 1 : 0;
+	status =
+	    ep_verify_judge(&vf, &cfg, fail_on, baseline, baseline_path, &sum, &outputs, status);
 	if (pull_status == 3 && status != 4)
 		status = 3; /* the inventory was incomplete: say so over the findings */
 	ep_config_free(&cfg);

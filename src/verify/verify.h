@@ -58,6 +58,20 @@ struct verify_subject {
 	struct ep_intent_group g[64];
 };
 
+#define EP_VERIFY_MAX_STATES 4096
+
+/* --save-states and --states: verify split over machines (borrowed strings) */
+struct ep_verify_split {
+	const char *save;                  /* where this run's measured states go */
+	FILE *save_f;                      /* opened before probing: privileges drop */
+	char *files[EP_VERIFY_MAX_STATES]; /* the shards' states to merge */
+	int nfiles;
+};
+
+struct ep_config;
+struct ep_targets;
+struct ep_scan_outputs;
+
 /* addresses.c */
 int ep_verify_build(struct verify *vf, struct ep_target_list *tl);
 void ep_verify_subject_of(const struct vaddr *a, struct verify_subject *out);
@@ -78,6 +92,20 @@ int ep_verify_load_states(struct verify *vf, const char *plan, char *const *file
 /* budget.c: why the plan exceeds --max-probes, and how shards would cover it */
 void ep_verify_budget_report(const struct verify *vf, uint64_t total, uint64_t max, double rate,
                              unsigned shards);
+
+/* run.c: the stages after the plan */
+void ep_verify_print_plan(const struct verify *vf, uint64_t total);
+/* Probes the plan (this machine's shard), or merges the shards' states;
+ * saves what was measured with sp->save.  0 or 4 with out open, or 2/3
+ * after one line on stderr. */
+int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const struct ep_targets *t,
+                      const struct ep_verify_split *sp, struct ep_summary *sum,
+                      struct ep_scan_outputs *out, char *scan_id, size_t idlen);
+/* Judges every address, prints and hands the findings to every output,
+ * closes the outputs; returns the exit status given the measuring's. */
+int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_severity fail_on,
+                    const cJSON *baseline, const char *baseline_path, const struct ep_summary *sum,
+                    struct ep_scan_outputs *out, int status);
 
 /* vantage.c */
 void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v);
