@@ -144,7 +144,8 @@ static int port_finding(struct verify *vf, const struct vaddr *a, const struct e
 	return ep_findings_add(&vf->findings, &f);
 }
 
-static int latent_add(struct latents *ls, const struct ep_admission *rule, uint16_t port,
+/* Adds lo-hi (above every port so far for this rule) in one state. */
+static int latent_add(struct latents *ls, const struct ep_admission *rule, uint16_t lo, uint16_t hi,
                       enum ep_state state, enum ep_severity severity)
 {
 	struct latent *l = NULL;
@@ -161,15 +162,18 @@ static int latent_add(struct latents *ls, const struct ep_admission *rule, uint1
 	}
 	if (severity > l->severity)
 		l->severity = severity;
-	l->closed += state == EP_STATE_CLOSED;
-	l->filtered += state != EP_STATE_CLOSED;
-	if (l->n && (uint32_t)l->s[l->n - 1].hi + 1 == port) {
-		l->s[l->n - 1].hi = port;
+	if (state == EP_STATE_CLOSED)
+		l->closed += (uint32_t)(hi - lo + 1);
+	else
+		l->filtered += (uint32_t)(hi - lo + 1);
+	if (l->n && (uint32_t)l->s[l->n - 1].hi + 1 == lo) {
+		l->s[l->n - 1].hi = hi;
 		return 0;
 	}
 	if (ep_array_reserve((void **)&l->s, &l->cap, l->n + 1, sizeof(*l->s)))
 		return EP_ENOMEM;
-	l->s[l->n].lo = l->s[l->n].hi = port;
+	l->s[l->n].lo = lo;
+	l->s[l->n].hi = hi;
 	l->n++;
 	return 0;
 }
@@ -213,45 +217,163 @@ static int latent_flush(struct verify *vf, const struct vaddr *a, struct latents
 	return rc;
 }
 
+/* Ports where some fact may change: the facts are constant between two
+ * consecutive breakpoints, so they are gathered once per interval, not per
+ * port.  bp gets sorted, unique values in 1-65536. */
+struct breaks {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+static int add_break(struct breaks *b, uint32_t port)
+{
+	if (ep_array_reserve((void **)&b->v, &b->cap, b->n + 1, sizeof(*b->v)))
+		return EP_ENOMEM;
+	b->v[b->n++] = port;
+	return 0;
+}
+
+static int by_u32(const void *pa, const void *pb)
+{
+	uint32_t x = *(const uint32_t *)pa, y = *(const uint32_t *)pb;
+
+	return (x > y) - (x < y);
+}
+
+static int breakpoints(const struct vaddr *a, const struct ep_intent_view *view,
+                       enum ep_proto proto, struct breaks *b)
+{
+	const struct ep_portset *ps = &a->ports[proto];
+	const struct ep_nacl *acl = a->iface->acl;
+	int iana = proto == EP_PROTO_UDP ? 17 : 6;
+	int rc = add_break(b, 1) || add_break(b, 65536);
+
+	for (size_t i = 0; rc == 0 && i < a->adm.n; i++)
+		if (ep_admission_covers(&a->adm.a[i], proto, a->adm.a[i].lo ? a->adm.a[i].lo : 1))
+			rc = add_break(b, a->adm.a[i].lo) ||
+			     add_break(b, (uint32_t)a->adm.a[i].hi + 1);
+	for (size_t i = 0; rc == 0 && acl && i < acl->n; i++)
+		if (!acl->e[i].egress && acl->e[i].proto == iana && acl->e[i].from >= 0)
+			rc = add_break(b, (uint32_t)acl->e[i].from) ||
+			     add_break(b, (uint32_t)acl->e[i].to + 1);
+	for (size_t i = 0; rc == 0 && i < a->iface->ndecl; i++)
+		if (a->iface->decl[i].proto == proto)
+			rc = add_break(b, a->iface->decl[i].port) ||
+			     add_break(b, (uint32_t)a->iface->decl[i].port + 1);
+	for (uint32_t r = 0; rc == 0 && r < ps->nranges; r++)
+		rc = add_break(b, ps->r[r].lo) || add_break(b, (uint32_t)ps->r[r].hi + 1);
+	/* where any of the intent's bitmaps changes value */
+	for (unsigned w = 0; rc == 0 && w < 1024; w++) {
+		const uint64_t *m[4] = {view->p[proto].intended, view->p[proto].permitted,
+		                        view->p[proto].deny, view->p[proto].expired};
+		uint64_t x = 0;
+
+		for (int k = 0; k < 4; k++)
+			x |= m[k][w] ^ ((m[k][w] << 1) | (w ? m[k][w - 1] >> 63 : 0));
+		while (rc == 0 && x) {
+			rc = add_break(b, w * 64u + (unsigned)__builtin_ctzll(x));
+			x &= x - 1;
+		}
+	}
+	if (rc)
+		return rc;
+	qsort(b->v, b->n, sizeof(*b->v), by_u32);
+	{
+		size_t k = 0;
+
+		for (size_t i = 0; i < b->n; i++)
+			if (b->v[i] >= 1 && b->v[i] <= 65536 && (k == 0 || b->v[k - 1] != b->v[i]))
+				b->v[k++] = b->v[i];
+		b->n = k;
+	}
+	return 0;
+}
+
+/* One run of equal state inside an interval of equal facts. */
+static int judge_run(struct verify *vf, const struct vaddr *a, const struct ep_intent_view *view,
+                     const struct verify_subject *subj, enum ep_proto proto, struct latents *ls,
+                     uint16_t lo, uint16_t hi, int state)
+{
+	const struct ep_admission *adm = ep_admissions_find(&a->adm, proto, lo);
+	const struct ep_admission *world = ep_admissions_find_world(&a->adm, proto, lo);
+	const struct ep_declared *dcl =
+	    ep_declared_find(a->iface->decl, a->iface->ndecl, proto, lo);
+	struct ep_port_facts pf;
+	struct ep_outcome o;
+	uint32_t n = (uint32_t)hi - lo + 1;
+	int rc = 0;
+
+	if (state < 0) {
+		vf->counts.unmeasured += n; /* interrupted: no finding either way */
+		return 0;
+	}
+	pf.reach = adm == NULL                          ? EP_REACH_NONE
+	           : path_ok(vf, a, proto, lo, NULL, 0) ? EP_REACH_ADMITTED
+	                                                : EP_REACH_BLOCKED;
+	pf.expect = expect_of(view, proto, lo, dcl);
+	pf.world = world != NULL;
+	o = ep_judge_port(&pf, (enum ep_state)state);
+	vf->counts.open_filtered += state == EP_STATE_OPEN_FILTERED ? n : 0;
+	if (o.verdict == EP_VERDICT_UNCONFIRMED)
+		vf->counts.unconfirmed += n;
+	if (o.verdict != EP_VERDICT_FINDING)
+		return 0;
+	if (o.kind == EP_FINDING_LATENT_EXPOSURE)
+		return latent_add(ls, world ? world : adm, lo, hi, (enum ep_state)state,
+		                  o.severity);
+	/* a finding of its own for every port (open ports are few) */
+	for (uint32_t p = lo; rc == 0 && p <= hi; p++)
+		rc = port_finding(vf, a, &o, &pf, proto, (uint16_t)p, (enum ep_state)state,
+		                  world ? world : adm, dcl, subj);
+	return rc;
+}
+
+/* Judges one protocol of one address: the facts once per interval between
+ * breakpoints, the states in runs, so an address with 65535 admitted ports
+ * costs a read of half a byte a port plus a handful of judgements. */
 static int judge_proto(struct verify *vf, const struct vaddr *a, const struct ep_intent_view *view,
                        const struct verify_subject *subj, enum ep_proto proto)
 {
 	const struct ep_portset *ps = &a->ports[proto];
+	const struct ep_portset *eps = &vf->states.a[a->state].ports[proto];
 	struct latents ls = {0};
-	int rc = 0;
+	struct breaks b = {0};
+	int rc = ps->count ? breakpoints(a, view, proto, &b) : 0;
 
-	for (uint32_t i = 0; rc == 0 && i < ps->count; i++) {
-		uint16_t port = ep_portset_at(ps, i);
-		int state = ep_statemap_get(&vf->states, a->state, proto, port);
-		const struct ep_admission *adm = ep_admissions_find(&a->adm, proto, port);
-		const struct ep_admission *world = ep_admissions_find_world(&a->adm, proto, port);
-		const struct ep_declared *dcl =
-		    ep_declared_find(a->iface->decl, a->iface->ndecl, proto, port);
-		struct ep_port_facts pf;
-		struct ep_outcome o;
+	for (size_t k = 0; rc == 0 && k + 1 < b.n; k++) {
+		uint32_t lo = b.v[k], hi = b.v[k + 1] - 1;
 
-		if (state < 0) {
-			vf->counts.unmeasured++; /* interrupted: no finding either way */
-			continue;
+		for (uint32_t r = 0; rc == 0 && r < ps->nranges; r++) {
+			uint32_t from = ps->r[r].lo > lo ? ps->r[r].lo : lo;
+			uint32_t to = ps->r[r].hi < hi ? ps->r[r].hi : hi;
+			uint32_t run = from;
+			int64_t ix;
+			int cur;
+
+			if (from > to)
+				continue;
+			/* the state map's entry may hold more ports (one address on two
+			 * interfaces): index in its own set */
+			ix = ep_portset_index(eps, (uint16_t)from);
+			if (ix < 0)
+				continue; /* cannot be: the entry holds the union */
+			cur = ep_statemap_at(&vf->states, a->state, proto, (uint32_t)ix);
+			for (uint32_t p = from + 1; rc == 0 && p <= to + 1; p++) {
+				int st = -2;
+
+				if (p <= to) /* eps holds every port of from-to: consecutive */
+					st = ep_statemap_at(&vf->states, a->state, proto,
+					                    (uint32_t)(ix + (p - from)));
+				if (st == cur)
+					continue;
+				rc = judge_run(vf, a, view, subj, proto, &ls, (uint16_t)run,
+				               (uint16_t)(p - 1), cur);
+				run = p;
+				cur = st;
+			}
 		}
-		pf.reach = adm == NULL                            ? EP_REACH_NONE
-		           : path_ok(vf, a, proto, port, NULL, 0) ? EP_REACH_ADMITTED
-		                                                  : EP_REACH_BLOCKED;
-		pf.expect = expect_of(view, proto, port, dcl);
-		pf.world = world != NULL;
-		o = ep_judge_port(&pf, (enum ep_state)state);
-		vf->counts.open_filtered += state == EP_STATE_OPEN_FILTERED;
-		if (o.verdict == EP_VERDICT_UNCONFIRMED)
-			vf->counts.unconfirmed++;
-		if (o.verdict != EP_VERDICT_FINDING)
-			continue;
-		if (o.kind == EP_FINDING_LATENT_EXPOSURE)
-			rc = latent_add(&ls, world ? world : adm, port, (enum ep_state)state,
-			                o.severity);
-		else
-			rc = port_finding(vf, a, &o, &pf, proto, port, (enum ep_state)state,
-			                  world ? world : adm, dcl, subj);
 	}
+	free(b.v);
 	if (rc == 0)
 		return latent_flush(vf, a, &ls, proto);
 	for (size_t i = 0; i < ls.n; i++)
