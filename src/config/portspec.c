@@ -35,43 +35,77 @@ int ep_portset_copy(struct ep_portset *dst, const struct ep_portset *src)
 	return 0;
 }
 
+/* Whole words where it can: a range of 65535 ports is ~1000 stores. */
 static void set_bits(uint64_t *bm, unsigned lo, unsigned hi)
 {
-	for (unsigned p = lo; p <= hi; p++)
+	unsigned p = lo;
+
+	for (; p <= hi && (p & 63); p++)
+		bm[p >> 6] |= 1ULL << (p & 63);
+	for (; p + 63 <= hi; p += 64)
+		bm[p >> 6] = ~0ULL;
+	for (; p <= hi; p++)
 		bm[p >> 6] |= 1ULL << (p & 63);
 }
 
-static int bit(const uint64_t *bm, unsigned p)
+void ep_portbits_set(uint64_t *bm, unsigned lo, unsigned hi)
 {
-	return (int)((bm[p >> 6] >> (p & 63)) & 1);
+	set_bits(bm, lo, hi);
 }
 
+/* Skips empty and full 64-port words, so a sparse or a complete set costs
+ * about a thousand word tests, not 65536 bit tests. */
 static int from_bitmap(const uint64_t *bm, struct ep_portset *s)
 {
 	uint32_t n = 0, count = 0;
+	int prev = 0;
 
 	memset(s, 0, sizeof(*s));
-	for (unsigned p = 0; p < 65536; p++)
-		if (bit(bm, p) && (p == 0 || !bit(bm, p - 1)))
-			n++;
+	for (unsigned w = 0; w < PORT_WORDS; w++) {
+		uint64_t x = bm[w];
+		/* a range starts where a bit is set and the one below it is not */
+		uint64_t starts = x & ~((x << 1) | (uint64_t)prev);
+
+		n += (uint32_t)__builtin_popcountll(starts);
+		prev = (int)(x >> 63);
+	}
 	if (n == 0)
 		return 0;
 	s->r = calloc(n, sizeof(*s->r));
 	if (s->r == NULL)
 		return EP_ENOMEM;
-	for (unsigned p = 0; p < 65536; p++) {
-		if (!bit(bm, p))
-			continue;
-		if (p == 0 || !bit(bm, p - 1)) {
-			s->r[s->nranges].lo = (uint16_t)p;
-			s->r[s->nranges].before = count;
-			s->nranges++;
+	prev = 0;
+	for (unsigned w = 0; w < PORT_WORDS; w++) {
+		uint64_t x = bm[w];
+		uint64_t starts = x & ~((x << 1) | (uint64_t)prev);
+		uint64_t ends = x & ~((x >> 1) | (w + 1 < PORT_WORDS ? bm[w + 1] << 63 : 0));
+
+		while (starts | ends) {
+			unsigned a = starts ? (unsigned)__builtin_ctzll(starts) : 64;
+			unsigned b = ends ? (unsigned)__builtin_ctzll(ends) : 64;
+
+			if (a <= b && starts) { /* a range opens (it may close on the same bit) */
+				s->r[s->nranges].lo = (uint16_t)(w * 64 + a);
+				s->r[s->nranges].before = count;
+				s->nranges++;
+				starts &= starts - 1;
+			} else {
+				uint16_t lo = s->r[s->nranges - 1].lo, hi = (uint16_t)(w * 64 + b);
+
+				s->r[s->nranges - 1].hi = hi;
+				count += (uint32_t)(hi - lo) + 1;
+				ends &= ends - 1;
+			}
 		}
-		s->r[s->nranges - 1].hi = (uint16_t)p;
-		count++;
+		prev = (int)(x >> 63);
 	}
 	s->count = count;
 	return 0;
+}
+
+int ep_portset_from_bits(const uint64_t *bm, struct ep_portset *out)
+{
+	return from_bitmap(bm, out);
 }
 
 /* Reads a decimal port at *pp; returns -1 when there is no number there. */

@@ -35,6 +35,11 @@ int ep_portset_union(struct ep_portset *out, const struct ep_portset *a,
 int ep_portset_has(const struct ep_portset *s, uint16_t port);
 /* Index of port in s (the inverse of ep_portset_at), or -1. O(log ranges). */
 int64_t ep_portset_index(const struct ep_portset *s, uint16_t port);
+/* The set of the ports whose bits are set in bm (1024 words of 64 bits,
+ * port p at bit p & 63 of word p >> 6); O(words + ranges). */
+int ep_portset_from_bits(const uint64_t *bm, struct ep_portset *out);
+/* Sets the bits of ports lo-hi (lo <= hi <= 65535) in such a bitmap. */
+void ep_portbits_set(uint64_t *bm, unsigned lo, unsigned hi);
 /* Compact text form ("22,80,8000-8100") into out. */
 void ep_portset_format(const struct ep_portset *s, char *out, size_t outlen);
 const char *ep_proto_name(enum ep_proto p);

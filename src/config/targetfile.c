@@ -76,6 +76,27 @@ int ep_target_list_add(struct ep_target_list *l, const char *text, const char *o
 	return 0;
 }
 
+int ep_target_list_add_sets(struct ep_target_list *l, const struct ep_addr *a,
+                            const struct ep_portset ports[EP_PROTO_COUNT], const char *origin)
+{
+	struct ep_target_entry e;
+	int rc = 0;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(e.origin, sizeof(e.origin), "%s", origin);
+	e.range.family = a->family;
+	e.range.lo = e.range.hi = ep_addr_to_u128(a);
+	e.has_ports = 1;
+	for (int p = 0; rc == 0 && p < EP_PROTO_COUNT; p++)
+		rc = ep_portset_copy(&e.ports[p], &ports[p]);
+	if (rc == 0)
+		rc = push(l, &e);
+	if (rc)
+		for (int p = 0; p < EP_PROTO_COUNT; p++)
+			ep_portset_free(&e.ports[p]);
+	return rc;
+}
+
 /* Calls fn for each meaningful line (comments and blanks stripped). */
 static int each_line(const char *path, struct ep_diag *d,
                      int (*fn)(void *arg, const char *line, unsigned lineno, struct ep_diag *d),

@@ -26,6 +26,10 @@ void ep_target_list_free(struct ep_target_list *l);
 /* Parses one target ("10.0.0.0/24" or "10.0.0.1 22,80") and appends it. */
 int ep_target_list_add(struct ep_target_list *l, const char *text, const char *origin,
                        struct ep_diag *d);
+/* Appends one address with its own port sets (copied): for plans built in
+ * memory, without a round trip through text. */
+int ep_target_list_add_sets(struct ep_target_list *l, const struct ep_addr *a,
+                            const struct ep_portset ports[EP_PROTO_COUNT], const char *origin);
 /* Reads a targets file; d gets file:line:col on error.  Lines are capped at
  * 4 KiB and the file at 16 Mi entries. */
 int ep_target_list_load(struct ep_target_list *l, const char *path, struct ep_diag *d);

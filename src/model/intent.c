@@ -528,8 +528,7 @@ enum ep_intent_verdict ep_intent_check(const struct ep_intent *in,
 static void set_from(uint64_t *bits, const struct ep_portset *ps)
 {
 	for (uint32_t r = 0; r < ps->nranges; r++)
-		for (unsigned p = ps->r[r].lo; p <= ps->r[r].hi; p++)
-			bits[p >> 6] |= 1ULL << (p & 63);
+		ep_portbits_set(bits, ps->r[r].lo, ps->r[r].hi);
 }
 
 static void view_tag(struct ep_intent_view *out, const char *value)

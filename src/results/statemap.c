@@ -177,6 +177,37 @@ int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, ui
 	return 0;
 }
 
+int ep_statemap_fill(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
+                     uint32_t count, enum ep_state state, uint32_t *conflict)
+{
+	uint8_t v = (uint8_t)(state + 1), *nib;
+	uint32_t end = index + count, i = index;
+
+	if (entry >= m->n || !m->sealed || count > m->a[entry].ports[proto].count ||
+	    index > m->a[entry].ports[proto].count - count)
+		return EP_ERANGE;
+	nib = m->a[entry].nib[proto];
+	*conflict = i;
+	if (i & 1) { /* a leading high nibble */
+		if (ep_statemap_set(m, entry, proto, i++, state))
+			return EP_EINVAL;
+	}
+	while (i + 1 < end) { /* whole bytes: both nibbles */
+		if (nib[i >> 1]) {
+			*conflict = (nib[i >> 1] & 15) ? i : i + 1;
+			return EP_EINVAL;
+		}
+		nib[i >> 1] = (uint8_t)(v | (v << 4));
+		i += 2;
+	}
+	m->measured += (i - index) - (index & 1);
+	m->counts[state] += (i - index) - (index & 1);
+	*conflict = i;
+	if (i < end && ep_statemap_set(m, entry, proto, i, state))
+		return EP_EINVAL;
+	return 0;
+}
+
 void ep_statemap_free(struct ep_statemap *m)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -51,6 +51,11 @@ int ep_statemap_get(const struct ep_statemap *m, size_t index, enum ep_proto pro
 int ep_statemap_at(const struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index);
 int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
                     enum ep_state state);
+/* Sets count consecutive positions from index to state (a run of a shard's
+ * states), whole bytes at a time: EP_EINVAL when one already holds a state,
+ * with *conflict its position. */
+int ep_statemap_fill(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
+                     uint32_t count, enum ep_state state, uint32_t *conflict);
 /* The entry of address a, or -1. */
 int64_t ep_statemap_find(const struct ep_statemap *m, const struct ep_addr *a);
 void ep_statemap_free(struct ep_statemap *m);

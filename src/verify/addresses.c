@@ -64,40 +64,14 @@ void ep_verify_subject_of(const struct vaddr *a, struct verify_subject *out)
 	s->service_tags = i->service_obj ? &i->service_obj->tags : NULL;
 }
 
-static void set_bit(uint64_t *bm, unsigned p)
-{
-	bm[p >> 6] |= 1ULL << (p & 63);
-}
-
 static void set_ports(uint64_t *bm, const struct ep_portset *ps)
 {
 	for (uint32_t r = 0; r < ps->nranges; r++)
-		for (unsigned p = ps->r[r].lo; p <= ps->r[r].hi; p++)
-			set_bit(bm, p);
+		ep_portbits_set(bm, ps->r[r].lo, ps->r[r].hi);
 }
 
-/* A bitmap of ports as a port spec ("22,80,8000-8100"), appended to b. */
-static void spec_from_bits(const uint64_t *bm, struct ep_buf *b)
-{
-	unsigned start = 0;
-	int first = 1;
-
-	for (unsigned p = 1; p <= 65536; p++) {
-		int yes = p <= 65535 && (bm[p >> 6] >> (p & 63)) & 1;
-
-		if (yes && !start)
-			start = p;
-		if (!yes && start) {
-			ep_buf_printf(b, "%s%u", first ? "" : ",", start);
-			if (p - 1 != start)
-				ep_buf_printf(b, "-%u", p - 1);
-			start = 0;
-			first = 0;
-		}
-	}
-}
-
-/* The ports to probe on a, per protocol, into bm[proto]. */
+/* The ports to probe on a, per protocol, into bm[proto]: word operations,
+ * so an all-traffic rule costs a thousand stores, not 65535. */
 static void probe_bits(const struct verify *vf, const struct vaddr *a,
                        const struct ep_intent_view *view, uint64_t bm[EP_PROTO_COUNT][1024])
 {
@@ -106,16 +80,17 @@ static void probe_bits(const struct verify *vf, const struct vaddr *a,
 			const struct ep_admission *x = &a->adm.a[i];
 
 			if (ep_admission_covers(x, (enum ep_proto)k, x->lo ? x->lo : 1))
-				for (unsigned p = x->lo ? x->lo : 1; p <= x->hi; p++)
-					set_bit(bm[k], p);
+				ep_portbits_set(bm[k], x->lo ? x->lo : 1, x->hi);
 		}
 		set_ports(bm[k], &vf->extra[k]);
 		for (size_t w = 0; w < 1024; w++)
 			bm[k][w] |=
 			    view->p[k].permitted[w] | view->p[k].deny[w] | view->p[k].expired[w];
+		bm[k][0] &= ~1ULL; /* port 0 is never probed */
 	}
 	for (size_t i = 0; i < a->iface->ndecl; i++)
-		set_bit(bm[a->iface->decl[i].proto], a->iface->decl[i].port);
+		ep_portbits_set(bm[a->iface->decl[i].proto], a->iface->decl[i].port,
+		                a->iface->decl[i].port);
 }
 
 /* Adds the address's probes to tl; a->ports gets them too.  Nothing to probe
@@ -124,8 +99,6 @@ static int plan_address(struct verify *vf, struct vaddr *a, struct ep_target_lis
                         struct ep_intent_view *view, uint64_t (*bm)[1024])
 {
 	struct verify_subject subj;
-	struct ep_buf spec;
-	struct ep_diag d = {0};
 	char origin[64];
 	int rc = 0;
 
@@ -133,34 +106,12 @@ static int plan_address(struct verify *vf, struct vaddr *a, struct ep_target_lis
 	ep_intent_view(&vf->intent, &subj.s, vf->now, view);
 	memset(bm, 0, EP_PROTO_COUNT * sizeof(bm[0]));
 	probe_bits(vf, a, view, bm);
-	ep_buf_init(&spec, 1 << 20);
-	ep_buf_printf(&spec, "%s ", a->xa->text);
-	for (int k = 0; k < EP_PROTO_COUNT; k++) {
-		size_t mark = spec.len;
-
-		ep_buf_adds(&spec, k == EP_PROTO_TCP                ? "T:"
-		                   : spec.data[spec.len - 1] == ' ' ? "U:"
-		                                                    : ",U:");
-		spec_from_bits(bm[k], &spec);
-		if (spec.data && spec.data[spec.len - 1] == ':')
-			spec.len = mark; /* no port of this protocol */
-		if (spec.data)
-			spec.data[spec.len] = '\0';
+	for (int k = 0; rc == 0 && k < EP_PROTO_COUNT; k++)
+		rc = ep_portset_from_bits(bm[k], &a->ports[k]);
+	if (rc == 0 && a->ports[EP_PROTO_TCP].count + a->ports[EP_PROTO_UDP].count) {
+		snprintf(origin, sizeof(origin), "inventory:%s", a->iface->id);
+		rc = ep_target_list_add_sets(tl, &a->xa->addr, a->ports, origin);
 	}
-	if (spec.data == NULL) {
-		rc = EP_ENOMEM;
-	} else if (spec.data[spec.len - 1] != ' ') {
-		struct ep_portset sets[EP_PROTO_COUNT];
-
-		rc = ep_portspec_parse(strchr(spec.data, ' ') + 1, sets, NULL);
-		if (rc == 0) {
-			a->ports[EP_PROTO_TCP] = sets[EP_PROTO_TCP];
-			a->ports[EP_PROTO_UDP] = sets[EP_PROTO_UDP];
-			snprintf(origin, sizeof(origin), "inventory:%s", a->iface->id);
-			rc = ep_target_list_add(tl, spec.data, origin, &d);
-		}
-	}
-	ep_buf_free(&spec);
 	return rc;
 }
 

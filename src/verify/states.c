@@ -123,7 +123,7 @@ static int apply_runs(struct merge *mg, unsigned line, size_t e, enum ep_proto p
                       uint32_t count)
 {
 	struct ep_statemap *m = &mg->vf->states;
-	uint32_t at = 0;
+	uint32_t at = 0, twice;
 	const char *s = runs;
 
 	while (*s) {
@@ -138,17 +138,16 @@ static int apply_runs(struct merge *mg, unsigned line, size_t e, enum ep_proto p
 			                   s - 1);
 		s = end;
 		st = c == '-' ? -1 : (int)(hit - "ocfx-");
-		for (uint32_t i = 0; st >= 0 && i < n; i++)
-			if (ep_statemap_set(m, e, p, at + i, (enum ep_state)st)) {
-				char addr[EP_ADDRSTRLEN];
+		if (st >= 0 &&
+		    ep_statemap_fill(m, e, p, at, (uint32_t)n, (enum ep_state)st, &twice)) {
+			char addr[EP_ADDRSTRLEN];
 
-				ep_addr_format(&m->a[e].addr, addr, sizeof(addr));
-				return ep_diag_set(mg->d, EP_EINVAL, line, 0,
-				                   "%s %s/%u measured by two shards (a shard given "
-				                   "twice?)",
-				                   addr, ep_proto_name(p),
-				                   ep_portset_at(&m->a[e].ports[p], at + i));
-			}
+			ep_addr_format(&m->a[e].addr, addr, sizeof(addr));
+			return ep_diag_set(mg->d, EP_EINVAL, line, 0,
+			                   "%s %s/%u measured by two shards (a shard given twice?)",
+			                   addr, ep_proto_name(p),
+			                   ep_portset_at(&m->a[e].ports[p], twice));
+		}
 		at += (uint32_t)n;
 	}
 	if (at != count)

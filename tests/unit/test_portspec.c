@@ -115,12 +115,57 @@ static void test_bad_input(void **state)
 	bad("1-99999999999999", EP_ERANGE, 1, "out of range");
 }
 
+/* The word-at-a-time conversion from a bitmap equals a port-by-port one, on
+ * random sparse, dense and edge-heavy bitmaps (ports 0, 1, 63, 64, 65535). */
+static void test_from_bits(void **state)
+{
+	static uint64_t bm[1024];
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		struct ep_portset ps;
+		uint32_t want_count = 0;
+
+		memset(bm, 0, sizeof(bm));
+		for (int k = 0; k < 1 + round % 40; k++) {
+			unsigned lo, hi;
+
+			seed = seed * 1103515245u + 12345u;
+			lo = (seed >> 8) % 65536;
+			hi = lo + (round % 3 == 0 ? 0 : (seed >> 3) % (round % 2 ? 70 : 5000));
+			if (hi > 65535)
+				hi = 65535;
+			if (round % 5 == 0)
+				lo = hi = (unsigned[]){0, 1, 63, 64, 65535}[k % 5];
+			ep_portbits_set(bm, lo, hi);
+		}
+		assert_int_equal(ep_portset_from_bits(bm, &ps), 0);
+		for (unsigned p = 0; p < 65536; p++) {
+			int in = (int)((bm[p >> 6] >> (p & 63)) & 1);
+
+			want_count += (uint32_t)in;
+			if (p && in != (ep_portset_index(&ps, (uint16_t)p) >= 0))
+				fail_msg("round %d: port %u in bitmap %d, in set %d", round, p, in,
+				         !in);
+		}
+		assert_int_equal(ps.count, want_count);
+		for (uint32_t r = 1; r < ps.nranges; r++)
+			assert_true(ps.r[r].lo > (uint32_t)ps.r[r - 1].hi + 1);
+		ep_portset_free(&ps);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_list_and_ranges), cmocka_unit_test(test_protocols),
-	    cmocka_unit_test(test_all_and_open_ranges), cmocka_unit_test(test_merge_duplicates),
-	    cmocka_unit_test(test_union), cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_list_and_ranges),
+	    cmocka_unit_test(test_protocols),
+	    cmocka_unit_test(test_all_and_open_ranges),
+	    cmocka_unit_test(test_merge_duplicates),
+	    cmocka_unit_test(test_union),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_from_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
