@@ -208,6 +208,47 @@ int ep_statemap_fill(struct ep_statemap *m, size_t entry, enum ep_proto proto, u
 	return 0;
 }
 
+uint32_t ep_statemap_run(const struct ep_statemap *m, size_t entry, enum ep_proto proto,
+                         uint32_t index, uint32_t limit, int *state)
+{
+	const uint8_t *nib;
+	uint32_t i = index, end;
+	unsigned v;
+	uint8_t pair;
+	uint64_t word;
+
+	*state = ep_statemap_at(m, entry, proto, index);
+	if (*state < -1 || limit == 0 || entry >= m->n || !m->sealed)
+		return limit ? 1 : 0;
+	end = m->a[entry].ports[proto].count;
+	if (limit < end - index)
+		end = index + limit;
+	nib = m->a[entry].nib[proto];
+	v = (unsigned)(*state + 1);
+	pair = (uint8_t)(v | (v << 4));
+	word = 0x0101010101010101ULL * pair;
+	for (i = index + 1; i < end && (i & 1); i++) /* up to a byte boundary */
+		if (((nib[i >> 1] >> 4) & 15) != v)
+			return i - index;
+	while (i + 1 < end && ((i >> 1) & 7)) { /* up to a word boundary */
+		if (nib[i >> 1] != pair)
+			break;
+		i += 2;
+	}
+	while (i + 16 <= end && !((i >> 1) & 7)) { /* whole words: 16 ports */
+		uint64_t w;
+
+		memcpy(&w, nib + (i >> 1), sizeof(w));
+		if (w != word)
+			break;
+		i += 16;
+	}
+	for (; i < end; i++) /* the rest, a nibble at a time */
+		if (((nib[i >> 1] >> ((i & 1) * 4)) & 15) != v)
+			break;
+	return i - index;
+}
+
 void ep_statemap_free(struct ep_statemap *m)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -56,6 +56,10 @@ int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, ui
  * with *conflict its position. */
 int ep_statemap_fill(struct ep_statemap *m, size_t entry, enum ep_proto proto, uint32_t index,
                      uint32_t count, enum ep_state state, uint32_t *conflict);
+/* The state at index (as ep_statemap_at) and how many positions from index
+ * (at most limit) share it: eight bytes at a time over long runs. */
+uint32_t ep_statemap_run(const struct ep_statemap *m, size_t entry, enum ep_proto proto,
+                         uint32_t index, uint32_t limit, int *state);
 /* The entry of address a, or -1. */
 int64_t ep_statemap_find(const struct ep_statemap *m, const struct ep_addr *a);
 void ep_statemap_free(struct ep_statemap *m);

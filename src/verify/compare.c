@@ -346,9 +346,7 @@ static int judge_proto(struct verify *vf, const struct vaddr *a, const struct ep
 		for (uint32_t r = 0; rc == 0 && r < ps->nranges; r++) {
 			uint32_t from = ps->r[r].lo > lo ? ps->r[r].lo : lo;
 			uint32_t to = ps->r[r].hi < hi ? ps->r[r].hi : hi;
-			uint32_t run = from;
 			int64_t ix;
-			int cur;
 
 			if (from > to)
 				continue;
@@ -357,19 +355,16 @@ static int judge_proto(struct verify *vf, const struct vaddr *a, const struct ep
 			ix = ep_portset_index(eps, (uint16_t)from);
 			if (ix < 0)
 				continue; /* cannot be: the entry holds the union */
-			cur = ep_statemap_at(&vf->states, a->state, proto, (uint32_t)ix);
-			for (uint32_t p = from + 1; rc == 0 && p <= to + 1; p++) {
-				int st = -2;
+			/* eps holds every port of from-to: their positions are consecutive */
+			for (uint32_t p = from; rc == 0 && p <= to;) {
+				int st;
+				uint32_t len =
+				    ep_statemap_run(&vf->states, a->state, proto,
+				                    (uint32_t)(ix + (p - from)), to - p + 1, &st);
 
-				if (p <= to) /* eps holds every port of from-to: consecutive */
-					st = ep_statemap_at(&vf->states, a->state, proto,
-					                    (uint32_t)(ix + (p - from)));
-				if (st == cur)
-					continue;
-				rc = judge_run(vf, a, view, subj, proto, &ls, (uint16_t)run,
-				               (uint16_t)(p - 1), cur);
-				run = p;
-				cur = st;
+				rc = judge_run(vf, a, view, subj, proto, &ls, (uint16_t)p,
+				               (uint16_t)(p + len - 1), st);
+				p += len;
 			}
 		}
 	}

@@ -102,11 +102,59 @@ static void test_many(void **state)
 	ep_statemap_free(&m);
 }
 
+/* Runs read eight bytes at a time agree with a nibble-by-nibble walk, for
+ * every start position and limit, over runs of every length and alignment. */
+static void test_runs(void **state)
+{
+	struct ep_statemap m;
+	struct ep_portset p[EP_PROTO_COUNT];
+	struct ep_addr a;
+	size_t ix;
+	uint32_t seed = 7, i = 0;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(ep_portspec_parse("1-700", p, NULL), 0);
+	ep_addr_parse("10.0.0.9", &a);
+	assert_int_equal(ep_statemap_add(&m, &a, p, &ix), 0);
+	assert_int_equal(ep_statemap_seal(&m), 0);
+	while (i < 700) { /* runs of 1 to 80, some left unmeasured */
+		uint32_t len, conflict;
+		int st;
+
+		seed = seed * 1103515245u + 12345u;
+		len = 1 + (seed >> 9) % 80;
+		st = (int)((seed >> 4) % 5) - 1;
+		if (len > 700 - i)
+			len = 700 - i;
+		if (st >= 0)
+			assert_int_equal(ep_statemap_fill(&m, ix, EP_PROTO_TCP, i, len,
+			                                  (enum ep_state)st, &conflict),
+			                 0);
+		i += len;
+	}
+	for (uint32_t from = 0; from < 700; from++)
+		for (uint32_t limit = 1; limit <= 700 - from; limit += 1 + limit / 3) {
+			int st, want = ep_statemap_at(&m, ix, EP_PROTO_TCP, from);
+			uint32_t n = ep_statemap_run(&m, ix, EP_PROTO_TCP, from, limit, &st), k = 1;
+
+			while (k < limit && ep_statemap_at(&m, ix, EP_PROTO_TCP, from + k) == want)
+				k++;
+			if (st != want || n != k)
+				fail_msg("from %u limit %u: run %u of %d, want %u of %d", from,
+				         limit, n, st, k, want);
+		}
+	ep_portset_free(&p[0]);
+	ep_portset_free(&p[1]);
+	ep_statemap_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_states),
 	    cmocka_unit_test(test_many),
+	    cmocka_unit_test(test_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
