@@ -451,8 +451,9 @@ int ep_cmd_verify(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
-	/* half a byte a probe, allocated only when something will be measured */
-	if (ep_statemap_seal(&vf.states)) {
+	/* half a byte a probe, allocated only when something will be probed here
+	 * (a merge holds one address's states at a time) */
+	if (split.nfiles == 0 && ep_statemap_seal(&vf.states)) {
 		fprintf(stderr, "ecsprobe: verify: out of memory for %llu probes' states\n",
 		        (unsigned long long)targets.total);
 		ep_targets_free(&targets);

@@ -116,13 +116,45 @@ int ep_statemap_seal(struct ep_statemap *m)
 	return 0;
 }
 
+int ep_statemap_seal_lazy(struct ep_statemap *m)
+{
+	m->planned = 0;
+	for (size_t i = 0; i < m->n; i++)
+		for (int k = 0; k < EP_PROTO_COUNT; k++)
+			m->planned += m->a[i].ports[k].count;
+	m->sealed = 1;
+	return 0;
+}
+
+int ep_statemap_hold(struct ep_statemap *m, size_t entry)
+{
+	for (int k = 0; entry < m->n && k < EP_PROTO_COUNT; k++) {
+		uint32_t count = m->a[entry].ports[k].count;
+
+		if (count == 0 || m->a[entry].nib[k])
+			continue;
+		m->a[entry].nib[k] = calloc((count + 1) / 2, 1);
+		if (m->a[entry].nib[k] == NULL)
+			return EP_ENOMEM;
+	}
+	return 0;
+}
+
+void ep_statemap_release(struct ep_statemap *m, size_t entry)
+{
+	for (int k = 0; entry < m->n && k < EP_PROTO_COUNT; k++) {
+		free(m->a[entry].nib[k]);
+		m->a[entry].nib[k] = NULL;
+	}
+}
+
 int ep_statemap_put(struct ep_statemap *m, const struct ep_result *r)
 {
 	int64_t e = ep_statemap_find(m, &r->t.addr);
 	int64_t i;
 	uint8_t *b, shift;
 
-	if (e < 0 || !m->sealed ||
+	if (e < 0 || !m->sealed || m->a[e].nib[r->t.proto] == NULL ||
 	    (i = ep_portset_index(&m->a[e].ports[r->t.proto], r->t.port)) < 0) {
 		m->stray++;
 		return EP_ENOENT;
@@ -143,7 +175,7 @@ int ep_statemap_get(const struct ep_statemap *m, size_t index, enum ep_proto pro
 	int64_t i;
 	unsigned v;
 
-	if (index >= m->n || !m->sealed ||
+	if (index >= m->n || !m->sealed || m->a[index].nib[proto] == NULL ||
 	    (i = ep_portset_index(&m->a[index].ports[proto], port)) < 0)
 		return -1;
 	v = (m->a[index].nib[proto][i >> 1] >> ((i & 1) * 4)) & 15;
@@ -154,7 +186,8 @@ int ep_statemap_at(const struct ep_statemap *m, size_t entry, enum ep_proto prot
 {
 	unsigned v;
 
-	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count)
+	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count ||
+	    m->a[entry].nib[proto] == NULL)
 		return -1;
 	v = (m->a[entry].nib[proto][index >> 1] >> ((index & 1) * 4)) & 15;
 	return v ? (int)v - 1 : -1;
@@ -165,7 +198,8 @@ int ep_statemap_set(struct ep_statemap *m, size_t entry, enum ep_proto proto, ui
 {
 	uint8_t *b, shift;
 
-	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count)
+	if (entry >= m->n || !m->sealed || index >= m->a[entry].ports[proto].count ||
+	    m->a[entry].nib[proto] == NULL)
 		return EP_ERANGE;
 	b = &m->a[entry].nib[proto][index >> 1];
 	shift = (uint8_t)((index & 1) * 4);
@@ -184,7 +218,7 @@ int ep_statemap_fill(struct ep_statemap *m, size_t entry, enum ep_proto proto, u
 	uint32_t end = index + count, i = index;
 
 	if (entry >= m->n || !m->sealed || count > m->a[entry].ports[proto].count ||
-	    index > m->a[entry].ports[proto].count - count)
+	    index > m->a[entry].ports[proto].count - count || m->a[entry].nib[proto] == NULL)
 		return EP_ERANGE;
 	nib = m->a[entry].nib[proto];
 	*conflict = i;
@@ -218,8 +252,12 @@ uint32_t ep_statemap_run(const struct ep_statemap *m, size_t entry, enum ep_prot
 	uint64_t word;
 
 	*state = ep_statemap_at(m, entry, proto, index);
-	if (*state < -1 || limit == 0 || entry >= m->n || !m->sealed)
+	if (limit == 0 || entry >= m->n || !m->sealed)
 		return limit ? 1 : 0;
+	if (m->a[entry].nib[proto] == NULL) /* held by nobody: nothing measured */
+		return limit < m->a[entry].ports[proto].count - index
+		           ? limit
+		           : m->a[entry].ports[proto].count - index;
 	end = m->a[entry].ports[proto].count;
 	if (limit < end - index)
 		end = index + limit;

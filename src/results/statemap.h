@@ -38,6 +38,11 @@ int ep_statemap_add(struct ep_statemap *m, const struct ep_addr *a,
                     const struct ep_portset ports[EP_PROTO_COUNT], size_t *index);
 /* Allocates the state bits: after it, put and get; no more adds. */
 int ep_statemap_seal(struct ep_statemap *m);
+/* Seals without allocating: each entry's bits come and go with
+ * ep_statemap_hold/release (a merge that judges one address at a time). */
+int ep_statemap_seal_lazy(struct ep_statemap *m);
+int ep_statemap_hold(struct ep_statemap *m, size_t entry);
+void ep_statemap_release(struct ep_statemap *m, size_t entry);
 /* Records a result (the last one for a probe wins).  EP_ENOENT for a probe
  * the plan does not hold (counted in stray).  Called from the scan's
  * workers, serialised by the pool. */

@@ -50,12 +50,13 @@ int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const stru
 		unsigned nshards;
 
 		ep_targets_fingerprint(t, plan);
-		if (ep_verify_load_states(vf, plan, sp->files, (size_t)sp->nfiles, &seed, &nshards,
-		                          &d)) {
+		if (ep_verify_merge_states(vf, plan, sp->files, (size_t)sp->nfiles, &seed, &nshards,
+		                           &d)) {
 			print_diag(&d);
 			out->s = NULL;
 			return 2;
 		}
+		vf->judged = 1;
 		fprintf(stderr, "ecsprobe: verify: %u shard%s merged (seed %llu): %llu probes\n",
 		        nshards, nshards == 1 ? "" : "s", (unsigned long long)seed,
 		        (unsigned long long)vf->states.measured);
@@ -128,7 +129,7 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
 	const char *gha = getenv("GITHUB_ACTIONS");
 	int failing = 0;
 
-	if (judge_all(vf)) {
+	if (!vf->judged && judge_all(vf)) {
 		fprintf(stderr, "ecsprobe: verify: out of memory while judging the results\n");
 		ep_scan_outputs_close(out);
 		return 4;

@@ -193,88 +193,174 @@ static int on_header(struct merge *mg, const char *file, const cJSON *j)
 	return mg->seen[i - 1].file ? 0 : ep_diag_set(mg->d, EP_ENOMEM, 0, 0, "out of memory");
 }
 
-static int on_states(struct merge *mg, unsigned line, const cJSON *j)
-{
-	const char *addr = ep_json_str(j, "address"), *proto = ep_json_str(j, "proto");
-	const char *runs = ep_json_str(j, "runs");
-	const cJSON *count = cJSON_GetObjectItemCaseSensitive(j, "count");
-	struct ep_addr a;
-	enum ep_proto p;
-	int64_t e;
+/* One states file, read a line at a time in step with the others. */
+struct reader {
+	const char *file;
+	FILE *f;
+	char *line;
+	size_t cap;
+	unsigned lineno;
+	cJSON *cur; /* the current line, NULL at the end */
+};
 
-	if (addr == NULL || proto == NULL || runs == NULL || !cJSON_IsNumber(count) ||
-	    ep_addr_parse(addr, &a) || (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0))
-		return ep_diag_set(mg->d, EP_EPARSE, line, 0,
-		                   "a states line needs address, "
-		                   "proto, count and runs");
-	p = proto[0] == 'u' ? EP_PROTO_UDP : EP_PROTO_TCP;
-	e = ep_statemap_find(&mg->vf->states, &a);
-	if (e < 0 || (double)mg->vf->states.a[e].ports[p].count != count->valuedouble)
-		return ep_diag_set(mg->d, EP_EINVAL, line, 0,
-		                   "%s %s is not in this plan (states of another plan?)", addr,
-		                   proto);
-	return apply_runs(mg, line, (size_t)e, p, runs, mg->vf->states.a[e].ports[p].count);
+static int next_line(struct merge *mg, struct reader *r)
+{
+	ssize_t len;
+	const char *schema;
+
+	cJSON_Delete(r->cur);
+	r->cur = NULL;
+	snprintf(mg->d->file, sizeof(mg->d->file), "%s", r->file);
+	len = getline(&r->line, &r->cap, r->f);
+	if (len <= 0)
+		return 0;
+	r->lineno++;
+	r->cur = cJSON_ParseWithLength(r->line, (size_t)len);
+	schema = ep_json_str(r->cur, "schema");
+	if (ep_json_str(r->cur, "type") == NULL || schema == NULL ||
+	    strcmp(schema, STATES_SCHEMA) != 0)
+		return ep_diag_set(mg->d, EP_EPARSE, r->lineno, 0, "not an %s line", STATES_SCHEMA);
+	return 0;
 }
 
-/* One states file: header first, then states lines, then a summary. */
-static int merge_file(struct merge *mg, const char *file)
+static int is_type(const struct reader *r, const char *type)
 {
-	FILE *f = fopen(file, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned lineno = 0;
-	int rc = 0, summary = 0;
+	const char *t = ep_json_str(r->cur, "type");
 
-	snprintf(mg->d->file, sizeof(mg->d->file), "%s", file);
-	if (f == NULL)
-		return ep_diag_set(mg->d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
-	while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
-		cJSON *j = cJSON_ParseWithLength(line, (size_t)len);
-		const char *type = ep_json_str(j, "type"), *schema = ep_json_str(j, "schema");
+	return t && strcmp(t, type) == 0;
+}
 
-		lineno++;
-		if (type == NULL || schema == NULL || strcmp(schema, STATES_SCHEMA) != 0)
-			rc = ep_diag_set(mg->d, EP_EPARSE, lineno, 0, "not an %s line",
-			                 STATES_SCHEMA);
-		else if (lineno == 1 && strcmp(type, "header") != 0)
-			rc = ep_diag_set(mg->d, EP_EPARSE, lineno, 0, "no header");
-		else if (strcmp(type, "header") == 0)
-			rc = lineno == 1
-			         ? on_header(mg, file, j)
-			         : ep_diag_set(mg->d, EP_EPARSE, lineno, 0, "a second header");
-		else if (strcmp(type, "states") == 0)
-			rc = on_states(mg, lineno, j);
-		else if (strcmp(type, "summary") == 0) {
-			summary = 1;
-			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "complete")))
-				rc = ep_diag_set(mg->d, EP_EINVAL, lineno, 0,
-				                 "that shard did not finish (interrupted or an "
-				                 "output failed): run it again");
-		}
-		cJSON_Delete(j);
-	}
-	free(line);
-	fclose(f);
-	if (rc == 0 && lineno == 0)
-		rc = ep_diag_set(mg->d, EP_EPARSE, 0, 0, "empty");
-	if (rc == 0 && !summary)
-		rc = ep_diag_set(mg->d, EP_EPARSE, lineno, 0, "no summary line (cut short?)");
+/* The current line must be entry e's states for proto p; applies it. */
+static int take_states(struct merge *mg, struct reader *r, size_t e, enum ep_proto p)
+{
+	const struct ep_statemap *m = &mg->vf->states;
+	const char *addr = ep_json_str(r->cur, "address"), *proto = ep_json_str(r->cur, "proto");
+	const char *runs = ep_json_str(r->cur, "runs");
+	const cJSON *count = cJSON_GetObjectItemCaseSensitive(r->cur, "count");
+	char want[EP_ADDRSTRLEN];
+	struct ep_addr a;
+	int rc;
+
+	ep_addr_format(&m->a[e].addr, want, sizeof(want));
+	if (r->cur == NULL)
+		return ep_diag_set(mg->d, EP_EPARSE, r->lineno, 0,
+		                   "ends before the states of %s %s (cut short?)", want,
+		                   ep_proto_name(p));
+	if (!is_type(r, "states") || addr == NULL || proto == NULL || runs == NULL ||
+	    !cJSON_IsNumber(count) || ep_addr_parse(addr, &a))
+		return ep_diag_set(mg->d, EP_EPARSE, r->lineno, 0,
+		                   "expected the states of %s %s (address, proto, count, runs)",
+		                   want, ep_proto_name(p));
+	if (ep_addr_cmp(&a, &m->a[e].addr) != 0 || strcmp(proto, ep_proto_name(p)) != 0 ||
+	    count->valuedouble != (double)m->a[e].ports[p].count)
+		return ep_diag_set(mg->d, EP_EINVAL, r->lineno, 0,
+		                   "%s %s where this plan has %s %s (%u ports): states of another "
+		                   "plan?",
+		                   addr, proto, want, ep_proto_name(p), m->a[e].ports[p].count);
+	rc = apply_runs(mg, r->lineno, e, p, runs, m->a[e].ports[p].count);
+	return rc ? rc : next_line(mg, r);
+}
+
+/* Judges every planned address of entry e once its states are in. */
+static int judge_entry(struct verify *vf, const size_t *first, const size_t *next, size_t e,
+                       struct ep_intent_view *view)
+{
+	int rc = 0;
+
+	for (size_t i = first[e]; rc == 0 && i != SIZE_MAX; i = next[i])
+		rc = ep_verify_compare(vf, &vf->a[i], view);
 	return rc;
 }
 
-int ep_verify_load_states(struct verify *vf, const char *plan, char *const *files, size_t n,
-                          uint64_t *seed, unsigned *nshards, struct ep_diag *d)
+/* Streams the entries: each address's states from every shard, judged and
+ * dropped before the next, so memory follows one address, not the plan. */
+static int stream(struct merge *mg, struct reader *rd, size_t n)
 {
+	struct verify *vf = mg->vf;
+	struct ep_statemap *m = &vf->states;
+	struct ep_intent_view *view = malloc(sizeof(*view));
+	size_t *first = malloc((m->n ? m->n : 1) * sizeof(*first));
+	size_t *next = malloc((vf->n ? vf->n : 1) * sizeof(*next));
+	int rc = view && first && next ? 0 : ep_diag_set(mg->d, EP_ENOMEM, 0, 0, "out of memory");
+
+	for (size_t e = 0; rc == 0 && e < m->n; e++)
+		first[e] = SIZE_MAX;
+	for (size_t i = vf->n; rc == 0 && i-- > 0;) { /* lists in address order */
+		next[i] = first[vf->a[i].state];
+		first[vf->a[i].state] = i;
+	}
+	for (size_t e = 0; rc == 0 && e < m->n; e++) {
+		uint64_t before = m->measured;
+		uint64_t want = (uint64_t)m->a[e].ports[0].count + m->a[e].ports[1].count;
+
+		rc = ep_statemap_hold(m, e);
+		for (size_t k = 0; rc == 0 && k < n; k++)
+			for (int p = 0; rc == 0 && p < EP_PROTO_COUNT; p++)
+				if (m->a[e].ports[p].count)
+					rc = take_states(mg, &rd[k], e, (enum ep_proto)p);
+		if (rc == 0 && m->measured - before != want) {
+			char addr[EP_ADDRSTRLEN];
+
+			mg->d->file[0] = '\0';
+			rc = ep_diag_set(mg->d, EP_EINVAL, 0, 0,
+			                 "%llu planned probes of %s were measured by no shard",
+			                 (unsigned long long)(want - (m->measured - before)),
+			                 ep_addr_format(&m->a[e].addr, addr, sizeof(addr)));
+		}
+		if (rc == 0 && judge_entry(vf, first, next, e, view))
+			rc = ep_diag_set(mg->d, EP_ENOMEM, 0, 0, "out of memory while judging");
+		ep_statemap_release(m, e);
+	}
+	free(view);
+	free(first);
+	free(next);
+	return rc;
+}
+
+/* After the last entry: a summary that says the shard finished, and nothing more. */
+static int finish(struct merge *mg, struct reader *r)
+{
+	if (r->cur == NULL)
+		return ep_diag_set(mg->d, EP_EPARSE, r->lineno, 0, "no summary line (cut short?)");
+	if (!is_type(r, "summary"))
+		return ep_diag_set(mg->d, EP_EINVAL, r->lineno, 0,
+		                   "more states than this plan holds: states of another plan?");
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->cur, "complete")))
+		return ep_diag_set(
+		    mg->d, EP_EINVAL, r->lineno, 0,
+		    "that shard did not finish (interrupted or an output failed): run "
+		    "it again");
+	return 0;
+}
+
+int ep_verify_merge_states(struct verify *vf, const char *plan, char *const *files, size_t n,
+                           uint64_t *seed, unsigned *nshards, struct ep_diag *d)
+{
+	struct reader *rd = calloc(n ? n : 1, sizeof(*rd));
 	struct merge mg;
-	int rc = 0;
+	int rc = rd ? 0 : ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
 
 	memset(&mg, 0, sizeof(mg));
 	mg.vf = vf;
 	mg.plan = plan;
 	mg.d = d;
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = merge_file(&mg, files[i]);
+	/* every header first: the set of shards is checked before any work */
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		rd[k].file = files[k];
+		snprintf(d->file, sizeof(d->file), "%s", files[k]);
+		rd[k].f = fopen(files[k], "r");
+		if (rd[k].f == NULL)
+			rc = ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
+		if (rc == 0)
+			rc = next_line(&mg, &rd[k]);
+		if (rc == 0 && (rd[k].cur == NULL || !is_type(&rd[k], "header")))
+			rc = ep_diag_set(d, EP_EPARSE, 1, 0,
+			                 "no header (empty, or not a states file)");
+		if (rc == 0)
+			rc = on_header(&mg, files[k], rd[k].cur);
+		if (rc == 0)
+			rc = next_line(&mg, &rd[k]);
+	}
 	if (rc == 0)
 		d->file[0] = '\0'; /* what follows is about the set, not one file */
 	for (unsigned i = 0; rc == 0 && i < mg.nshards; i++)
@@ -282,13 +368,23 @@ int ep_verify_load_states(struct verify *vf, const char *plan, char *const *file
 			rc = ep_diag_set(d, EP_EINVAL, 0, 0,
 			                 "shard %u/%u is missing: every shard's states are needed",
 			                 i + 1, mg.nshards);
-	if (rc == 0 && vf->states.measured != vf->states.planned)
-		rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-		                 "%llu of %llu planned probes were measured by no shard",
-		                 (unsigned long long)(vf->states.planned - vf->states.measured),
-		                 (unsigned long long)vf->states.planned);
+	if (rc == 0 && ep_statemap_seal_lazy(&vf->states))
+		rc = ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
+	if (rc == 0)
+		rc = stream(&mg, rd, n);
+	for (size_t k = 0; rc == 0 && k < n; k++) {
+		snprintf(d->file, sizeof(d->file), "%s", rd[k].file);
+		rc = finish(&mg, &rd[k]);
+	}
 	*seed = mg.seed;
 	*nshards = mg.nshards;
+	for (size_t k = 0; rd && k < n; k++) {
+		cJSON_Delete(rd[k].cur);
+		free(rd[k].line);
+		if (rd[k].f)
+			fclose(rd[k].f);
+	}
+	free(rd);
 	for (unsigned i = 0; i < mg.nshards && mg.seen; i++)
 		free(mg.seen[i].file);
 	free(mg.seen);

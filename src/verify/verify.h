@@ -48,6 +48,7 @@ struct verify {
 	struct ep_statemap states;
 	struct ep_findings findings;
 	struct verify_counts counts;
+	int judged;                    /* the merge judged while it read; nothing left to judge */
 	const char *cluster, *service; /* --cluster / --service: only their interfaces */
 };
 
@@ -86,8 +87,12 @@ int ep_verify_compare(struct verify *vf, const struct vaddr *a, struct ep_intent
 int ep_verify_save_states(const struct verify *vf, FILE *f, const char *path,
                           const struct ep_scan_info *info, const struct ep_summary *sum,
                           struct ep_diag *d);
-int ep_verify_load_states(struct verify *vf, const char *plan, char *const *files, size_t n,
-                          uint64_t *seed, unsigned *nshards, struct ep_diag *d);
+/* Reads every shard's states and judges each address as its states come
+ * in (vf->states sealed lazily: one address's bits at a time); findings go
+ * to vf->findings.  Refuses another plan or seed, a missing, duplicated or
+ * unfinished shard, and a probe measured twice or by none. */
+int ep_verify_merge_states(struct verify *vf, const char *plan, char *const *files, size_t n,
+                           uint64_t *seed, unsigned *nshards, struct ep_diag *d);
 
 /* budget.c: why the plan exceeds --max-probes, and how shards would cover it */
 void ep_verify_budget_report(const struct verify *vf, uint64_t total, uint64_t max, double rate,
