@@ -469,6 +469,11 @@ static void fill_info(struct scan *s)
 	s->info.shard_index = s->cfg.shard_index;
 	s->info.shard_count = s->cfg.shard_count;
 	ep_targets_fingerprint(&s->targets, s->info.plan);
+	if (s->cfg.part.count > 1) { /* one part of a larger plan: name the whole */
+		snprintf(s->info.plan, sizeof(s->info.plan), "%s", s->cfg.part.plan);
+		s->info.shard_index = s->cfg.part.index;
+		s->info.shard_count = s->cfg.part.count;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s->info.started_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -427,12 +427,31 @@ int ep_cmd_verify(int argc, char **argv)
 	if (rc == 0)
 		rc = ep_targets_build(&targets, &cfg.targets, NULL, &cfg.exclude,
 		                      (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), &d);
-	/* the budget is per machine: a shard probes its part; a merge probes nothing */
-	if (rc == 0 && split.nfiles == 0 &&
-	    (cfg.shard_count > 1 ? targets.total / cfg.shard_count : targets.total) >
-	        cfg.max_probes) {
-		ep_verify_budget_report(&vf, targets.total, cfg.max_probes, cfg.rate,
-		                        cfg.shard_count);
+	if (rc == 0 && cfg.shard_count > 1) {
+		/* verify splits by address: the header names the whole plan and the part;
+		 * the engine walks this machine's addresses whole */
+		struct ep_targets mine;
+		uint64_t all = targets.total;
+
+		ep_targets_fingerprint(&targets, cfg.part.plan);
+		cfg.part.index = cfg.shard_index;
+		cfg.part.count = cfg.shard_count;
+		rc = ep_statemap_seal_lazy(&vf.states);
+		if (rc == 0)
+			rc = ep_verify_shard_targets(&vf, cfg.shard_index, cfg.shard_count,
+			                             &cfg.exclude, &mine, &d);
+		if (rc == 0) {
+			ep_targets_free(&targets);
+			targets = mine;
+		}
+		cfg.shard_index = cfg.shard_count = 0;
+		if (rc == 0 && targets.total > cfg.max_probes) {
+			ep_verify_budget_report(&vf, all, cfg.max_probes, cfg.rate, cfg.part.count);
+			rc = EP_ESCOPE;
+		}
+	} else if (rc == 0 && split.nfiles == 0 && targets.total > cfg.max_probes) {
+		/* the budget is per machine; a merge probes nothing */
+		ep_verify_budget_report(&vf, targets.total, cfg.max_probes, cfg.rate, 1);
 		rc = EP_ESCOPE;
 	}
 	if (rc) {
@@ -453,7 +472,7 @@ int ep_cmd_verify(int argc, char **argv)
 	}
 	/* half a byte a probe, allocated only when something will be probed here
 	 * (a merge holds one address's states at a time) */
-	if (split.nfiles == 0 && ep_statemap_seal(&vf.states)) {
+	if (split.nfiles == 0 && cfg.part.count <= 1 && ep_statemap_seal(&vf.states)) {
 		fprintf(stderr, "ecsprobe: verify: out of memory for %llu probes' states\n",
 		        (unsigned long long)targets.total);
 		ep_targets_free(&targets);
@@ -464,7 +483,7 @@ int ep_cmd_verify(int argc, char **argv)
 	status = ep_verify_measure(&vf, &cfg, &targets, &split, &sum, &outputs, scan_id,
 	                           sizeof(scan_id));
 	ep_targets_free(&targets);
-	if (status == 2 || status == 3 || cfg.shard_count > 1) {
+	if (status == 2 || status == 3 || cfg.part.count > 1) {
 		/* a shard leaves the judging to the merge of every shard's states */
 		if (ep_scan_outputs_close(&outputs) && status == 0)
 			status = 4;

@@ -43,6 +43,13 @@ struct ep_config {
 	int noutputs;
 	int help;
 	struct ep_sink_netopts net; /* --spool, --spool-max: for the network outputs */
+	/* set by a command whose run is one part of a larger plan (verify
+	 * --shard splits by address): what the outputs' header says; the
+	 * engine walks the targets it is given whole */
+	struct {
+		char plan[17];
+		unsigned index, count; /* 0-based index; count 0: not a part */
+	} part;
 };
 
 #define EP_DEFAULT_RATE           1000

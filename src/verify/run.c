@@ -79,9 +79,9 @@ int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const stru
 		}
 		sum->info = NULL;
 	}
-	if (status == 0 && cfg->shard_count > 1)
+	if (status == 0 && cfg->part.count > 1)
 		printf("verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
-		       cfg->shard_index + 1, cfg->shard_count,
+		       cfg->part.index + 1, cfg->part.count,
 		       (unsigned long long)vf->states.measured,
 		       (unsigned long long)vf->states.planned, sp->save);
 	return status;
@@ -163,4 +163,65 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
 		       (unsigned long long)vf->counts.unconfirmed);
 	putchar('\n');
 	return status == 0 && failing ? 1 : status;
+}
+
+struct by_load {
+	uint64_t probes;
+	size_t entry;
+};
+
+static int heaviest_first(const void *pa, const void *pb)
+{
+	const struct by_load *a = pa, *b = pb;
+
+	if (a->probes != b->probes)
+		return a->probes > b->probes ? -1 : 1;
+	return (a->entry > b->entry) - (a->entry < b->entry);
+}
+
+/* A shard's part: whole addresses, so every result of an address is on one
+ * machine and its states file holds long runs.  Addresses go to shards by
+ * their probe count, largest first, each to the lightest shard so far (ties
+ * by position), which every machine computes alike from the same plan. */
+int ep_verify_shard_targets(struct verify *vf, unsigned index, unsigned count,
+                            const struct ep_rangelist *exclude, struct ep_targets *out,
+                            struct ep_diag *d)
+{
+	const struct ep_statemap *m = &vf->states;
+	struct by_load *order = malloc((m->n ? m->n : 1) * sizeof(*order));
+	uint64_t *load = calloc(count, sizeof(*load));
+	struct ep_target_list tl;
+	int rc = order && load ? 0 : EP_ENOMEM;
+
+	ep_target_list_init(&tl);
+	for (size_t e = 0; rc == 0 && e < m->n; e++) {
+		order[e].probes = (uint64_t)m->a[e].ports[0].count + m->a[e].ports[1].count;
+		order[e].entry = e;
+	}
+	if (rc == 0 && m->n > 1)
+		qsort(order, m->n, sizeof(*order), heaviest_first);
+	for (size_t k = 0; rc == 0 && k < m->n; k++) {
+		size_t e = order[k].entry;
+		unsigned light = 0;
+
+		for (unsigned s = 1; s < count; s++)
+			if (load[s] < load[light])
+				light = s;
+		load[light] += order[k].probes;
+		if (light != index)
+			continue;
+		/* only this machine's addresses hold state bits */
+		rc = ep_statemap_hold(&vf->states, e);
+		if (rc == 0)
+			rc = ep_target_list_add_sets(&tl, &m->a[e].addr, m->a[e].ports, "shard");
+	}
+	if (rc == 0)
+		rc = ep_targets_build(out, &tl, NULL, exclude,
+		                      (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), d);
+	else
+		ep_diag_set(d, rc, 0, 0, "out of memory splitting the plan");
+	ep_target_list_free(&tl);
+	free(order);
+	free(load);
+	return rc;
 }

@@ -112,6 +112,13 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
                     const cJSON *baseline, const char *baseline_path, const struct ep_summary *sum,
                     struct ep_scan_outputs *out, int status);
 
+/* This machine's part of the plan for --shard index/count (0-based):
+ * whole addresses, balanced by probe count; out is the caller's.  The state
+ * map must be sealed lazily: the part's addresses are held. */
+int ep_verify_shard_targets(struct verify *vf, unsigned index, unsigned count,
+                            const struct ep_rangelist *exclude, struct ep_targets *out,
+                            struct ep_diag *d);
+
 /* vantage.c */
 void ep_verify_detect_sources(const struct ep_exposure *x, struct ep_vantage *v);
 int ep_verify_vantage_auto(const struct ep_exposure *x, struct ep_vantage *v, char groups[][32]);
