@@ -3,7 +3,7 @@
  * IP --extra-ports ''` does, marks every planned probe closed except about
  * one in OPEN_EVERY (open), and every UDP probe of one address in 7
  * open|filtered (a host firewall that drops), and writes
- * N states files (shard k of N holds the probes whose index % N == k), so
+ * N states files split as `verify --shard k/N` splits (by address), so
  * `verify --states` (the merge and the judge, everything but the probing)
  * can be timed at estate scale without sending a packet.
  * usage: statesgen INVENTORY SOURCE_IP NSHARDS OUT_PREFIX */
@@ -23,24 +23,30 @@ static int write_shard(struct verify *vf, const char *plan, unsigned k, unsigned
 	struct ep_statemap *m = &vf->states;
 	struct ep_scan_info info;
 	struct ep_summary sum;
+	struct ep_targets part;
+	struct ep_rangelist ex;
 	struct ep_diag d = {0};
 	char path[4096];
 	FILE *f;
 	int rc;
 
-	/* this shard's probes only: reset and refill the nibbles */
+	/* this shard's addresses only, as verify --shard k/n picks them */
+	for (size_t e = 0; e < m->n; e++)
+		ep_statemap_release(m, e);
 	m->measured = 0;
+	ep_rangelist_init(&ex);
+	if (ep_verify_shard_targets(vf, k, n, &ex, &part, &d))
+		return -1;
+	ep_targets_free(&part);
 	for (size_t e = 0; e < m->n; e++)
 		for (int p = 0; p < EP_PROTO_COUNT; p++) {
 			uint32_t count = m->a[e].ports[p].count;
 
-			if (count)
-				memset(m->a[e].nib[p], 0, (count + 1) / 2);
+			if (m->a[e].nib[p] == NULL)
+				continue;
 			for (uint32_t i = 0; i < count; i++) {
 				uint64_t h = (uint64_t)e * 2654435761u + i * 40503u + (unsigned)p;
 
-				if ((e + i) % n != k)
-					continue;
 				ep_statemap_set(m, e, (enum ep_proto)p, i,
 				                h % OPEN_EVERY == 0 ? EP_STATE_OPEN
 				                : p == EP_PROTO_UDP && e % 7 == 0
@@ -95,7 +101,7 @@ int main(int argc, char **argv)
 	ep_rangelist_init(&ex);
 	if (ep_verify_build(vf, &tl) ||
 	    ep_targets_build(&t, &tl, NULL, &ex, (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP), &d) ||
-	    ep_statemap_seal(&vf->states)) {
+	    ep_statemap_seal_lazy(&vf->states)) {
 		fprintf(stderr, "statesgen: cannot plan: %s\n", d.msg);
 		return 3;
 	}
