@@ -225,12 +225,16 @@ cp "$SRC/data/intent.example.json" "$(optval --intent "${bmerge[@]}")"
 mapfile -d '' bshard < <(check batch-argv "$BATCH" shard "$B" --source-ip 127.0.0.1)
 AWS_BATCH_JOB_ARRAY_INDEX=0 AWS_BATCH_JOB_ARRAY_SIZE=$NB PATH="$W/bin:$PATH" "${bshard[@]}" >/dev/null 2>"$W/b-placeholder.err"
 st=$?
+mapfile -d '' bshard < <(check batch-argv "$BATCH" shard "$B" --run-id flow-2 --source-ip 127.0.0.1)
+PATH="$W/bin:$PATH" "${bshard[@]}" >/dev/null 2>"$W/b-noarray.err"
+st2=$?
 if [ "$st" = 2 ] && grep -q "still has the RUN_ID placeholder" "$W/b-placeholder.err" &&
+	[ "$st2" = 2 ] && grep -q "not an array job" "$W/b-noarray.err" &&
 	[ -z "$(find "$B/s3" -name 'shard-*' 2>/dev/null)" ]; then
-	ok "AWS Batch: a submission with the RUN_ID placeholder left in: the shard wrapper refuses, exit 2, nothing probed"
+	ok "AWS Batch: the shard wrapper refuses the RUN_ID placeholder and a job that is not an array child (exit 2), nothing probed"
 else
-	nok "AWS Batch placeholder: exit $st"
-	diag "$W/b-placeholder.err"
+	nok "AWS Batch wrapper: exit $st with the placeholder, $st2 outside an array job"
+	diag "$W/b-placeholder.err" "$W/b-noarray.err"
 fi
 mapfile -d '' bshard < <(check batch-argv "$BATCH" shard "$B" --run-id flow-2 --source-ip 127.0.0.1)
 pids=()
