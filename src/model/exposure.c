@@ -54,6 +54,41 @@ static const struct ep_sg *find_group(const struct ep_xregion *r, const char *id
 	return r->ngroups ? bsearch(&key, r->groups, r->ngroups, sizeof(key), by_group_id) : NULL;
 }
 
+/* Compiles every element of arr into a fresh array of elements of size
+ * elsize; EP_ENOMEM is the only failure of the compilers it takes. */
+static int compile_all(const cJSON *arr, void **out, size_t elsize, size_t *n,
+                       int (*compile)(const cJSON *, void *))
+{
+	const cJSON *it;
+	int max = cJSON_GetArraySize(arr);
+
+	*out = max > 0 ? calloc((size_t)max, elsize) : NULL;
+	if (max > 0 && *out == NULL)
+		return EP_ENOMEM;
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (*n == (size_t)max || compile(it, (char *)*out + *n * elsize))
+			return EP_ENOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
+static int compile_pl(const cJSON *o, void *out)
+{
+	return ep_prefix_list_compile(o, out);
+}
+
+static int compile_acl(const cJSON *o, void *out)
+{
+	return ep_nacl_compile(o, out);
+}
+
+static int compile_rt(const cJSON *o, void *out)
+{
+	return ep_routes_compile(o, out);
+}
+
 static int compile_region(struct ep_xregion *r, const cJSON *reg, struct ep_diag *d)
 {
 	const cJSON *ec2 = get(reg, "ec2"), *it, *cl, *svc;
@@ -78,30 +113,13 @@ static int compile_region(struct ep_xregion *r, const cJSON *reg, struct ep_diag
 	}
 	if (r->ngroups > 1)
 		qsort(r->groups, r->ngroups, sizeof(*r->groups), by_group_id);
-	n = cJSON_GetArraySize(get(ec2, "prefix_lists"));
-	r->pls = n > 0 ? calloc((size_t)n, sizeof(*r->pls)) : NULL;
-	cJSON_ArrayForEach(it, get(ec2, "prefix_lists"))
-	{
-		if (r->pls == NULL || ep_prefix_list_compile(it, &r->pls[r->npls]))
-			return EP_ENOMEM;
-		r->npls++;
-	}
-	n = cJSON_GetArraySize(get(ec2, "network_acls"));
-	r->acls = n > 0 ? calloc((size_t)n, sizeof(*r->acls)) : NULL;
-	cJSON_ArrayForEach(it, get(ec2, "network_acls"))
-	{
-		if (r->acls == NULL || ep_nacl_compile(it, &r->acls[r->nacls]))
-			return EP_ENOMEM;
-		r->nacls++;
-	}
-	n = cJSON_GetArraySize(get(ec2, "route_tables"));
-	r->rts = n > 0 ? calloc((size_t)n, sizeof(*r->rts)) : NULL;
-	cJSON_ArrayForEach(it, get(ec2, "route_tables"))
-	{
-		if (r->rts == NULL || ep_routes_compile(it, &r->rts[r->nrts]))
-			return EP_ENOMEM;
-		r->nrts++;
-	}
+	if (compile_all(get(ec2, "prefix_lists"), (void **)&r->pls, sizeof(*r->pls), &r->npls,
+	                compile_pl) ||
+	    compile_all(get(ec2, "network_acls"), (void **)&r->acls, sizeof(*r->acls), &r->nacls,
+	                compile_acl) ||
+	    compile_all(get(ec2, "route_tables"), (void **)&r->rts, sizeof(*r->rts), &r->nrts,
+	                compile_rt))
+		return EP_ENOMEM;
 	if (ep_declared_collect(reg, &r->decl))
 		return EP_ENOMEM;
 	n = 0;
