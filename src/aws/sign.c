@@ -445,6 +445,35 @@ static int add_canonical_headers(struct ep_buf *creq, struct ep_buf *signed_h, s
 	return rc;
 }
 
+/* S3's signed path: unreserved bytes, '/' and well-formed %XX escapes only,
+ * so what is signed is what goes on the request line. */
+static int raw_path_ok(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '%' && hex_value((unsigned char)p[1]) >= 0 &&
+		    hex_value((unsigned char)p[2]) >= 0)
+			p += 2;
+		else if (ch != '/' && !is_unreserved(ch))
+			return 0;
+	}
+	return 1;
+}
+
+/* A payload hash is 64 lower-case hex digits or the literal S3 accepts. */
+static int payload_hash_ok(const char *h)
+{
+	size_t n = 0;
+
+	if (strcmp(h, "UNSIGNED-PAYLOAD") == 0)
+		return 1;
+	for (; h[n] != '\0'; n++)
+		if (n >= 2 * SHA256_LEN || !strchr(hex_lower, h[n]))
+			return 0;
+	return n == 2 * SHA256_LEN;
+}
+
 static int check_request(const struct ep_sigv4_req *r, const struct ep_aws_creds *c)
 {
 	const size_t akid_max = sizeof(c->access_key) - 1;
@@ -455,6 +484,9 @@ static int check_request(const struct ep_sigv4_req *r, const struct ep_aws_creds
 	if (r->path != NULL && r->path[0] != '\0' && (r->path[0] != '/' || !value_ok(r->path)))
 		return EP_EINVAL;
 	if ((r->headers == NULL && r->nheaders > 0) || (r->body == NULL && r->body_len > 0))
+		return EP_EINVAL;
+	if ((r->raw_path && r->path != NULL && !raw_path_ok(r->path)) ||
+	    (r->payload_hash != NULL && !payload_hash_ok(r->payload_hash)))
 		return EP_EINVAL;
 	if (memchr(c->access_key, '\0', sizeof(c->access_key)) == NULL ||
 	    memchr(c->secret_key, '\0', sizeof(c->secret_key)) == NULL ||
@@ -565,7 +597,8 @@ int ep_sigv4_sign(const struct ep_sigv4_req *r, const struct ep_aws_creds *c,
 
 	rc = ep_buf_printf(creq, "%s\n", r->method);
 	if (rc == 0)
-		rc = add_canonical_uri(creq, path, strlen(path));
+		rc = r->raw_path ? ep_buf_adds(creq, path)
+		                 : add_canonical_uri(creq, path, strlen(path));
 	if (rc == 0)
 		rc = ep_buf_addc(creq, '\n');
 	if (rc == 0 && r->query != NULL)
@@ -574,7 +607,9 @@ int ep_sigv4_sign(const struct ep_sigv4_req *r, const struct ep_aws_creds *c,
 		rc = ep_buf_addc(creq, '\n');
 	if (rc == 0)
 		rc = add_canonical_headers(creq, &signed_h, h, nh);
-	if (rc == 0)
+	if (rc == 0 && r->payload_hash != NULL)
+		memcpy(body_hex, r->payload_hash, strlen(r->payload_hash) + 1);
+	else if (rc == 0)
 		rc = sha256_hex(r->body, r->body_len, body_hex);
 	if (rc == 0)
 		rc = ep_buf_printf(creq, "\n%s\n%s", signed_h.data, body_hex);

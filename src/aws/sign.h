@@ -1,6 +1,7 @@
-/* AWS Signature Version 4 (header form, AWS4-HMAC-SHA256) for non-S3 services:
- * builds the canonical request and string to sign, derives the signing key and
- * returns the headers to add.  Pure computation on libcrypto; no I/O, no clock. */
+/* AWS Signature Version 4 (header form, AWS4-HMAC-SHA256), with S3's rules
+ * on request (raw_path, payload_hash): builds the canonical request and string
+ * to sign, derives the signing key and returns the headers to add.  Pure
+ * computation on libcrypto; no I/O, no clock. */
 #ifndef EP_AWS_SIGN_H
 #define EP_AWS_SIGN_H
 
@@ -59,6 +60,14 @@ struct ep_sigv4_req {
 	const char *region;
 	const char *service;
 	int64_t now;
+	/* S3 signs differently; set both for it.  raw_path: path is signed as
+	 * given, neither normalised nor encoded again (S3 keys are URI-encoded
+	 * once by the caller); it may hold only unreserved bytes, '/' and %XX.
+	 * payload_hash: the lower-case hex SHA-256 of the body, or
+	 * "UNSIGNED-PAYLOAD", exactly as sent in x-amz-content-sha256 (which the
+	 * caller adds to headers); the body is then not hashed here. */
+	int raw_path;
+	const char *payload_hash;
 };
 
 /* Result.  Embedded by the caller; ep_sigv4_sign initialises it, and

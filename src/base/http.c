@@ -10,6 +10,8 @@
 #include "base/err.h"
 
 #define DEFAULT_MAX_BODY (64u << 20)
+#define MAX_HEAD         (16u << 10) /* response header lines kept for want_head */
+#define MAX_ERROR_BODY   (1u << 20)  /* a sink's non-2xx body, kept for its error text */
 
 struct ep_http {
 	uv_loop_t *loop;
@@ -34,8 +36,13 @@ struct transfer {
 	struct transfer *prev, *next;
 	CURL *easy;
 	struct curl_slist *headers;
-	char *body; /* request body copy */
+	char *body; /* request body copy; NULL when borrowed or none */
 	struct ep_buf resp;
+	struct ep_buf head; /* want_head: header lines of the last response */
+	ep_http_sink_cb sink;
+	void *sink_arg;
+	uint64_t streamed, max_stream;
+	int sink_failed;
 	ep_http_cb cb;
 	void *arg;
 	char errbuf[CURL_ERROR_SIZE];
@@ -85,6 +92,9 @@ static void finish(struct transfer *t, CURLcode code)
 	if (t->too_big) {
 		r.curl_code = CURLE_FILESIZE_EXCEEDED;
 		r.error = "response body too large";
+	} else if (t->sink_failed) {
+		r.curl_code = CURLE_WRITE_ERROR;
+		r.error = "could not store the response body";
 	} else if (code != CURLE_OK) {
 		r.error = t->errbuf[0] ? t->errbuf : curl_easy_strerror(code);
 	}
@@ -92,6 +102,9 @@ static void finish(struct transfer *t, CURLcode code)
 		r.status = 0;
 	r.body = t->resp.data ? t->resp.data : "";
 	r.body_len = t->resp.len;
+	r.head = t->head.data ? t->head.data : "";
+	r.head_len = t->head.len;
+	r.streamed = t->streamed;
 	curl_multi_remove_handle(h->multi, t->easy);
 	curl_easy_cleanup(t->easy);
 	if (t->prev)
@@ -104,6 +117,7 @@ static void finish(struct transfer *t, CURLcode code)
 	h->pending--;
 	t->cb(t->arg, &r);
 	ep_buf_free(&t->resp);
+	ep_buf_free(&t->head);
 	free(t->body);
 	free(t);
 }
@@ -199,11 +213,41 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct transfer *t = userdata;
 	size_t n = size * nmemb;
+	long status = 0;
 
+	/* the status line has been read by the time body bytes arrive */
+	if (t->sink && curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+	    status >= 200 && status < 300) {
+		if (n > t->max_stream - t->streamed) {
+			t->too_big = 1;
+			return 0;
+		}
+		if (t->sink(t->sink_arg, ptr, n)) {
+			t->sink_failed = 1;
+			return 0;
+		}
+		t->streamed += n;
+		return n;
+	}
 	if (ep_buf_add(&t->resp, ptr, n)) {
 		t->too_big = 1;
 		return 0; /* makes curl fail the transfer */
 	}
+	return n;
+}
+
+/* Header lines of the last response only: a new status line (after a 1xx
+ * or a redirect) starts over.  Past MAX_HEAD the rest is dropped, not failed:
+ * the headers are read for a few values, never trusted for size. */
+static size_t header_cb(char *ptr, size_t size, size_t nitems, void *userdata)
+{
+	struct transfer *t = userdata;
+	size_t n = size * nitems;
+
+	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0)
+		ep_buf_reset(&t->head);
+	if (t->head.len + n <= MAX_HEAD)
+		ep_buf_add(&t->head, ptr, n);
 	return n;
 }
 
@@ -243,7 +287,14 @@ int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_
 	t->http = h;
 	t->cb = cb;
 	t->arg = arg;
-	ep_buf_init(&t->resp, req->max_body ? req->max_body : DEFAULT_MAX_BODY);
+	t->sink = req->sink;
+	t->sink_arg = req->sink_arg;
+	t->max_stream = req->max_body ? req->max_body : DEFAULT_MAX_BODY;
+	if (req->sink)
+		ep_buf_init(&t->resp, MAX_ERROR_BODY);
+	else
+		ep_buf_init(&t->resp, req->max_body ? (size_t)req->max_body : DEFAULT_MAX_BODY);
+	ep_buf_init(&t->head, MAX_HEAD);
 	t->easy = curl_easy_init();
 	if (t->easy == NULL)
 		goto nomem;
@@ -270,18 +321,35 @@ int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_
 	                 req->timeout_ms > 0 ? req->timeout_ms : 30000L);
 	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
+	/* a sink stores the body as sent: no decoding, so its size is the object's */
+	if (req->sink == NULL)
+		curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
+	if (req->want_head) {
+		curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, header_cb);
+		curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, t);
+	}
+	if (req->sink && req->max_body)
+		curl_easy_setopt(t->easy, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
 	if (strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0) {
-		t->body = malloc(req->body_len + 1);
-		if (t->body == NULL)
-			goto nomem;
-		if (req->body_len)
-			memcpy(t->body, req->body, req->body_len);
-		t->body[req->body_len] = '\0';
-		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
+		const char *body = req->body_len ? req->body : "";
+
+		if (!req->borrow_body) {
+			t->body = malloc(req->body_len + 1);
+			if (t->body == NULL)
+				goto nomem;
+			if (req->body_len)
+				memcpy(t->body, req->body, req->body_len);
+			t->body[req->body_len] = '\0';
+			body = t->body;
+		}
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
 		if (strcmp(req->method, "PUT") == 0)
 			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (strcmp(req->method, "HEAD") == 0) {
+		curl_easy_setopt(t->easy, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(req->method, "GET") != 0) {
+		curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, req->method);
 	}
 	mc = curl_multi_add_handle(h->multi, t->easy);
 	if (mc != CURLM_OK)
@@ -297,6 +365,7 @@ nomem:
 		curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	ep_buf_free(&t->resp);
+	ep_buf_free(&t->head);
 	free(t->body);
 	free(t);
 	return EP_ENOMEM;

@@ -6,6 +6,7 @@
 #define EP_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "base/buf.h"
@@ -18,19 +19,32 @@ struct ep_http_response {
 	const char *error; /* curl's error text when curl_code != 0 */
 	const char *body;  /* NUL-terminated; valid during the callback only */
 	size_t body_len;
-	double seconds; /* total transfer time */
+	double seconds;   /* total transfer time */
+	const char *head; /* want_head: the last response's header lines, "" otherwise */
+	size_t head_len;
+	uint64_t streamed; /* sink: body bytes given to it */
 };
 
 typedef void (*ep_http_cb)(void *arg, const struct ep_http_response *r);
 
+/* Where a 2xx response body goes instead of memory (downloads larger than
+ * memory should hold); a nonzero return fails the transfer. */
+typedef int (*ep_http_sink_cb)(void *arg, const void *p, size_t n);
+
 struct ep_http_request {
-	const char *method; /* "GET", "POST", "PUT" */
+	const char *method; /* "GET", "POST", "PUT", "DELETE", "HEAD" */
 	const char *url;
 	const char *const *headers; /* "Name: value" strings, NULL-terminated; may be NULL */
 	const void *body;
 	size_t body_len;
-	long timeout_ms; /* whole transfer */
-	size_t max_body; /* responses larger than this fail (EP_ERANGE); 0: 64 MiB */
+	int borrow_body;   /* body stays valid until cb has run: sent without a copy */
+	long timeout_ms;   /* whole transfer */
+	uint64_t max_body; /* responses larger than this fail (EP_ERANGE); 0: 64 MiB */
+	int want_head;     /* keep the response's header lines (at most 16 KiB) */
+	/* With a sink, a 2xx body is streamed to it (max_body still caps it) and
+	 * any other body is kept in memory, at most 1 MiB, for its error text. */
+	ep_http_sink_cb sink;
+	void *sink_arg;
 };
 
 int ep_http_new(struct ep_http **out, uv_loop_t *loop);
