@@ -6,17 +6,27 @@
 
 #include "model/invtargets.h"
 
-cJSON *ep_cmd_load_inventory(const char *path)
+cJSON *ep_cmd_load_inventory_status(const char *path, int *status)
 {
 	struct ep_diag d = {0};
 	char line[600];
 	cJSON *doc;
+	int rc = ep_inventory_read(path, &doc, &d);
 
-	if (ep_inventory_read(path, &doc, &d) == 0)
+	*status = 0;
+	if (rc == 0)
 		return doc;
 	ep_diag_format(&d, line, sizeof(line));
 	fprintf(stderr, "ecsprobe: %s\n", line);
+	*status = rc == EP_EREMOTE ? 3 : 2;
 	return NULL;
+}
+
+cJSON *ep_cmd_load_inventory(const char *path)
+{
+	int status;
+
+	return ep_cmd_load_inventory_status(path, &status);
 }
 
 int ep_cmd_bad_option(int opt, char **argv, const char *command)

@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "aws/inventory.h"
+#include "aws/s3.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "config/awsopts.h"
+#include "report/objects.h"
 
 const char ep_inventory_usage[] =
     "Usage: ecsprobe inventory [OPTIONS]\n"
@@ -25,7 +28,8 @@ const char ep_inventory_usage[] =
     "services, tasks, task definitions, container instances, load balancers and\n"
     "listeners) for every account and region, into one JSON document.\n"
     "\n"
-    "  -o, --output FILE       write the document here ('-' for stdout; default -)\n"
+    "  -o, --output FILE       write the document here ('-' for stdout; default -), or\n"
+    "                          to an S3 object: s3://BUCKET/KEY\n"
     "      --profile NAME      use this profile from ~/.aws/config and credentials\n"
     "      --region(s) LIST    comma-separated regions, or 'all' (DescribeRegions);\n"
     "                          default: AWS_REGION, AWS_DEFAULT_REGION or the profile's\n"
@@ -106,11 +110,31 @@ static void summary(const cJSON *doc)
 	    count_ecs(doc, "tasks"), count(doc, "elbv2", "load_balancers"));
 }
 
+/* Writes the whole document to fd; 0 or EP_EIO. */
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return EP_EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The document goes out only once it is whole: a failed pull leaves an
+ * earlier file (or object) as it was. */
 static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 {
 	struct run *run = arg;
+	struct ep_output out;
+	struct ep_diag d = {0};
 	char *text;
-	FILE *f;
+	int wrc;
 
 	if (doc == NULL) {
 		fprintf(stderr, "ecsprobe: inventory: %s\n", err && *err ? err : ep_strerror(rc));
@@ -118,16 +142,21 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 		return;
 	}
 	text = cJSON_Print(doc);
-	f = strcmp(run->out, "-") == 0 ? stdout : fopen(run->out, "w");
-	if (text == NULL || f == NULL) {
-		fprintf(stderr, "ecsprobe: inventory: cannot write %s: %s\n", run->out,
-		        text ? strerror(errno) : "out of memory");
+	if (text == NULL) {
+		fprintf(stderr, "ecsprobe: inventory: out of memory\n");
+		run->status = 3;
+	} else if (ep_output_open(&out, "inventory", run->out, &d)) {
+		fprintf(stderr, "ecsprobe: inventory: %s\n", d.msg);
 		run->status = 3;
 	} else {
-		fputs(text, f);
-		fputc('\n', f);
-		if ((f != stdout && fclose(f)) || (f == stdout && fflush(f))) {
-			fprintf(stderr, "ecsprobe: inventory: writing %s failed\n", run->out);
+		wrc = write_all(out.fd, text, strlen(text));
+		if (wrc == 0)
+			wrc = write_all(out.fd, "\n", 1);
+		if (wrc)
+			fprintf(stderr, "ecsprobe: inventory: writing %s failed: %s\n", run->out,
+			        strerror(errno));
+		/* an upload that fails says where the document was kept */
+		if (ep_output_close(&out, wrc == 0) || wrc) {
 			run->status = 3;
 		} else {
 			summary(doc);
@@ -177,6 +206,20 @@ int ep_cmd_inventory(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "ecsprobe: inventory: unexpected argument '%s'\n", argv[optind]);
 		goto out;
+	}
+	if (ep_s3_url_is(run.out)) {
+		struct ep_s3_url u;
+		struct ep_diag d = {0};
+
+		/* a mistyped URL fails now, not after the pull */
+		if (ep_s3_url_parse(run.out, &u, &d) || u.key[0] == '\0' ||
+		    u.key[strlen(u.key) - 1] == '/') {
+			if (d.msg[0] == '\0')
+				snprintf(d.msg, sizeof(d.msg), "%.200s: %s", run.out,
+				         "names a prefix; add the object's name");
+			fprintf(stderr, "ecsprobe: inventory: -o %s\n", d.msg);
+			goto out;
+		}
 	}
 	a->o.aws.timeout_ms = 30000;
 	status = 3;

@@ -93,6 +93,8 @@ static int cmd_help(int argc, char **argv)
 	if (strcmp(argv[1], "outputs") == 0) {
 		printf("Output formats (-o FORMAT[:DESTINATION], repeatable):\n");
 		ep_sink_list(stdout);
+		printf("\nA PATH may be an S3 object, s3://BUCKET/KEY: the output is written to a "
+		       "local file\nand uploaded when it closes (a large one in parts).\n");
 		return 0;
 	}
 	if (strcmp(argv[1], "outcomes") == 0) {

@@ -128,7 +128,7 @@ int ep_cmd_plan(int argc, char **argv)
 	struct ep_diag d = {0};
 	const char *inv = NULL, *targets_out = NULL;
 	cJSON *doc;
-	int opt, rc;
+	int opt, rc, status;
 
 	memset(&pl, 0, sizeof(pl));
 	optind = 1;
@@ -173,9 +173,9 @@ int ep_cmd_plan(int argc, char **argv)
 		                "--vantage-sg)\n");
 		return 2;
 	}
-	doc = ep_cmd_load_inventory(inv);
+	doc = ep_cmd_load_inventory_status(inv, &status);
 	if (doc == NULL)
-		return 2;
+		return status;
 	rc = ep_exposure_build(&model, doc, &d);
 	cJSON_Delete(doc);
 	if (rc) {

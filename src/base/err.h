@@ -17,7 +17,8 @@
 	X(STOPPED, "stopped")                        \
 	X(UNSUPPORTED, "not supported")              \
 	X(NOENT, "not found")                        \
-	X(PERM, "permission denied")
+	X(PERM, "permission denied")                 \
+	X(REMOTE, "remote service failed")
 
 enum {
 	EP_OK = 0,

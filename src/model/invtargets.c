@@ -5,6 +5,7 @@
 #include "model/invtargets.h"
 
 #include "model/exposure.h"
+#include "report/objects.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -31,7 +32,7 @@ static void locate(const char *text, size_t off, unsigned *line, unsigned *col)
 
 int ep_inventory_read(const char *path, cJSON **out, struct ep_diag *d)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = ep_input_open(path, d); /* a file or an s3:// object */
 	char *text;
 	size_t n;
 	long size;
@@ -40,9 +41,9 @@ int ep_inventory_read(const char *path, cJSON **out, struct ep_diag *d)
 	const char *end = NULL;
 
 	*out = NULL;
+	if (f == NULL) /* d says why; S3 refused or failed: an AWS error */
+		return errno == EREMOTEIO ? EP_EREMOTE : EP_EIO;
 	snprintf(d->file, sizeof(d->file), "%s", path);
-	if (f == NULL)
-		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
 	/* the buffer is sized by the file, capped */
 	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
 		fclose(f);

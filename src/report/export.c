@@ -3,7 +3,6 @@
 #include "report/export.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +17,13 @@
 
 int ep_export_open(struct ep_export *x, const char *format, const char *dest, struct ep_diag *d)
 {
+	int rc;
+
 	memset(x, 0, sizeof(*x));
 	ep_buf_init(&x->buf, BUF_MAX);
-	if (dest == NULL || dest[0] == '\0' || strcmp(dest, "-") == 0) {
-		x->fd = STDOUT_FILENO;
-		return 0;
-	}
-	x->fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (x->fd < 0)
-		return ep_diag_set(d, EP_EIO, 0, 0, "-o %s:%s: %s", format, dest, strerror(errno));
-	x->own_fd = 1;
-	return 0;
+	rc = ep_output_open(&x->out, format, dest, d);
+	x->fd = x->out.fd;
+	return rc;
 }
 
 int ep_export_flush(struct ep_export *x)
@@ -60,7 +55,7 @@ int ep_export_close(struct ep_export *x)
 {
 	int rc = ep_export_flush(x);
 
-	if (x->own_fd && close(x->fd))
+	if (ep_output_close(&x->out, rc == 0))
 		rc = EP_EIO;
 	ep_buf_free(&x->buf);
 	return rc;

@@ -11,16 +11,18 @@
 #include "base/err.h"
 #include "compare/findings.h"
 #include "config/cidr.h"
+#include "report/objects.h"
 #include "results/result.h"
 
-/* A destination: a file (truncated) or stdout ("-" or none).  Records are
- * appended to buf and written with write(2) only at record boundaries, so a
- * killed scan leaves whole records.  Owns fd (unless stdout) and buf. */
+/* A destination: a file (truncated), stdout ("-" or none) or an S3 object
+ * (s3://BUCKET/KEY, written locally and uploaded at close: objects.h).
+ * Records are appended to buf and written with write(2) only at record
+ * boundaries, so a killed scan leaves whole records.  Owns out and buf. */
 struct ep_export {
 	struct ep_buf buf;
-	int fd;
-	int own_fd;
+	int fd; /* out.fd */
 	int failed;
+	struct ep_output out;
 };
 
 /* format names the sink in the message when dest cannot be opened. */
@@ -28,7 +30,8 @@ int ep_export_open(struct ep_export *x, const char *format, const char *dest, st
 /* Call after each whole record: writes out when 64 KiB have gathered. */
 int ep_export_end(struct ep_export *x);
 int ep_export_flush(struct ep_export *x);
-/* Flushes, closes the file, frees the buffer; EP_EIO if anything failed. */
+/* Flushes, closes the file (uploads it, for S3), frees the buffer; EP_EIO
+ * if anything failed. */
 int ep_export_close(struct ep_export *x);
 /* Sink callbacks for a state that begins with its struct ep_export: flush;
  * and close, for one that owns nothing else (heap-allocated, freed here). */

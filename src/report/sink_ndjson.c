@@ -1,10 +1,10 @@
 /* NDJSON sink: one JSON object per line (schema data/schema/result.schema.json):
  * a header, one record per result as it arrives, a summary.  Lines are only
  * ever written whole (own buffer, flushed at line boundaries with write(2)),
- * so a killed scan leaves a file of valid lines. */
+ * so a killed scan leaves a file of valid lines.  PATH may be an S3 object
+ * (report/objects.h). */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 #include "config/cidr.h"
 #include "compare/findings.h"
 #include "probe/banner.h"
+#include "report/objects.h"
 #include "report/sink.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -25,8 +26,8 @@ struct ndjson {
 	uint64_t ts_sec;  /* second whose text is cached in ts_text */
 	char ts_text[32]; /* "2026-11-29T13:40:22." */
 	int fd;
-	int own_fd;
 	int failed;
+	struct ep_output out;
 	struct ep_buf buf;
 	const struct ep_scan_info *info;
 };
@@ -69,22 +70,18 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	const struct ep_scan_info *i = a->info;
 	struct ndjson *n = calloc(1, sizeof(*n));
 	char ts[40];
+	int rc;
 
 	if (n == NULL)
 		return EP_ENOMEM;
 	n->info = i;
 	ep_buf_init(&n->buf, 4 * FLUSH_AT);
-	if (a->dest == NULL || strcmp(a->dest, "-") == 0) {
-		n->fd = STDOUT_FILENO;
-	} else {
-		n->fd = open(a->dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (n->fd < 0) {
-			free(n);
-			return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: %s", a->dest,
-			                   strerror(errno));
-		}
-		n->own_fd = 1;
+	rc = ep_output_open(&n->out, "ndjson", a->dest, d);
+	if (rc) {
+		free(n);
+		return rc;
 	}
+	n->fd = n->out.fd;
 	snprintf(n->prefix, sizeof(n->prefix),
 	         "{\"type\":\"result\",\"schema\":\"%s\",\"scan_id\":\"%s\"", SCHEMA, i->scan_id);
 	n->prefix_len = strlen(n->prefix);
@@ -102,8 +99,14 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	if (i->shard_count > 1)
 		ep_buf_printf(&n->buf, ",\"shard\":\"%u/%u\"", i->shard_index + 1, i->shard_count);
 	line_end(n);
+	if (flush_buf(n)) {
+		ep_output_discard(&n->out);
+		ep_buf_free(&n->buf);
+		free(n);
+		return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: cannot write", a->dest);
+	}
 	*state = n;
-	return flush_buf(n);
+	return 0;
 }
 
 /* Result lines are the hot path (one per probe): built without printf, with
@@ -222,7 +225,7 @@ static int nd_close(void *state, const struct ep_summary *s)
 		              (unsigned long long)s->invalid, (unsigned long long)s->late);
 	line_end(n);
 	rc = flush_buf(n);
-	if (n->own_fd && close(n->fd))
+	if (ep_output_close(&n->out, rc == 0))
 		rc = EP_EIO;
 	ep_buf_free(&n->buf);
 	free(n);

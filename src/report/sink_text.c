@@ -7,6 +7,7 @@
 #include "config/cidr.h"
 #include "probe/banner.h"
 #include "report/hosttable.h"
+#include "report/objects.h"
 #include "report/sink.h"
 
 #define MAX_HOSTS (1u << 20) /* 40 MiB worst case; beyond, per-host counts stop */
@@ -14,6 +15,7 @@
 struct text {
 	FILE *out;
 	int own;
+	struct ep_output dest; /* a path or s3:// object behind out (report/objects.h) */
 	struct ep_hosttable hosts;
 	struct ep_banner_notes banners; /* --banners: shown under their port */
 };
@@ -39,12 +41,21 @@ static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag 
 		return EP_ENOMEM;
 	t->out = stdout;
 	if (a->dest && strcmp(a->dest, "-") != 0) {
-		t->out = fopen(a->dest, "w");
-		if (t->out == NULL) {
-			free(t);
-			return ep_diag_set(d, EP_EIO, 0, 0, "-o text:%s: cannot open for writing",
-			                   a->dest);
+		int rc = ep_output_open(&t->dest, "text", a->dest, d);
+
+		if (rc == 0) {
+			t->out = fdopen(t->dest.fd, "w");
+			if (t->out == NULL) {
+				ep_output_discard(&t->dest);
+				rc = ep_diag_set(d, EP_ENOMEM, 0, 0, "-o text:%s: out of memory",
+				                 a->dest);
+			}
 		}
+		if (rc) {
+			free(t);
+			return rc;
+		}
+		t->dest.own_fd = 0; /* fclose closes it */
 		t->own = 1;
 	}
 	ep_hosttable_init(&t->hosts, MAX_HOSTS);
@@ -140,6 +151,8 @@ static int text_close(void *state, const struct ep_summary *s)
 	if (fflush(t->out) || ferror(t->out))
 		rc = EP_EIO;
 	if (t->own && fclose(t->out))
+		rc = EP_EIO;
+	if (t->own && ep_output_close(&t->dest, rc == 0))
 		rc = EP_EIO;
 	ep_hosttable_free(h);
 	ep_banner_notes_free(&t->banners);
