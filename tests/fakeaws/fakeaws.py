@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """fakeaws: a fake AWS endpoint for ecsprobe's tests.
 
-One loopback port impersonates EC2, ELBv2, STS, ECS, Organizations, the IAM
+One loopback port impersonates EC2, ELBv2, STS, ECS, Organizations, S3, the IAM
 Identity Center portal, the EC2 instance metadata service (IMDSv2) and the
 ECS container credentials endpoint.  Every signed request is checked with
 SigV4 (botocore's signer, with the request's own timestamp).  Responses are
@@ -34,6 +34,7 @@ import urllib.parse
 import uuid
 from xml.sax.saxutils import escape as _xml_escape
 
+import fake_s3  # S3 (REST-XML): an in-memory bucket store, a Handler mixin
 import fake_securityhub  # Security Hub BatchImportFindings (REST-JSON), a Handler mixin
 
 try:
@@ -961,7 +962,7 @@ class Faults:
                 d["_seen"] = u.get("seen", 0)
                 for k in FAULT_KINDS:
                     if k in r:
-                        n = r[k]["count"] if k == "error" and isinstance(r[k], dict) else r[k]
+                        n = r[k].get("count", True) if k == "error" and isinstance(r[k], dict) else r[k]
                         if isinstance(n, int):
                             d["_remaining_" + k] = max(0, n - u.get(k, 0))
                 res[key].append(d)
@@ -992,7 +993,8 @@ class Faults:
                         for kind in FAULT_KINDS:
                             if kind not in r:
                                 continue
-                            n = r[kind]["count"] if kind == "error" and isinstance(r[kind], dict) else r[kind]
+                            n = r[kind].get("count", True) if kind == "error" and isinstance(r[kind], dict) \
+                                else r[kind]
                             if n is True or (isinstance(n, int) and u.get(kind, 0) < n):
                                 u[kind] = u.get(kind, 0) + 1
                                 chosen = (kind, r)
@@ -1202,7 +1204,7 @@ class FakeAWS:
 # request handling
 
 
-class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHandler):
+class Handler(fake_s3.S3Mixin, fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "AmazonEC2"
     sys_version = ""
@@ -1222,6 +1224,9 @@ class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHand
         self.dispatch()
 
     def do_DELETE(self):
+        self.dispatch()
+
+    def do_HEAD(self):
         self.dispatch()
 
     def read_body(self):
@@ -1276,6 +1281,8 @@ class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHand
             p = u.path
             if p.startswith("/__"):
                 return self.control(p)
+            if self.is_s3():
+                return self.s3()
             if p.startswith("/latest/"):
                 return self.imds(p)
             cc = app.sc.container or {}
@@ -1330,6 +1337,8 @@ class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHand
             return self.send(200, json.dumps(app.faults.state(), indent=1, sort_keys=True), "application/json")
         if p == "/__securityhub":
             return self.sechub_control()
+        if p == "/__s3" or p.startswith("/__s3/"):
+            return self.s3_control(p)
         if p == "/__health":
             return self.send(200, '{"ok":true}', "application/json")
         return self.send(404, '{"error":"unknown control path"}', "application/json")
@@ -1660,6 +1669,8 @@ class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHand
 
     def auth_errors(self):
         """(unknown key, bad signature, expired token, bad token, expired request) per protocol."""
+        if self.proto == "rest-xml":
+            return self.s3_auth_errors()
         if self.proto == "ec2":
             return dict(
                 unknown=("AuthFailure", "AWS was not able to validate the provided access credentials", 401),
@@ -1770,11 +1781,13 @@ class Handler(fake_securityhub.SecurityHubMixin, http.server.BaseHTTPRequestHand
         req = botocore.awsrequest.AWSRequest(method=self.command, url=url, headers=headers, data=self.body,
                                              params=urllib.parse.parse_qsl(self.url_query, keep_blank_values=True))
         req.context["timestamp"] = amz_date
-        signer = PinnedSigV4Auth(botocore.credentials.Credentials(parsed["akid"], pr["secret"]), parsed["service"],
-                                 region)
+        # S3 signs its path as sent (no normalisation, no second encoding)
+        auth_cls = fake_s3.PinnedS3SigV4Auth if self.signing == "s3" else PinnedSigV4Auth
+        signer = auth_cls(botocore.credentials.Credentials(parsed["akid"], pr["secret"]), parsed["service"],
+                          region)
         want, canonical = signer.compute(req)
         if not hmac.compare_digest(want.encode(), parsed["signature"].encode()):
-            msg = SIG_MISMATCH_MSG
+            msg = E["sig"][1] if self.proto == "rest-xml" else SIG_MISMATCH_MSG
             if self.proto != "ec2":
                 msg += ("\n\nThe Canonical String for this request should have been\n'%s'\n\n" % canonical)
             fail("sig", msg)
@@ -2506,9 +2519,17 @@ class Server(http.server.ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256
 
+    def handle_error(self, request, client_address):
+        # a client that gives up on an answer (too large, hostile) resets the
+        # connection: that is the client's choice, not a bug of the fake
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
 
 def main(argv=None):
     fake_securityhub.setup(sys.modules[__name__])
+    fake_s3.setup(sys.modules[__name__])
     ap = argparse.ArgumentParser(description="Fake AWS endpoint (loopback only) for ecsprobe tests.")
     ap.add_argument("--scenario", required=True, help="scenario JSON file")
     ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: pick one)")
