@@ -611,6 +611,8 @@ int ep_cmd_scan(int argc, char **argv)
 	}
 	if (rc) {
 		print_diag(&d);
+		if (rc == EP_EREMOTE) /* --inventory s3://: S3 refused or failed */
+			status = 3;
 		goto out;
 	}
 	s->drop_privs = 1;

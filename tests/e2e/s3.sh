@@ -46,7 +46,7 @@ nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else nok "$1"; [ -n "${3:-}" ] && sed 's/^/# /' "$3" | tail -8; fi; }
 wait_file() { local i=0; while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; }
 
-echo "1..40"
+echo "1..41"
 : >"$tmp/faults"
 /usr/bin/python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$SRC/tests/fakeaws/scenarios/basic.json" \
 	--port-file "$tmp/aws.port" --faults "$tmp/faults" >"$tmp/aws.log" 2>&1 &
@@ -232,7 +232,15 @@ ECSPROBE_S3_MAX_INPUT=1000 plan s3://bkt/inv/inventory.json
 check "an object over the input cap: refused, exit 2, one line" \
 	'[ "$(cat "$tmp/plan.rc")" = 2 ] && grep -q "larger than the 1000-byte cap" "$tmp/plan.err"' "$tmp/plan.err"
 
-# 40: hostile listings are refused in one line, not followed
+# 40: scan --inventory s3://... (a dry run: the scenario's addresses are not probed)
+"$EP" scan --inventory s3://bkt/inv/inventory.json -p 443 --dry-run >"$tmp/dry.out" 2>"$tmp/dry.err"
+st1=$?
+"$EP" scan --inventory s3://other-acct/inv.json -p 443 --dry-run >/dev/null 2>"$tmp/dry2.err"
+st2=$?
+check "scan --inventory s3://...: read (dry run, exit 0); another account's: exit 3, one line" \
+	'[ $st1 = 0 ] && [ $st2 = 3 ] && [ "$(lines "$tmp/dry2.err")" = 1 ] && grep -q "AccessDenied" "$tmp/dry2.err"' "$tmp/dry2.err"
+
+# 41: hostile listings are refused in one line, not followed
 ok_hostile=1
 for kind in entities doctype deep longkey badsize notoken loop; do
 	echo "{\"s3:ListObjectsV2\": {\"hostile\": 5, \"hostile_kind\": \"$kind\"}}" >"$tmp/faults"
@@ -247,5 +255,5 @@ done
 check "hostile ListObjectsV2 pages (entities, DOCTYPE, depth, long key, bad size, no token, a loop): exit 3, one line" \
 	'[ $ok_hostile = 1 ] && ! grep -q Traceback "$tmp/aws.log"' "$tmp/aws.log"
 
-[ "$n" = 40 ] || echo "# ran $n checks, plan said 40"
+[ "$n" = 41 ] || echo "# ran $n checks, plan said 41"
 [ $fails = 0 ]
