@@ -163,6 +163,9 @@ static void test_errors(void **state)
 	const char *body = HEAD "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the "
 	                        "region\n'us-east-1' is wrong;\texpecting 'eu-west-1'</Message>"
 	                        "<Region>eu-west-1</Region><RequestId>X</RequestId></Error>";
+	const char *umlauts = HEAD "<Error><Message>\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	                           "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+	                           "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc</Message></Error>";
 	char code[64], msg[32], region[32];
 
 	(void)state;
@@ -178,10 +181,8 @@ static void test_errors(void **state)
 	assert_string_equal(region, "");
 	ep_s3_error_parse("<html>proxy", 11, 502, code, sizeof(code), msg, sizeof(msg), NULL, 0);
 	assert_string_equal(code, "HTTP502");
-	ep_s3_error_parse(HEAD "<Error><Message>\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
-	                       "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
-	                       "\xc3\xbc\xc3\xbc</Message></Error>",
-	                  200, 403, code, sizeof(code), msg, sizeof(msg), NULL, 0);
+	ep_s3_error_parse(umlauts, strlen(umlauts), 403, code, sizeof(code), msg, sizeof(msg),
+	                  NULL, 0);
 	assert_string_equal(code, "Forbidden");
 	assert_int_equal(strlen(msg), 30); /* cut between characters, not inside one */
 }
@@ -193,6 +194,8 @@ static void test_multipart_answers(void **state)
 	                      "<UploadId>VXBsb2Fk-1</UploadId></InitiateMultipartUploadResult>";
 	const char *done = HEAD "<CompleteMultipartUploadResult><ETag>\"e-2\"</ETag>"
 	                        "</CompleteMultipartUploadResult>";
+	const char *spaced = "<InitiateMultipartUploadResult><UploadId>a b</UploadId>"
+	                     "</InitiateMultipartUploadResult>";
 	const char *err = HEAD "\n\n<Error><Code>InternalError</Code><Message>We encountered an "
 	                       "internal error.</Message></Error>";
 
@@ -200,10 +203,7 @@ static void test_multipart_answers(void **state)
 	assert_int_equal(ep_s3_upload_id_parse(ok, strlen(ok), id, sizeof(id)), 0);
 	assert_string_equal(id, "VXBsb2Fk-1");
 	assert_int_equal(ep_s3_upload_id_parse(ok, strlen(ok), id, 5), EP_EPARSE);
-	assert_int_equal(ep_s3_upload_id_parse("<InitiateMultipartUploadResult><UploadId>a b"
-	                                       "</UploadId></InitiateMultipartUploadResult>",
-	                                       75, id, sizeof(id)),
-	                 EP_EPARSE);
+	assert_int_equal(ep_s3_upload_id_parse(spaced, strlen(spaced), id, sizeof(id)), EP_EPARSE);
 	assert_int_equal(ep_s3_upload_id_parse(err, strlen(err), id, sizeof(id)), EP_EPARSE);
 	assert_int_equal(
 	    ep_s3_complete_parse(done, strlen(done), code, sizeof(code), msg, sizeof(msg)), 0);
