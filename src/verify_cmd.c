@@ -26,6 +26,7 @@
 #include "compare/findings.h"
 #include "config/awsopts.h"
 #include "config/options.h"
+#include "report/objects.h"
 #include "model/declared.h"
 #include "model/intent.h"
 #include "model/reach.h"
@@ -134,7 +135,8 @@ int ep_cmd_verify(int argc, char **argv)
 	const char *baseline_path = NULL;
 	char *extra_text = NULL;
 	int auto_vantage = 0, all_ports = 0;
-	struct ep_verify_split split = {NULL, NULL, {NULL}, 0};
+	struct ep_verify_split split;
+	struct ep_output save_out;
 	char auto_groups[16][32];
 	long wait_stable = 0;
 	cJSON *baseline = NULL;
@@ -146,6 +148,8 @@ int ep_cmd_verify(int argc, char **argv)
 
 	memset(&vf, 0, sizeof(vf));
 	memset(&targets, 0, sizeof(targets));
+	memset(&split, 0, sizeof(split));
+	memset(&save_out, 0, sizeof(save_out));
 	if (scan_argv == NULL || pull == NULL) {
 		fprintf(stderr, "ecsprobe: verify: out of memory\n");
 		free(scan_argv);
@@ -366,15 +370,50 @@ int ep_cmd_verify(int argc, char **argv)
 		ep_config_free(&cfg);
 		goto out;
 	}
-	/* opened now: probing may drop privileges to --user */
-	if (split.save && split.nfiles == 0 && !cfg.dry_run &&
-	    (split.save_f = fopen(split.save, "w")) == NULL) {
-		fprintf(stderr, "ecsprobe: verify: --save-states %s: %s\n", split.save,
-		        strerror(errno));
-		ep_config_free(&cfg);
-		goto out;
+	/* opened now: probing may drop privileges to --user; an S3 destination
+	 * is a local file until the run ends, then uploaded */
+	if (split.save && split.nfiles == 0 && !cfg.dry_run) {
+		rc = ep_output_open(&save_out, "states", split.save, &d);
+		if (rc == 0 && (split.save_f = fdopen(save_out.fd, "w")) == NULL)
+			rc = ep_diag_set(&d, EP_EIO, 0, 0, "%s", strerror(errno));
+		if (rc) {
+			fprintf(stderr, "ecsprobe: verify: --save-states %s: %s\n", split.save,
+			        d.msg);
+			ep_output_discard(&save_out);
+			ep_config_free(&cfg);
+			goto out;
+		}
+		save_out.own_fd = 0; /* the FILE has it */
+		split.save_out = &save_out;
 	}
-	doc = inv ? ep_cmd_load_inventory(inv) : ep_verify_pull_live(&pull->o, &pull_status);
+	/* --states: a local file, or an S3 object or prefix (every object under it) */
+	for (int i = 0; i < split.nfiles; i++) {
+		char **urls;
+		size_t n;
+		char **grown;
+
+		if (ep_input_list(split.files[i], &urls, &n, &d)) {
+			fprintf(stderr, "ecsprobe: verify: --states %s: %s\n", split.files[i],
+			        d.msg);
+			ep_config_free(&cfg);
+			status = errno == EREMOTEIO ? 3 : 2;
+			goto out;
+		}
+		grown = realloc(split.urls, (split.nurls + n) * sizeof(*grown));
+		if (grown == NULL) {
+			ep_input_list_free(urls, n);
+			fprintf(stderr, "ecsprobe: verify: out of memory\n");
+			ep_config_free(&cfg);
+			status = 3;
+			goto out;
+		}
+		split.urls = grown;
+		memcpy(split.urls + split.nurls, urls, n * sizeof(*urls));
+		split.nurls += n;
+		free(urls); /* the strings now belong to split.urls */
+	}
+	doc = inv ? ep_cmd_load_inventory_status(inv, &pull_status)
+	          : ep_verify_pull_live(&pull->o, &pull_status);
 	if (doc && wait_stable > 0) {
 		/* right after a deploy: wait for the service to settle before probing */
 		uint64_t deadline = uv_hrtime() + (uint64_t)wait_stable * 1000000000u;
@@ -398,7 +437,7 @@ int ep_cmd_verify(int argc, char **argv)
 	}
 	if (doc == NULL) {
 		ep_config_free(&cfg);
-		status = inv ? 2 : 3;
+		status = inv && pull_status != 3 ? 2 : 3; /* 3: AWS (or S3) failed */
 		goto out;
 	}
 	/* the model is all verify reads of the inventory from here on */
@@ -502,7 +541,16 @@ out:
 	ep_verify_free(&vf);
 	free(scan_argv);
 	free(pull);
-	if (split.save_f && fclose(split.save_f) && status == 0)
-		status = 4; /* the states did not reach the disk */
+	if (split.save_f && (status == 2 || status == 3)) {
+		fclose(split.save_f); /* nothing was measured: nothing to keep */
+		ep_output_discard(&save_out);
+	} else if (split.save_f) {
+		/* measured states reach the disk, then (S3) their object */
+		int ok = fclose(split.save_f) == 0;
+
+		if (ep_output_close(&save_out, ok) && status != 4)
+			status = 4;
+	}
+	ep_input_list_free(split.urls, split.nurls);
 	return status;
 }

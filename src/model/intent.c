@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "report/objects.h"
 
 struct pctx {
 	const char *text;
@@ -324,7 +325,8 @@ int ep_intent_parse(struct ep_intent *in, const char *text, size_t len, const ch
 
 int ep_intent_load(struct ep_intent *in, const char *path, int64_t now, struct ep_diag *d)
 {
-	FILE *f = fopen(path, "rb");
+	struct ep_diag od = {0};
+	FILE *f = ep_input_open(path, &od); /* a local file or an S3 object */
 	struct ep_buf b;
 	char chunk[8192];
 	size_t n;
@@ -333,7 +335,7 @@ int ep_intent_load(struct ep_intent *in, const char *path, int64_t now, struct e
 	memset(in, 0, sizeof(*in));
 	snprintf(d->file, sizeof(d->file), "%s", path);
 	if (f == NULL)
-		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
+		return ep_diag_set(d, EP_EIO, 0, 0, "%s", od.msg);
 	ep_buf_init(&b, 16u << 20);
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		if (ep_buf_add(&b, chunk, n)) {

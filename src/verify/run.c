@@ -50,8 +50,7 @@ int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const stru
 		unsigned nshards;
 
 		ep_targets_fingerprint(t, plan);
-		if (ep_verify_merge_states(vf, plan, sp->files, (size_t)sp->nfiles, &seed, &nshards,
-		                           &d)) {
+		if (ep_verify_merge_states(vf, plan, sp->urls, sp->nurls, &seed, &nshards, &d)) {
 			print_diag(&d);
 			out->s = NULL;
 			return 2;

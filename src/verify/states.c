@@ -19,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "report/objects.h"
 
 #define STATES_SCHEMA "ecsprobe.states/1"
 #define MAX_SHARDS    65536
@@ -348,9 +349,9 @@ int ep_verify_merge_states(struct verify *vf, const char *plan, char *const *fil
 	for (size_t k = 0; rc == 0 && k < n; k++) {
 		rd[k].file = files[k];
 		snprintf(d->file, sizeof(d->file), "%s", files[k]);
-		rd[k].f = fopen(files[k], "r");
+		rd[k].f = ep_input_open(files[k], d); /* a local file or an S3 object */
 		if (rd[k].f == NULL)
-			rc = ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
+			rc = EP_EIO;
 		if (rc == 0)
 			rc = next_line(&mg, &rd[k]);
 		if (rc == 0 && (rd[k].cur == NULL || !is_type(&rd[k], "header")))

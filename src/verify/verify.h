@@ -65,11 +65,15 @@ struct verify_subject {
 struct ep_verify_split {
 	const char *save;                  /* where this run's measured states go */
 	FILE *save_f;                      /* opened before probing: privileges drop */
-	char *files[EP_VERIFY_MAX_STATES]; /* the shards' states to merge */
+	struct ep_output *save_out;        /* its destination (a file or an S3 object) */
+	char *files[EP_VERIFY_MAX_STATES]; /* the shards' states to merge, as given */
 	int nfiles;
+	char **urls; /* what they name (an S3 prefix names its objects); heap */
+	size_t nurls;
 };
 
 struct ep_config;
+struct ep_output;
 struct ep_targets;
 struct ep_scan_outputs;
 
