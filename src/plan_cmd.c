@@ -48,31 +48,34 @@ struct plan {
 	unsigned long addresses, probes[EP_PROTO_COUNT];
 };
 
-/* Ports of proto admitted, merged, as a port spec ("22,80,8000-8100"). */
+/* Ports of proto admitted, merged, as a port spec ("22,80,8000-8100"),
+ * built with word operations: an all-traffic rule costs ~1000 stores. */
 static unsigned long admitted_spec(const struct ep_admissions *a, enum ep_proto proto,
                                    struct ep_buf *spec)
 {
-	unsigned long count = 0;
-	int in = 0;
-	unsigned start = 0;
+	uint64_t bm[1024]; /* 8 KiB of stack */
+	struct ep_portset ps;
+	unsigned long count;
 
-	for (unsigned p = 1; p <= 65536; p++) {
-		int yes = p <= 65535 && ep_admissions_find(a, proto, (uint16_t)p) != NULL;
+	memset(bm, 0, sizeof(bm));
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ep_admission *x = &a->a[i];
 
-		if (yes && !in) {
-			in = 1;
-			start = p;
-		} else if (!yes && in) {
-			in = 0;
-			count += p - start;
-			if (spec->len && spec->data[spec->len - 1] != ':')
-				ep_buf_addc(spec, ',');
-			if (p - 1 == start)
-				ep_buf_printf(spec, "%u", start);
-			else
-				ep_buf_printf(spec, "%u-%u", start, p - 1);
-		}
+		if (ep_admission_covers(x, proto, x->lo ? x->lo : 1))
+			ep_portbits_set(bm, x->lo ? x->lo : 1, x->hi);
 	}
+	if (ep_portset_from_bits(bm, &ps))
+		return 0;
+	for (uint32_t r = 0; r < ps.nranges; r++) {
+		if (spec->len && spec->data[spec->len - 1] != ':')
+			ep_buf_addc(spec, ',');
+		if (ps.r[r].lo == ps.r[r].hi)
+			ep_buf_printf(spec, "%u", ps.r[r].lo);
+		else
+			ep_buf_printf(spec, "%u-%u", ps.r[r].lo, ps.r[r].hi);
+	}
+	count = ps.count;
+	ep_portset_free(&ps);
 	return count;
 }
 
