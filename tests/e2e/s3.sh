@@ -260,7 +260,7 @@ check "hostile ListObjectsV2 pages (entities, DOCTYPE, depth, long key, bad size
 # the prefix; the findings equal one local run's (the lab's 127.0.10.x
 # addresses on loopback: nothing listens, so every state is deterministic)
 D=$SRC/tests/data/verify
-aws s3 cp --quiet "$D/lab.json" s3://bkt/verify/inventory.json && aws s3 cp --quiet "$D/lab-intent.json" s3://bkt/verify/intent.json
+cli s3 cp --quiet "$D/lab.json" s3://bkt/verify/inventory.json && cli s3 cp --quiet "$D/lab-intent.json" s3://bkt/verify/intent.json
 vopts="--source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress -q"
 ECSPROBE_NOW=1796000000 "$EP" verify --inventory "$D/lab.json" --intent "$D/lab-intent.json" $vopts \
 	-o "ndjson:$tmp/vlocal.ndjson" >/dev/null 2>"$tmp/vlocal.err"
@@ -272,11 +272,11 @@ for i in 1 2 3; do
 	echo $? >"$tmp/vshard$i.rc"
 done
 check "verify --shard I/3 reads its inventory and intent from S3 and writes its states there" \
-	'[ "$(cat "$tmp/vshard1.rc")$(cat "$tmp/vshard2.rc")$(cat "$tmp/vshard3.rc")" = 000 ] && [ "$(aws s3 ls s3://bkt/verify/run-1/states/ | wc -l)" = 3 ]' "$tmp/vshard2.err"
+	'[ "$(cat "$tmp/vshard1.rc")$(cat "$tmp/vshard2.rc")$(cat "$tmp/vshard3.rc")" = 000 ] && [ "$(cli s3 ls s3://bkt/verify/run-1/states/ | wc -l)" = 3 ]' "$tmp/vshard2.err"
 ECSPROBE_NOW=1796000000 "$EP" verify --inventory s3://bkt/verify/inventory.json --intent s3://bkt/verify/intent.json \
 	$vopts --states s3://bkt/verify/run-1/states/ -o "ndjson:s3://bkt/verify/run-1/findings.ndjson" >/dev/null 2>"$tmp/vmerge.err"
 echo $? >"$tmp/vmerge.rc"
-aws s3 cp --quiet s3://bkt/verify/run-1/findings.ndjson "$tmp/vmerged.ndjson"
+cli s3 cp --quiet s3://bkt/verify/run-1/findings.ndjson "$tmp/vmerged.ndjson"
 vids() { jq -r 'select(.type == "finding") | "\(.id) \(.kind) \(.severity) \(.address) \(.proto) \(.ports) \(.owner)"' "$1" | sort; }
 check "the merge of the S3 prefix gives the local run's findings (ids, ports), its exit status, and writes them to S3" \
 	'[ "$(cat "$tmp/vmerge.rc")" = "$(cat "$tmp/vlocal.rc")" ] && [ -s "$tmp/vmerged.ndjson" ] && [ -n "$(vids "$tmp/vlocal.ndjson")" ] && [ "$(vids "$tmp/vlocal.ndjson")" = "$(vids "$tmp/vmerged.ndjson")" ]' "$tmp/vmerge.err"
