@@ -440,3 +440,53 @@ int ep_creds_assume_role(struct ep_aws *aws, const struct ep_aws_identity *base,
 	}
 	return 0;
 }
+
+struct creds_wait {
+	struct ep_aws_identity *id;
+	int *have_id;
+	int done, rc;
+	char *err;
+	size_t errlen;
+};
+
+static void on_creds_wait(void *arg, int rc, const struct ep_aws_identity *id, const char *error)
+{
+	struct creds_wait *w = arg;
+
+	w->rc = rc;
+	if (rc == 0) {
+		if (*w->have_id)
+			ep_aws_identity_clear(w->id);
+		w->rc = ep_aws_identity_copy(w->id, id);
+		*w->have_id = w->rc == 0;
+	} else {
+		snprintf(w->err, w->errlen, "no AWS credentials: %s",
+		         error ? error : ep_strerror(rc));
+	}
+	w->done = 1;
+}
+
+int ep_creds_resolve_wait(struct ep_aws *aws, uv_loop_t *loop, const char *profile,
+                          struct ep_aws_identity *id, int *have_id, char *err, size_t errlen)
+{
+	struct creds_wait w = {id, have_id, 0, EP_EIO, err, errlen};
+	struct ep_creds_opts co;
+	int rc;
+
+	memset(&co, 0, sizeof(co));
+	co.profile = profile;
+	err[0] = '\0';
+	rc = ep_creds_resolve(aws, &co, on_creds_wait, &w);
+	if (rc) {
+		snprintf(err, errlen, "credentials: %s", ep_strerror(rc));
+		return rc;
+	}
+	while (!w.done)
+		if (uv_run(loop, UV_RUN_ONCE) == 0 && !w.done)
+			break; /* nothing left to wait for */
+	if (w.rc == 0)
+		return 0;
+	if (err[0] == '\0')
+		snprintf(err, errlen, "no AWS credentials: %s", ep_strerror(w.rc));
+	return EP_EPERM;
+}

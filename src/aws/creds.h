@@ -25,6 +25,13 @@ struct ep_creds_opts {
 typedef void (*ep_creds_cb)(void *arg, int rc, const struct ep_aws_identity *id, const char *error);
 
 int ep_creds_resolve(struct ep_aws *aws, const struct ep_creds_opts *o, ep_creds_cb cb, void *arg);
+/* For a client that blocks on its own loop (S3, Security Hub): resolves the
+ * chain for profile into *id, replacing what it held when *have_id, and
+ * runs loop until it is done.  0; or the error code with err completing
+ * "credentials: ..." (the chain could not start) or "no AWS credentials:
+ * ..." (EP_EPERM: nothing in the chain answered). */
+int ep_creds_resolve_wait(struct ep_aws *aws, uv_loop_t *loop, const char *profile,
+                          struct ep_aws_identity *id, int *have_id, char *err, size_t errlen);
 /* Assumes role_arn with base credentials (AssumeRole; external_id may be NULL). */
 int ep_creds_assume_role(struct ep_aws *aws, const struct ep_aws_identity *base, const char *region,
                          const char *role_arn, const char *external_id, const char *session,

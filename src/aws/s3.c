@@ -43,9 +43,6 @@ struct ep_s3 {
 	struct ep_buf resp, head;
 	uint64_t streamed;
 	char url[2048]; /* the last request's, without the query */
-	/* credential resolution */
-	int creds_rc;
-	char creds_error[256];
 };
 
 static void run_until(struct ep_s3 *s, const int *flag)
@@ -55,41 +52,13 @@ static void run_until(struct ep_s3 *s, const int *flag)
 			break; /* nothing left to wait for */
 }
 
-static void on_creds(void *arg, int rc, const struct ep_aws_identity *id, const char *error)
-{
-	struct ep_s3 *s = arg;
-
-	s->creds_rc = rc;
-	if (rc == 0) {
-		if (s->have_id)
-			ep_aws_identity_clear(&s->id);
-		s->creds_rc = ep_aws_identity_copy(&s->id, id);
-		s->have_id = s->creds_rc == 0;
-	} else {
-		snprintf(s->creds_error, sizeof(s->creds_error), "%s",
-		         error ? error : ep_strerror(rc));
-	}
-	s->done = 1;
-}
-
 static int resolve(struct ep_s3 *s, struct ep_diag *d)
 {
-	struct ep_creds_opts co;
-	int rc;
+	char err[300];
+	int rc = ep_creds_resolve_wait(s->aws, &s->loop, s->o.profile, &s->id, &s->have_id, err,
+	                               sizeof(err));
 
-	memset(&co, 0, sizeof(co));
-	co.profile = s->o.profile;
-	s->done = 0;
-	s->creds_rc = EP_EIO;
-	s->creds_error[0] = '\0';
-	rc = ep_creds_resolve(s->aws, &co, on_creds, s);
-	if (rc)
-		return ep_diag_set(d, rc, 0, 0, "s3: credentials: %s", ep_strerror(rc));
-	run_until(s, &s->done);
-	if (s->creds_rc)
-		return ep_diag_set(d, EP_EPERM, 0, 0, "s3: no AWS credentials: %s",
-		                   s->creds_error[0] ? s->creds_error : ep_strerror(s->creds_rc));
-	return 0;
+	return rc ? ep_diag_set(d, rc, 0, 0, "s3: %s", err) : 0;
 }
 
 static void pick_region(struct ep_s3 *s)

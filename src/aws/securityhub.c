@@ -35,9 +35,6 @@ struct ep_sechub {
 	int curl_code;
 	char error[256];
 	struct ep_buf resp;
-	/* credential resolution */
-	int creds_rc;
-	char creds_error[256];
 };
 
 static void run_until(struct ep_sechub *h, const int *flag)
@@ -47,41 +44,13 @@ static void run_until(struct ep_sechub *h, const int *flag)
 			break; /* nothing left to wait for */
 }
 
-static void on_creds(void *arg, int rc, const struct ep_aws_identity *id, const char *error)
-{
-	struct ep_sechub *h = arg;
-
-	h->creds_rc = rc;
-	if (rc == 0) {
-		if (h->have_id)
-			ep_aws_identity_clear(&h->id);
-		h->creds_rc = ep_aws_identity_copy(&h->id, id);
-		h->have_id = h->creds_rc == 0;
-	} else {
-		snprintf(h->creds_error, sizeof(h->creds_error), "%s",
-		         error ? error : ep_strerror(rc));
-	}
-	h->done = 1;
-}
-
 static int resolve(struct ep_sechub *h, struct ep_diag *d)
 {
-	struct ep_creds_opts co;
-	int rc;
+	char err[300];
+	int rc = ep_creds_resolve_wait(h->aws, &h->loop, h->o.profile, &h->id, &h->have_id, err,
+	                               sizeof(err));
 
-	memset(&co, 0, sizeof(co));
-	co.profile = h->o.profile;
-	h->done = 0;
-	h->creds_rc = EP_EIO;
-	h->creds_error[0] = '\0';
-	rc = ep_creds_resolve(h->aws, &co, on_creds, h);
-	if (rc)
-		return ep_diag_set(d, rc, 0, 0, "securityhub: credentials: %s", ep_strerror(rc));
-	run_until(h, &h->done);
-	if (h->creds_rc)
-		return ep_diag_set(d, EP_EPERM, 0, 0, "securityhub: no AWS credentials: %s",
-		                   h->creds_error[0] ? h->creds_error : ep_strerror(h->creds_rc));
-	return 0;
+	return rc ? ep_diag_set(d, rc, 0, 0, "securityhub: %s", err) : 0;
 }
 
 int ep_sechub_new(struct ep_sechub **out, const struct ep_sechub_opts *o, struct ep_diag *d)
