@@ -102,7 +102,7 @@ void ep_finding_make_id(struct ep_finding *f)
 	else
 		snprintf(ports, sizeof(ports), "%u-%u", f->lo, f->hi);
 	n = snprintf(key, sizeof(key), "%s|%s|%s|%d|%s|%s", f->account, f->region, f->owner,
-	             f->proto == EP_PROTO_UDP ? 17 : 6, ports, ep_finding_kind_name(f->kind));
+	             ep_proto_iana(f->proto), ports, ep_finding_kind_name(f->kind));
 
 	SHA256((const unsigned char *)key, (size_t)(n > 0 ? n : 0), md);
 	for (int i = 0; i < 8; i++)

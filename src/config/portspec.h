@@ -43,5 +43,11 @@ void ep_portbits_set(uint64_t *bm, unsigned lo, unsigned hi);
 /* Compact text form ("22,80,8000-8100") into out. */
 void ep_portset_format(const struct ep_portset *s, char *out, size_t outlen);
 const char *ep_proto_name(enum ep_proto p);
+/* The IANA protocol number (6 or 17) of p, for IP headers, security-group
+ * and ACL rules, and formats that want the number. */
+static inline int ep_proto_iana(enum ep_proto p)
+{
+	return p == EP_PROTO_UDP ? 17 : 6;
+}
 
 #endif

@@ -143,7 +143,7 @@ static int decide(const struct ep_nacl *acl, int egress, const struct ep_addr *p
 int ep_nacl_admits(const struct ep_nacl *acl, const struct ep_addr *src, enum ep_proto proto,
                    uint16_t port, char *why, size_t len)
 {
-	int iana = proto == EP_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	int iana = ep_proto_iana(proto);
 
 	if (acl == NULL) {
 		if (why)

@@ -332,7 +332,7 @@ void ep_admissions_free(struct ep_admissions *a)
 
 int ep_admission_covers(const struct ep_admission *x, enum ep_proto proto, uint16_t port)
 {
-	int iana = proto == EP_PROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	int iana = ep_proto_iana(proto);
 
 	return (x->proto == EP_PROTO_ANY || x->proto == iana) && port >= x->lo && port <= x->hi;
 }

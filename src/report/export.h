@@ -81,12 +81,6 @@ int ep_export_ts(struct ep_buf *b, struct ep_tscache *c, uint64_t ns, unsigned d
 /* The AWS partition of a region: aws, aws-cn or aws-us-gov. */
 const char *ep_export_partition(const char *region);
 
-/* The IANA protocol number (6 or 17): OCSF and ECS want the number. */
-static inline int ep_export_iana(enum ep_proto p)
-{
-	return p == EP_PROTO_UDP ? 17 : 6;
-}
-
 /* ep_buf_json_str's output (RFC 8259 escaping), copying runs of plain bytes
  * at once: the finding renderers spend most of their time here. */
 int ep_export_json_str(struct ep_buf *b, const char *s);

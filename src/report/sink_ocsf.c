@@ -271,7 +271,7 @@ static int oc_finding(void *state, const struct ep_finding *f)
 		kv(b, "interface_uid", f->interface);
 	ep_buf_adds(b, "},\"connection_info\":{\"direction_id\":2,\"direction\":\"Outbound\"");
 	kv(b, "protocol_name", ep_finding_proto_name(f));
-	num(b, "protocol_num", (uint64_t)ep_export_iana(f->proto));
+	num(b, "protocol_num", (uint64_t)ep_proto_iana(f->proto));
 	ep_buf_adds(b, "},\"data\":{");
 	ep_export_kv(b, "evidence", f->evidence);
 	evidence_ports(b, f);

@@ -245,7 +245,7 @@ static int breakpoints(const struct vaddr *a, const struct ep_intent_view *view,
 {
 	const struct ep_portset *ps = &a->ports[proto];
 	const struct ep_nacl *acl = a->iface->acl;
-	int iana = proto == EP_PROTO_UDP ? 17 : 6;
+	int iana = ep_proto_iana(proto);
 	int rc = add_break(b, 1) || add_break(b, 65536);
 
 	for (size_t i = 0; rc == 0 && i < a->adm.n; i++)
@@ -276,7 +276,7 @@ static int breakpoints(const struct vaddr *a, const struct ep_intent_view *view,
 		}
 	}
 	if (rc)
-		return rc;
+		return EP_ENOMEM; /* rc is the || of EP_ENOMEMs: 1 */
 	qsort(b->v, b->n, sizeof(*b->v), by_u32);
 	{
 		size_t k = 0;
