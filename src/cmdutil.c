@@ -1,7 +1,6 @@
 /* Helpers shared by the commands. */
 #include "cmdutil.h"
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "model/invtargets.h"
@@ -29,12 +28,10 @@ cJSON *ep_cmd_load_inventory(const char *path)
 	return ep_cmd_load_inventory_status(path, &status);
 }
 
-int ep_cmd_bad_option(int opt, char **argv, const char *command)
+void ep_cmd_print_diag(const char *command, const struct ep_diag *d)
 {
-	if (opt == ':')
-		fprintf(stderr, "ecsprobe: option '%s' needs a value\n", argv[optind - 1]);
-	else
-		fprintf(stderr, "ecsprobe: unknown option '%s' (see ecsprobe %s --help)\n",
-		        argv[optind - 1], command);
-	return 2;
+	char line[600];
+
+	ep_diag_format(d, line, sizeof(line));
+	fprintf(stderr, "ecsprobe %s: %s\n", command, line);
 }

@@ -1,9 +1,11 @@
 /* What the commands share: reading a saved inventory with a one-line error,
- * and the getopt error messages. */
+ * and the one-line error of a command line. */
 #ifndef EP_CMDUTIL_H
 #define EP_CMDUTIL_H
 
 #include <cJSON.h>
+
+#include "base/err.h"
 
 /* The inventory document at path (a file or an s3:// object), or NULL after
  * one "ecsprobe: FILE:LINE:COL: message" line on stderr.  The caller owns
@@ -12,8 +14,7 @@ cJSON *ep_cmd_load_inventory(const char *path);
 /* The same, with the exit status a failure means: 3 when S3 refused or
  * failed (an AWS error), 2 otherwise (input: missing, malformed). */
 cJSON *ep_cmd_load_inventory_status(const char *path, int *status);
-/* For getopt's ':' (missing value) and '?' (unknown option): prints the one
- * line and returns the usage exit status, 2. */
-int ep_cmd_bad_option(int opt, char **argv, const char *command);
+/* Prints "ecsprobe COMMAND: file:line:col: message", one line. */
+void ep_cmd_print_diag(const char *command, const struct ep_diag *d);
 
 #endif

@@ -6,7 +6,6 @@
 #include "cmdutil.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,21 +16,60 @@
 #include "report/sink.h"
 #include "report/spool.h"
 
-const char ep_flush_usage[] =
-    "Usage: ecsprobe flush --spool DIR [-o FORMAT:DEST]... [--wait MS]\n"
-    "\n"
+struct flush_opts {
+	struct ep_sink_netopts net;
+	const char *outputs[EP_MAX_SINKS];
+	int nout;
+	uint64_t wait;
+};
+
+enum { FL_SPOOL = 1, FL_OUTPUT, FL_WAIT };
+
+static const struct ep_opt flush_opts[] = {
+    {"spool", 0, 1, FL_SPOOL, "DIR", "the directory given to scan or verify --spool", "dir"},
+    {"output", 'o', 1, FL_OUTPUT, "FMT:DEST", "a destination to flush (repeatable)", NULL},
+    {"wait", 0, 1, FL_WAIT, "MS", "how long to keep trying each receiver (default 10000)",
+     NULL},
+};
+
+static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct flush_opts *o = ctx;
+	char *end;
+
+	switch (id) {
+	case FL_SPOOL:
+		o->net.deliver.spool_dir = val;
+		return 0;
+	case FL_OUTPUT:
+		if (o->nout == EP_MAX_SINKS)
+			return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d outputs", EP_MAX_SINKS);
+		o->outputs[o->nout++] = val;
+		return 0;
+	case FL_WAIT:
+		o->wait = strtoull(val, &end, 10);
+		if (*val < '0' || *val > '9' || *end || o->wait < 1 || o->wait > 3600000)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': milliseconds, 1-3600000", val);
+		return 0;
+	}
+	return EP_EINVAL;
+}
+
+static const struct ep_optgroup flush_group = {
+    "Flush", flush_opts, sizeof(flush_opts) / sizeof(flush_opts[0]), apply};
+
+const struct ep_cmdline ep_flush_cmdline = {
+    "flush",
+    "--spool DIR [-o FORMAT:DEST]... [--wait MS]",
     "Send the events that network outputs (syslog, hec...) of earlier runs could not\n"
     "deliver and kept in the spool, oldest first, each with its original event id.\n"
     "Without -o every destination found in DIR is used as named there (e.g.\n"
     "syslog+tcp://HOST:PORT); give -o FORMAT:DEST for options the name does not\n"
-    "carry (a TLS CA or client certificate, a HEC token file).\n"
-    "\n"
-    "      --spool DIR   the directory given to scan or verify --spool\n"
-    "  -o, --output FMT:DEST  a destination to flush (repeatable)\n"
-    "      --wait MS     how long to keep trying each receiver (default 10000)\n"
-    "  -h, --help        this text\n"
-    "\n"
-    "Exit status: 0 the spool is empty, 2 usage error, 4 events remain in the spool.\n";
+    "carry (a TLS CA or client certificate, a HEC token file).\n",
+    NULL,
+    {&flush_group, &ep_common_group, NULL},
+    "Exit status: 0 the spool is empty, 2 usage error, 4 events remain in the spool.\n",
+};
 
 /* Events still pending in DIR (every key), and up to max distinct keys.
  * Segments held by a running ecsprobe count as one pending event each. */
@@ -74,91 +112,68 @@ static uint64_t survey(const char *dir, char keys[][EP_SPOOL_MAX_KEY + 1], int m
 
 int ep_cmd_flush(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"spool", required_argument, NULL, 's'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"wait", required_argument, NULL, 'w'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	char keys[EP_MAX_SINKS][EP_SPOOL_MAX_KEY + 1];
-	const char *outputs[EP_MAX_SINKS];
-	struct ep_sink_netopts net;
+	struct flush_opts *fo = calloc(1, sizeof(*fo));
+	struct ep_common_opts common = {0};
 	struct ep_sinks sinks;
 	struct ep_scan_info info;
 	struct ep_summary sum;
 	struct ep_diag d = {0};
-	uint64_t before, after, wait = 10000;
-	int opt, nout = 0, nkeys;
+	uint64_t before, after;
+	int npos, nkeys, status;
+	void *ctx[] = {fo, &common};
 
-	memset(&net, 0, sizeof(net));
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 's':
-			net.deliver.spool_dir = optarg;
-			break;
-		case 'o':
-			if (nout == EP_MAX_SINKS) {
-				fprintf(stderr, "ecsprobe: flush: at most %d -o\n", EP_MAX_SINKS);
-				return 2;
-			}
-			outputs[nout++] = optarg;
-			break;
-		case 'w': {
-			char *end;
-
-			wait = strtoull(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end || wait < 1 || wait > 3600000) {
-				fprintf(stderr,
-				        "ecsprobe: flush: --wait '%s': milliseconds, "
-				        "1-3600000\n",
-				        optarg);
-				return 2;
-			}
-			break;
-		}
-		case 'h':
-			fputs(ep_flush_usage, stdout);
-			return 0;
-		default:
-			return ep_cmd_bad_option(opt, argv, "flush");
-		}
+	if (fo == NULL) {
+		fprintf(stderr, "ecsprobe: flush: out of memory\n");
+		return 3;
 	}
-	if (net.deliver.spool_dir == NULL || optind < argc) {
-		fprintf(stderr, "ecsprobe: flush: %s (see ecsprobe flush --help)\n",
-		        optind < argc ? "unexpected argument" : "--spool DIR is required");
+	fo->wait = 10000;
+	if (ep_cmdline_parse(&ep_flush_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
+		ep_cmd_print_diag("flush", &d);
+		free(fo);
 		return 2;
 	}
-	net.deliver.close_wait_ms = (unsigned)wait;
-	net.replay_only = 1;
-	before = survey(net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
-	if (nout == 0)
+	if (common.help) {
+		ep_cmdline_help(&ep_flush_cmdline, stdout);
+		free(fo);
+		return 0;
+	}
+	if (fo->net.deliver.spool_dir == NULL) {
+		fprintf(stderr,
+		        "ecsprobe flush: --spool DIR is required (see ecsprobe flush --help)\n");
+		free(fo);
+		return 2;
+	}
+	fo->net.deliver.close_wait_ms = (unsigned)fo->wait;
+	fo->net.replay_only = 1;
+	before = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
+	if (fo->nout == 0)
 		for (int k = 0; k < nkeys; k++)
-			outputs[nout++] = keys[k];
+			fo->outputs[fo->nout++] = keys[k];
 	memset(&info, 0, sizeof(info));
 	snprintf(info.scan_id, sizeof(info.scan_id), "flush");
 	snprintf(info.mode, sizeof(info.mode), "flush");
 	info.started_ns = (uint64_t)time(NULL) * 1000000000u;
 	memset(&sinks, 0, sizeof(sinks));
-	sinks.net = &net;
-	for (int i = 0; i < nout; i++) {
+	sinks.net = &fo->net;
+	for (int i = 0; i < fo->nout; i++) {
 		char line[600];
 
 		memset(&d, 0, sizeof(d));
-		if (ep_sinks_open(&sinks, outputs[i], &info, &d) == 0)
+		if (ep_sinks_open(&sinks, fo->outputs[i], &info, &d) == 0)
 			continue;
 		ep_diag_format(&d, line, sizeof(line));
-		fprintf(stderr, "ecsprobe: flush: %s: %s%s\n", outputs[i], line,
-		        nout == nkeys ? " (give it with -o and its options)" : "");
+		fprintf(stderr, "ecsprobe: flush: %s: %s%s\n", fo->outputs[i], line,
+		        fo->nout == nkeys ? " (give it with -o and its options)" : "");
 	}
 	memset(&sum, 0, sizeof(sum));
 	sum.info = &info;
 	ep_sinks_close(&sinks, &sum); /* waits for each delivery, up to --wait */
-	after = survey(net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
+	after = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
 	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left\n",
-	        net.deliver.spool_dir, (unsigned long long)(before > after ? before - after : 0),
+	        fo->net.deliver.spool_dir, (unsigned long long)(before > after ? before - after : 0),
 	        before - after == 1 ? "" : "s", (unsigned long long)after);
-	return after ? 4 : 0;
+	status = after ? 4 : 0;
+	free(fo);
+	return status;
 }

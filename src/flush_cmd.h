@@ -3,7 +3,9 @@
 #ifndef EP_FLUSH_CMD_H
 #define EP_FLUSH_CMD_H
 
+#include "config/opt.h"
+
 int ep_cmd_flush(int argc, char **argv);
-extern const char ep_flush_usage[];
+extern const struct ep_cmdline ep_flush_cmdline;
 
 #endif

@@ -6,7 +6,6 @@
 #include "cmdutil.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,39 +19,66 @@
 #include "config/awsopts.h"
 #include "report/objects.h"
 
-const char ep_inventory_usage[] =
-    "Usage: ecsprobe inventory [OPTIONS]\n"
-    "\n"
-    "Pull what AWS says should be reachable (network interfaces, security groups,\n"
-    "prefix lists, subnets, route tables, network ACLs, gateways, ECS clusters,\n"
-    "services, tasks, task definitions, container instances, load balancers and\n"
-    "listeners) for every account and region, into one JSON document.\n"
-    "\n"
-    "  -o, --output FILE       write the document here ('-' for stdout; default -), or\n"
-    "                          to an S3 object: s3://BUCKET/KEY\n"
-    "      --profile NAME      use this profile from ~/.aws/config and credentials\n"
-    "      --region(s) LIST    comma-separated regions, or 'all' (DescribeRegions);\n"
-    "                          default: AWS_REGION, AWS_DEFAULT_REGION or the profile's\n"
-    "      --role-arn ARN      pull this account by assuming the role (repeatable)\n"
-    "      --external-id ID    ExternalId for --role-arn\n"
-    "      --accounts FILE     pull these account ids (one per line, '#' comments)...\n"
-    "      --all-accounts      ...or every active account of the organization\n"
-    "                          (Organizations ListAccounts), both through --role-name\n"
-    "      --role-name NAME    role assumed in each such account\n"
-    "                          (default OrganizationAccountAccessRole)\n"
-    "      --endpoint-url URL  send every call to URL (AWS_ENDPOINT_URL_<SERVICE> and\n"
-    "                          AWS_ENDPOINT_URL are honoured too)\n"
-    "      --max-attempts N    tries per call, throttling and 5xx included (default 5)\n"
-    "      --api-rate N        calls per second per account, region and API (default 10)\n"
-    "      --debug             log every call (never credentials)\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "Exit status: 0 complete, 2 usage error, 3 AWS error (document written; what is\n"
-    "missing is listed under each region's \"errors\").\n";
+enum { INV_OUTPUT = 1 };
+
+static const struct ep_opt inventory_opts[] = {
+    {"output", 'o', 1, INV_OUTPUT, "FILE",
+     "write the document here ('-' for stdout; default -), or to an S3 object: "
+     "s3://BUCKET/KEY",
+     "file"},
+};
 
 struct run {
 	const char *out;
 	int status;
+	int tty;          /* stderr is a terminal: one progress line, redrawn */
+	int verbose;      /* -v: a line per call */
+	uint64_t drawn;   /* when the line was last drawn (ns) */
+};
+
+/* After every AWS call: people watching a long pull see it move. */
+static void on_progress(void *arg, const char *account, const char *region, const char *api,
+                        unsigned long done, unsigned pending)
+{
+	struct run *run = arg;
+	uint64_t now = uv_hrtime();
+
+	if (run->verbose)
+		ep_log(EP_LOG_INFO, "inventory", "%s %s %s done (%lu call%s, %u to come)",
+		       account[0] ? account : "-", region, api, done, done == 1 ? "" : "s",
+		       pending);
+	else if (run->tty && now - run->drawn > 100000000u) {
+		fprintf(stderr, "\r\033[Kinventory: %lu call%s done, %u to come; %s %s %s", done,
+		        done == 1 ? "" : "s", pending, account[0] ? account : "-", region, api);
+		run->drawn = now;
+	}
+}
+
+static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct run *run = ctx;
+
+	(void)d;
+	if (id != INV_OUTPUT)
+		return EP_EINVAL;
+	run->out = val;
+	return 0;
+}
+
+static const struct ep_optgroup inventory_group = {
+    "Output", inventory_opts, sizeof(inventory_opts) / sizeof(inventory_opts[0]), apply};
+
+const struct ep_cmdline ep_inventory_cmdline = {
+    "inventory",
+    "[OPTIONS]",
+    "Pull what AWS says should be reachable (network interfaces, security groups,\n"
+    "prefix lists, subnets, route tables, network ACLs, gateways, ECS clusters,\n"
+    "services, tasks, task definitions, container instances, load balancers and\n"
+    "listeners) for every account and region, into one JSON document.\n",
+    NULL,
+    {&inventory_group, &ep_aws_group, &ep_common_group, NULL},
+    "Exit status: 0 complete, 2 usage error, 3 AWS error (document written; what is\n"
+    "missing is listed under each region's \"errors\").\n",
 };
 
 static int count(const cJSON *doc, const char *a, const char *b)
@@ -99,15 +125,29 @@ static void summary(const cJSON *doc)
 		naccts++;
 		nregions += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(acct, "regions"));
 	}
-	fprintf(
-	    stderr,
-	    "ecsprobe: inventory: %d account%s, %d region%s: %d network interfaces, %d security "
-	    "groups, %d prefix lists, %d ECS clusters, %d services, %d tasks, %d load "
-	    "balancers\n",
-	    naccts, naccts == 1 ? "" : "s", nregions, nregions == 1 ? "" : "s",
-	    count(doc, "ec2", "network_interfaces"), count(doc, "ec2", "security_groups"),
-	    count(doc, "ec2", "prefix_lists"), count_ecs(doc, NULL), count_ecs(doc, "services"),
-	    count_ecs(doc, "tasks"), count(doc, "elbv2", "load_balancers"));
+	{
+		const struct {
+			int n;
+			const char *one, *many;
+		} c[] = {
+		    {naccts, "account", "accounts"},
+		    {nregions, "region", "regions"},
+		    {count(doc, "ec2", "network_interfaces"), "network interface",
+		     "network interfaces"},
+		    {count(doc, "ec2", "security_groups"), "security group", "security groups"},
+		    {count(doc, "ec2", "prefix_lists"), "prefix list", "prefix lists"},
+		    {count_ecs(doc, NULL), "ECS cluster", "ECS clusters"},
+		    {count_ecs(doc, "services"), "service", "services"},
+		    {count_ecs(doc, "tasks"), "task", "tasks"},
+		    {count(doc, "elbv2", "load_balancers"), "load balancer", "load balancers"},
+		};
+
+		fputs("ecsprobe: inventory: ", stderr);
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+			fprintf(stderr, "%s%d %s", i == 0 ? "" : i == 2 ? ": " : ", ", c[i].n,
+			        c[i].n == 1 ? c[i].one : c[i].many);
+		fputc('\n', stderr);
+	}
 }
 
 /* Writes the whole document to fd; 0 or EP_EIO. */
@@ -135,6 +175,9 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 	struct ep_diag d = {0};
 	char *text;
 	int wrc;
+
+	if (run->tty && run->drawn)
+		fputs("\r\033[K", stderr); /* the progress line */
 
 	if (doc == NULL) {
 		fprintf(stderr, "ecsprobe: inventory: %s\n", err && *err ? err : ep_strerror(rc));
@@ -169,47 +212,35 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 
 int ep_cmd_inventory(int argc, char **argv)
 {
-	struct option long_opts[32] = {{"output", required_argument, NULL, 'o'},
-	                               {"help", no_argument, NULL, 'h'}};
-	size_t nopts = 2;
 	struct ep_awsopts *a = malloc(sizeof(*a));
-	struct run run = {"-", 3};
+	struct ep_common_opts common = {0};
+	struct run run = {"-", 3, 0, 0, 0};
+	struct ep_diag d = {0};
+	void *ctx[] = {&run, a, &common};
 	uv_loop_t loop;
-	int opt, status = 2;
+	int npos, status = 2;
 
 	if (a == NULL) {
 		fprintf(stderr, "ecsprobe: inventory: out of memory\n");
 		return 3;
 	}
 	ep_awsopts_init(a);
-	ep_awsopts_getopt(long_opts, &nopts, sizeof(long_opts) / sizeof(long_opts[0]) - 1);
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o':
-			run.out = optarg;
-			break;
-		case 'h':
-			fputs(ep_inventory_usage, stdout);
-			status = 0;
-			goto out;
-		default:
-			if (opt < EP_AWSOPT_PROFILE) {
-				status = ep_cmd_bad_option(opt, argv, "inventory");
-				goto out;
-			}
-			if (ep_awsopts_apply(a, (enum ep_awsopt_id)opt, optarg))
-				goto out;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ecsprobe: inventory: unexpected argument '%s'\n", argv[optind]);
+	if (ep_cmdline_parse(&ep_inventory_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
+		ep_cmd_print_diag("inventory", &d);
 		goto out;
 	}
+	if (common.help) {
+		ep_cmdline_help(&ep_inventory_cmdline, stdout);
+		status = 0;
+		goto out;
+	}
+	a->o.aws.debug = common.debug;
+	run.tty = isatty(STDERR_FILENO);
+	run.verbose = common.verbose || common.debug;
+	a->o.progress = on_progress;
+	a->o.progress_arg = &run;
 	if (ep_s3_url_is(run.out)) {
 		struct ep_s3_url u;
-		struct ep_diag d = {0};
 
 		/* a mistyped URL fails now, not after the pull */
 		if (ep_s3_url_parse(run.out, &u, &d) || u.key[0] == '\0' ||

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/options.h"
+#include "cmdutil.h"
 #include "compare/judge.h"
+#include "config/completion.h"
+#include "config/options.h"
 #include "report/sink.h"
 #include "flush_cmd.h"
 #include "inventory_cmd.h"
@@ -16,39 +18,74 @@
 #include <curl/curl.h>
 
 struct command {
-	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *usage;
+	const struct ep_cmdline *cl;
 };
 
 static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
+static int cmd_completion(int argc, char **argv);
 
-static const char version_usage[] = "Usage: ecsprobe version\n\nPrint the version.\n";
-static const char help_usage[] =
-    "Usage: ecsprobe help [COMMAND|outputs|outcomes]\n\nShow help for a command, list output "
-    "formats, or print verify's outcome table.\n";
+static const struct ep_cmdline version_cmdline = {
+    "version", "", "Print the version.\n", NULL, {&ep_common_group, NULL}, NULL};
+
+enum { HELP_ROFF = 1 };
+static const struct ep_opt help_opts[] = {
+    {"roff", 0, 0, HELP_ROFF, NULL,
+     "as man page source: a command's options, or verify's outcome table (the build "
+     "writes the man page with it)",
+     NULL},
+};
+
+static int help_apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	(void)id;
+	(void)val;
+	(void)d;
+	*(int *)ctx = 1;
+	return 0;
+}
+
+static const struct ep_optgroup help_group = {"Help", help_opts, 1, help_apply};
+static const struct ep_cmdline help_cmdline = {
+    "help",
+    "[COMMAND|outputs|outcomes] [--roff]",
+    "Show help for a command, list the output formats, or print verify's outcome\n"
+    "table.\n",
+    "TOPIC",
+    {&help_group, &ep_common_group, NULL},
+    NULL};
+
+static const struct ep_cmdline completion_cmdline = {
+    "completion",
+    "bash|zsh",
+    "Print a shell completion script, made from the same option tables as --help\n"
+    "and the man page ('make install' installs both).  For a try:\n"
+    "  source <(ecsprobe completion bash)\n",
+    "SHELL",
+    {&ep_common_group, NULL},
+    NULL};
 
 static const struct command commands[] = {
-    {"scan", ep_cmd_scan, "probe addresses x ports over TCP and report open/closed/filtered",
-     ep_scan_usage},
-    {"inventory", ep_cmd_inventory,
-     "pull the AWS inventory (interfaces, security groups, ECS, "
-     "load balancers) into a JSON document",
-     ep_inventory_usage},
-    {"plan", ep_cmd_plan,
-     "from a saved inventory: what the security groups admit from the vantage, and why",
-     ep_plan_usage},
-    {"verify", ep_cmd_verify,
+    {ep_cmd_scan, "probe addresses x ports over TCP and UDP; report open/closed/filtered",
+     &ep_scan_cmdline},
+    {ep_cmd_inventory,
+     "pull the AWS inventory (interfaces, security groups, ECS, load balancers) into a JSON "
+     "document",
+     &ep_inventory_cmdline},
+    {ep_cmd_plan, "from a saved inventory: what the security groups admit from the vantage, "
+                  "and why",
+     &ep_plan_cmdline},
+    {ep_cmd_verify,
      "probe what is admitted, declared and commonly exposed; report the differences",
-     ep_verify_usage},
-    {"flush", ep_cmd_flush, "send what network outputs left in a --spool directory",
-     ep_flush_usage},
-    {"probes", ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
-     ep_probes_usage},
-    {"version", cmd_version, "print the version", version_usage},
-    {"help", cmd_help, "show help for a command", help_usage},
+     &ep_verify_cmdline},
+    {ep_cmd_flush, "send what network outputs left in a --spool directory", &ep_flush_cmdline},
+    {ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
+     &ep_probes_cmdline},
+    {cmd_completion, "print a bash or zsh completion script", &completion_cmdline},
+    {cmd_version, "print the version", &version_cmdline},
+    {cmd_help, "show help for a command", &help_cmdline},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -56,9 +93,18 @@ static const struct command commands[] = {
 static const struct command *find(const char *name)
 {
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(commands[i].name, name) == 0)
+		if (strcmp(commands[i].cl->command, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+static const char *nearest_command(const char *name)
+{
+	const char *words[NCOMMANDS];
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		words[i] = commands[i].cl->command;
+	return ep_did_you_mean(name, words, NCOMMANDS);
 }
 
 static void overview(FILE *out)
@@ -67,16 +113,34 @@ static void overview(FILE *out)
 	             "ecsprobe checks what is actually reachable against what was declared.\n\n"
 	             "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'ecsprobe help COMMAND' or 'ecsprobe COMMAND --help' for details.\n");
+		fprintf(out, "  %-10s %s\n", commands[i].cl->command, commands[i].summary);
+	fprintf(out, "\nOptions every command takes: -h/--help, -v/--verbose, --debug.\n"
+	             "'ecsprobe help COMMAND' or 'ecsprobe COMMAND --help' for details.\n");
+}
+
+/* Parses a command that takes only the common options (and maybe topics). */
+static int parse_simple(const struct ep_cmdline *cl, void *const ctx[], int argc, char **argv,
+                        const char **pos, int *npos)
+{
+	struct ep_diag d = {0};
+
+	if (ep_cmdline_parse(cl, ctx, argc, argv, pos, npos, &d) == 0)
+		return 0;
+	ep_cmd_print_diag(cl->command, &d);
+	return 2;
 }
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "ecsprobe: version takes no arguments\n");
+	struct ep_common_opts common = {0};
+	void *ctx[] = {&common};
+	int npos;
+
+	if (parse_simple(&version_cmdline, ctx, argc, argv, NULL, &npos))
 		return 2;
+	if (common.help) {
+		ep_cmdline_help(&version_cmdline, stdout);
+		return 0;
 	}
 	printf("ecsprobe %s\n", PACKAGE_VERSION);
 	return 0;
@@ -84,33 +148,86 @@ static int cmd_version(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv)
 {
+	struct ep_common_opts common = {0};
+	int roff = 0, npos;
+	const char *pos[8];
+	void *ctx[] = {&roff, &common};
 	const struct command *c;
 
-	if (argc < 2) {
+	if (argc > 9) {
+		fprintf(stderr, "ecsprobe help: at most one topic\n");
+		return 2;
+	}
+	if (parse_simple(&help_cmdline, ctx, argc, argv, pos, &npos))
+		return 2;
+	if (common.help) {
+		ep_cmdline_help(&help_cmdline, stdout);
+		return 0;
+	}
+	if (npos > 1) {
+		fprintf(stderr, "ecsprobe help: '%s': one topic at a time\n", pos[1]);
+		return 2;
+	}
+	if (npos == 0) {
 		overview(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "outputs") == 0) {
+	if (strcmp(pos[0], "outputs") == 0) {
 		printf("Output formats (-o FORMAT[:DESTINATION], repeatable):\n");
 		ep_sink_list(stdout);
 		printf("\nA PATH may be an S3 object, s3://BUCKET/KEY: the output is written to a "
 		       "local file\nand uploaded when it closes (a large one in parts).\n");
 		return 0;
 	}
-	if (strcmp(argv[1], "outcomes") == 0) {
+	if (strcmp(pos[0], "outcomes") == 0) {
 		/* the README and the man page carry this table; a test keeps them equal */
-		ep_judge_table_print(stdout, argc > 2 && strcmp(argv[2], "--roff") == 0
-		                                 ? EP_JUDGE_ROFF
-		                                 : EP_JUDGE_MARKDOWN);
+		ep_judge_table_print(stdout, roff ? EP_JUDGE_ROFF : EP_JUDGE_MARKDOWN);
 		return 0;
 	}
-	c = find(argv[1]);
+	c = find(pos[0]);
 	if (c == NULL) {
-		fprintf(stderr, "ecsprobe: no help for '%s': unknown command\n", argv[1]);
+		const char *near = nearest_command(pos[0]);
+
+		fprintf(stderr, "ecsprobe help: '%s': unknown command%s%s%s (see ecsprobe help)\n",
+		        pos[0], near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		return 2;
 	}
-	fputs(c->usage, stdout);
+	if (roff)
+		ep_cmdline_roff(c->cl, stdout);
+	else
+		ep_cmdline_help(c->cl, stdout);
 	return 0;
+}
+
+static int cmd_completion(int argc, char **argv)
+{
+	struct ep_common_opts common = {0};
+	const struct ep_cmdline *cls[NCOMMANDS];
+	const char *summaries[NCOMMANDS];
+	const char *pos[4];
+	void *ctx[] = {&common};
+	int npos;
+
+	if (argc > 4) {
+		fprintf(stderr, "ecsprobe completion: give one shell: bash or zsh\n");
+		return 2;
+	}
+	if (parse_simple(&completion_cmdline, ctx, argc, argv, pos, &npos))
+		return 2;
+	if (common.help) {
+		ep_cmdline_help(&completion_cmdline, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		cls[i] = commands[i].cl;
+		summaries[i] = commands[i].summary;
+	}
+	if (npos == 1 && strcmp(pos[0], "bash") == 0)
+		return ep_completion_bash(stdout, cls, summaries, NCOMMANDS) ? 2 : 0;
+	if (npos == 1 && strcmp(pos[0], "zsh") == 0)
+		return ep_completion_zsh(stdout, cls, summaries, NCOMMANDS) ? 2 : 0;
+	fprintf(stderr, "ecsprobe completion: give one shell: bash or zsh\n");
+	return 2;
 }
 
 int main(int argc, char **argv)
@@ -126,11 +243,24 @@ int main(int argc, char **argv)
 		overview(stdout);
 		return 0;
 	}
-	if (strcmp(argv[1], "--version") == 0)
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
 		return cmd_version(1, argv);
 	c = find(argv[1]);
 	if (c == NULL) {
-		fprintf(stderr, "ecsprobe: unknown command '%s' (see ecsprobe help)\n", argv[1]);
+		const char *near = nearest_command(argv[1]);
+		const char *hint = ep_nmap_hint(argv[1]);
+
+		if (near)
+			fprintf(stderr, "ecsprobe: '%s': unknown command; did you mean '%s'?\n",
+			        argv[1], near);
+		else if (argv[1][0] == '-' || strchr(argv[1], '.') || strchr(argv[1], ':'))
+			/* nmap and masscan take options and targets first */
+			fprintf(stderr, "ecsprobe: '%s': the command comes first, e.g. 'ecsprobe "
+			                "scan TARGET -p PORTS'%s%s\n",
+			        argv[1], hint ? "; " : "", hint ? hint : "");
+		else
+			fprintf(stderr, "ecsprobe: '%s': unknown command (see ecsprobe help)\n",
+			        argv[1]);
 		return 2;
 	}
 	/* scan --intent FILE: the whole inventory compared with the intent is

@@ -7,7 +7,6 @@
 
 #include <cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,37 +14,67 @@
 #include "base/buf.h"
 #include "model/exposure.h"
 
-const char ep_plan_usage[] =
-    "Usage: ecsprobe plan --inventory FILE (--source-ip IP | --vantage-sg SG)... [OPTIONS]\n"
-    "\n"
-    "Show what the security groups of every network interface in a saved inventory\n"
-    "admit from where ecsprobe stands, per address, with the rule that admits it.\n"
-    "Sends nothing.\n"
-    "\n"
-    "      --inventory FILE    a document written by 'ecsprobe inventory'\n"
-    "      --source-ip IP      the address probes come from (IPv4 and/or IPv6; repeatable)\n"
-    "      --vantage-sg SG     a security group the prober holds (repeatable), so rules\n"
-    "                          that reference it apply\n"
-    "      --targets-out FILE  also write 'ADDRESS PORTS' lines for 'scan --targets'\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "Exit status: 0 done, 2 usage or input error.\n";
-
-enum { OPT_INVENTORY = 256, OPT_SOURCE, OPT_VSG, OPT_TARGETS_OUT };
-
-static const struct option long_opts[] = {
-    {"inventory", required_argument, NULL, OPT_INVENTORY},
-    {"source-ip", required_argument, NULL, OPT_SOURCE},
-    {"vantage-sg", required_argument, NULL, OPT_VSG},
-    {"targets-out", required_argument, NULL, OPT_TARGETS_OUT},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 struct plan {
 	struct ep_vantage v;
 	FILE *targets;
 	unsigned long addresses, probes[EP_PROTO_COUNT];
+	const char *inventory, *targets_out;
+};
+
+enum { PLAN_INVENTORY = 1, PLAN_SOURCE, PLAN_VSG, PLAN_TARGETS_OUT };
+
+static const struct ep_opt plan_opts[] = {
+    {"inventory", 0, 1, PLAN_INVENTORY, "FILE",
+     "a document written by 'ecsprobe inventory' (a path or s3://BUCKET/KEY)", "file"},
+    {"source-ip", 0, 1, PLAN_SOURCE, "IP",
+     "the address probes come from (IPv4 and/or IPv6; repeatable)", NULL},
+    {"vantage-sg", 0, 1, PLAN_VSG, "SG",
+     "a security group the prober holds (repeatable), so rules that reference it apply",
+     NULL},
+    {"targets-out", 0, 1, PLAN_TARGETS_OUT, "FILE",
+     "also write 'ADDRESS PORTS' lines for 'scan --targets'", "file"},
+};
+
+static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct plan *pl = ctx;
+	struct ep_addr a;
+
+	switch (id) {
+	case PLAN_INVENTORY:
+		pl->inventory = val;
+		return 0;
+	case PLAN_SOURCE:
+		if (ep_addr_parse(val, &a))
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an IPv4 or IPv6 address",
+			                   val);
+		pl->v.src[a.family == 4 ? 0 : 1] = a;
+		pl->v.has[a.family == 4 ? 0 : 1] = 1;
+		return 0;
+	case PLAN_VSG:
+		if (pl->v.ngroups == 16)
+			return ep_diag_set(d, EP_ERANGE, 0, 0, "at most 16 vantage groups");
+		pl->v.groups[pl->v.ngroups++] = val;
+		return 0;
+	case PLAN_TARGETS_OUT:
+		pl->targets_out = val;
+		return 0;
+	}
+	return EP_EINVAL;
+}
+
+static const struct ep_optgroup plan_group = {"Plan", plan_opts,
+                                              sizeof(plan_opts) / sizeof(plan_opts[0]), apply};
+
+const struct ep_cmdline ep_plan_cmdline = {
+    "plan",
+    "--inventory FILE (--source-ip IP | --vantage-sg SG)... [OPTIONS]",
+    "Show what the security groups of every network interface in a saved inventory\n"
+    "admit from where ecsprobe stands, per address, with the rule that admits it.\n"
+    "Sends nothing.\n",
+    NULL,
+    {&plan_group, &ep_common_group, NULL},
+    "Exit status: 0 done, 2 usage or input error, 3 out of memory or S3 error.\n",
 };
 
 /* Ports of proto admitted, merged, as a port spec ("22,80,8000-8100"),
@@ -128,49 +157,24 @@ int ep_cmd_plan(int argc, char **argv)
 {
 	struct plan pl;
 	struct ep_exposure model;
+	struct ep_common_opts common = {0};
 	struct ep_diag d = {0};
-	const char *inv = NULL, *targets_out = NULL;
+	void *ctx[] = {&pl, &common};
+	const char *inv, *targets_out;
 	cJSON *doc;
-	int opt, rc, status;
+	int npos, rc, status;
 
 	memset(&pl, 0, sizeof(pl));
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_INVENTORY:
-			inv = optarg;
-			break;
-		case OPT_SOURCE: {
-			struct ep_addr a;
-
-			if (ep_addr_parse(optarg, &a)) {
-				fprintf(stderr,
-				        "ecsprobe: --source-ip '%s': not an IPv4 or IPv6 address\n",
-				        optarg);
-				return 2;
-			}
-			pl.v.src[a.family == 4 ? 0 : 1] = a;
-			pl.v.has[a.family == 4 ? 0 : 1] = 1;
-			break;
-		}
-		case OPT_VSG:
-			if (pl.v.ngroups == 16) {
-				fprintf(stderr, "ecsprobe: at most 16 --vantage-sg\n");
-				return 2;
-			}
-			pl.v.groups[pl.v.ngroups++] = optarg;
-			break;
-		case OPT_TARGETS_OUT:
-			targets_out = optarg;
-			break;
-		case 'h':
-			fputs(ep_plan_usage, stdout);
-			return 0;
-		default:
-			return ep_cmd_bad_option(opt, argv, "plan");
-		}
+	if (ep_cmdline_parse(&ep_plan_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
+		ep_cmd_print_diag("plan", &d);
+		return 2;
 	}
+	if (common.help) {
+		ep_cmdline_help(&ep_plan_cmdline, stdout);
+		return 0;
+	}
+	inv = pl.inventory;
+	targets_out = pl.targets_out;
 	if (inv == NULL || (!pl.v.has[0] && !pl.v.has[1] && pl.v.ngroups == 0)) {
 		fprintf(stderr, "ecsprobe: plan needs --inventory and a vantage (--source-ip or "
 		                "--vantage-sg)\n");

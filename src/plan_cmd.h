@@ -3,7 +3,9 @@
 #ifndef EP_PLAN_CMD_H
 #define EP_PLAN_CMD_H
 
+#include "config/opt.h"
+
 int ep_cmd_plan(int argc, char **argv);
-extern const char ep_plan_usage[];
+extern const struct ep_cmdline ep_plan_cmdline;
 
 #endif

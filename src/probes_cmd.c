@@ -5,34 +5,51 @@
 
 #include "cmdutil.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "probe/payloads.h"
 
-const char ep_probes_usage[] =
-    "Usage: ecsprobe probes [--probes-dir DIR] [--json]\n"
-    "\n"
+struct probes_opts {
+	const char *dir;
+	int json;
+};
+
+enum { PR_DIR = 1, PR_JSON };
+
+static const struct ep_opt probes_opts[] = {
+    {"probes-dir", 0, 1, PR_DIR, "DIR",
+     "read DIR instead of $ECSPROBE_PROBES_DIR, the installed probes directory or the "
+     "source tree's probes/",
+     "dir"},
+    {"json", 0, 0, PR_JSON, NULL, "one JSON object per probe and line", NULL},
+};
+
+static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct probes_opts *o = ctx;
+
+	(void)d;
+	if (id == PR_DIR)
+		o->dir = val;
+	else
+		o->json = 1;
+	return 0;
+}
+
+static const struct ep_optgroup probes_group = {
+    "Probes", probes_opts, sizeof(probes_opts) / sizeof(probes_opts[0]), apply};
+
+const struct ep_cmdline ep_probes_cmdline = {
+    "probes",
+    "[--probes-dir DIR] [--json]",
     "Load the UDP probe payload files (*.probe; format in probes/README.md) and\n"
     "list them: name, protocol and ports, payload size, rarity, whether a reply\n"
-    "matcher is set, and the file.  Sends nothing.\n"
-    "\n"
-    "      --probes-dir DIR  read DIR instead of $ECSPROBE_PROBES_DIR, the installed\n"
-    "                        probes directory or the source tree's probes/\n"
-    "      --json            one JSON object per probe and line\n"
-    "  -h, --help            this text\n"
-    "\n"
-    "Exit status: 0 done, 2 usage error or a malformed probe file.\n";
-
-enum { OPT_DIR = 256, OPT_JSON };
-
-static const struct option long_opts[] = {
-    {"probes-dir", required_argument, NULL, OPT_DIR},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    "matcher is set, and the file.  Sends nothing.\n",
+    NULL,
+    {&probes_group, &ep_common_group, NULL},
+    "Exit status: 0 done, 2 usage error or a malformed probe file.\n",
 };
 
 static void ports_text(const struct ep_payloads *s, const struct ep_payload *p, char *out,
@@ -103,31 +120,22 @@ int ep_cmd_probes(int argc, char **argv)
 {
 	struct ep_payloads set = {0};
 	struct ep_diag d = {0};
-	const char *dir = NULL;
+	struct probes_opts o = {NULL, 0};
+	struct ep_common_opts common = {0};
+	void *ctx[] = {&o, &common};
+	const char *dir;
 	char line[600];
-	int opt, json = 0, rc;
+	int npos, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case OPT_DIR:
-			dir = optarg;
-			break;
-		case OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			fputs(ep_probes_usage, stdout);
-			return 0;
-		default:
-			return ep_cmd_bad_option(opt, argv, "probes");
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "ecsprobe: probes takes no arguments ('%s')\n", argv[optind]);
+	if (ep_cmdline_parse(&ep_probes_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
+		ep_cmd_print_diag("probes", &d);
 		return 2;
 	}
+	if (common.help) {
+		ep_cmdline_help(&ep_probes_cmdline, stdout);
+		return 0;
+	}
+	dir = o.dir;
 	if (dir == NULL)
 		dir = ep_payloads_default_dir();
 	rc = ep_payloads_load_dir(&set, dir, &d);
@@ -136,7 +144,7 @@ int ep_cmd_probes(int argc, char **argv)
 		fprintf(stderr, "ecsprobe: %s\n", line);
 		return 2;
 	}
-	rc = list(&set, json);
+	rc = list(&set, o.json);
 	ep_payloads_free(&set);
 	if (fflush(stdout) || rc) {
 		fprintf(stderr, "ecsprobe: cannot write the list\n");

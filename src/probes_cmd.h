@@ -2,7 +2,9 @@
 #ifndef EP_PROBES_CMD_H
 #define EP_PROBES_CMD_H
 
+#include "config/opt.h"
+
 int ep_cmd_probes(int argc, char **argv);
-extern const char ep_probes_usage[];
+extern const struct ep_cmdline ep_probes_cmdline;
 
 #endif

@@ -3,6 +3,8 @@
 
 #include "scan.h"
 
+#include "report/ghsummary.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,7 +63,7 @@ static void print_diag(const struct ep_diag *d)
 	char line[600];
 
 	ep_diag_format(d, line, sizeof(line));
-	fprintf(stderr, "ecsprobe: %s\n", line);
+	fprintf(stderr, "ecsprobe scan: %s\n", line);
 }
 
 static uint64_t random_u64(void)
@@ -126,9 +128,12 @@ static void print_plan(const struct scan *s)
 		if (g->addrs.n > 20)
 			printf("    ... and %zu more ranges\n", g->addrs.n - 20);
 	}
-	printf("Probes: %llu to %llu hosts (%llu excluded ranges applied)\n",
-	       (unsigned long long)t->total, (unsigned long long)t->nhosts,
-	       (unsigned long long)s->cfg.exclude.n);
+	if (s->cfg.default_ports)
+		printf("Ports: none given, so TCP 1-1024 and commonly exposed services (" EP_DEFAULT_PORTS_COUNT_TEXT
+		       "; -p to choose)\n");
+	printf("Probes: %llu to %llu host%s (%llu excluded range%s applied)\n",
+	       (unsigned long long)t->total, (unsigned long long)t->nhosts, t->nhosts == 1 ? "" : "s",
+	       (unsigned long long)s->cfg.exclude.n, s->cfg.exclude.n == 1 ? "" : "s");
 	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s, %u thread%s\n",
 	       s->cfg.rate, s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
 	       s->cfg.retries == 1 ? "y" : "ies", s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
@@ -588,6 +593,37 @@ int ep_scan_outputs_close(struct ep_scan_outputs *out)
 	return failed;
 }
 
+/* What a finished (or interrupted) scan tells people besides its outputs:
+ * how to continue it, and the GitHub step summary. */
+static int after_run(const struct scan *s, int status)
+{
+	const char *summary = ep_ghsummary_path(s->cfg.github_summary);
+	const char *resumable = NULL;
+
+	if (s->last.interrupted) {
+		for (int i = 0; i < s->cfg.noutputs; i++)
+			if (strncmp(s->cfg.outputs[i], "ndjson:", 7) == 0 &&
+			    !ep_sink_spec_is_stdout(s->cfg.outputs[i]))
+				resumable = s->cfg.outputs[i] + 7;
+		if (resumable)
+			fprintf(stderr,
+			        "ecsprobe scan: interrupted after %llu of %llu probes; to continue, "
+			        "run the same command with -o ndjson:NEW --resume %s\n",
+			        (unsigned long long)s->last.results,
+			        (unsigned long long)s->targets.total, resumable);
+		else
+			fprintf(stderr,
+			        "ecsprobe scan: interrupted after %llu of %llu probes; a scan written "
+			        "with -o ndjson:FILE can be continued with --resume FILE\n",
+			        (unsigned long long)s->last.results,
+			        (unsigned long long)s->targets.total);
+	}
+	if (summary && ep_ghsummary_write(summary, "scan", &s->last, NULL, EP_SEV_LOW) &&
+	    status == 0)
+		status = 4;
+	return status;
+}
+
 int ep_cmd_scan(int argc, char **argv)
 {
 	struct scan *s = calloc(1, sizeof(*s));
@@ -600,8 +636,8 @@ int ep_cmd_scan(int argc, char **argv)
 	}
 	memset(&d, 0, sizeof(d));
 	rc = ep_config_parse(&s->cfg, argc, argv, &d);
-	if (rc == 0 && s->cfg.help) {
-		fputs(ep_scan_usage, stdout);
+	if (rc == 0 && s->cfg.common.help) {
+		ep_cmdline_help(&ep_scan_cmdline, stdout);
 		status = 0;
 		goto out;
 	}
@@ -625,6 +661,8 @@ int ep_cmd_scan(int argc, char **argv)
 	status = run(s, &d);
 	if (status == 2 || status == 3)
 		print_diag(&d);
+	else
+		status = after_run(s, status);
 out:
 	ep_targets_free(&s->targets);
 	ep_payloads_free(&s->payloads);

@@ -2,7 +2,9 @@
 #ifndef EP_VERIFY_CMD_H
 #define EP_VERIFY_CMD_H
 
+#include "config/opt.h"
+
 int ep_cmd_verify(int argc, char **argv);
-extern const char ep_verify_usage[];
+extern const struct ep_cmdline ep_verify_cmdline;
 
 #endif

@@ -532,6 +532,13 @@ int ep_aws_new(struct ep_aws **out, uv_loop_t *loop, const struct ep_aws_opts *o
 		free(a);
 		return rc;
 	}
+	{
+		/* as the AWS CLI and SDKs: the option, else AWS_CA_BUNDLE */
+		const char *ca = o->ca_bundle ? o->ca_bundle : getenv("AWS_CA_BUNDLE");
+
+		if (ca && *ca && ep_http_set_ca(a->http, ca) != 0)
+			ep_log(EP_LOG_WARN, "aws", "out of memory for the CA bundle path");
+	}
 	uv_timer_init(loop, &a->kick_timer);
 	a->kick_timer.data = a;
 	*out = a;

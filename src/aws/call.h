@@ -21,6 +21,7 @@ enum ep_aws_proto { EP_AWS_QUERY, EP_AWS_JSON, EP_AWS_UNSIGNED_QUERY };
 
 struct ep_aws_opts {
 	const char *endpoint_url; /* --endpoint-url: every service */
+	const char *ca_bundle;    /* --ca-bundle; NULL: AWS_CA_BUNDLE, else the system's */
 	unsigned max_attempts;    /* total tries per call (default 5) */
 	double api_rate;          /* calls per second per (account, region, API) */
 	unsigned per_service;     /* concurrent calls per (service, region) */

@@ -69,7 +69,23 @@ void ep_creds_done(struct resolve *r, int rc, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
-	r->cb(r->arg, rc, rc ? NULL : &r->id, rc ? msg : NULL);
+	if (rc && r->last_resort) {
+		/* as the AWS CLI does: every source tried, and how to give one */
+		char all[2400];
+
+		snprintf(all, sizeof(all),
+		         "no AWS credentials found; tried: environment (AWS_ACCESS_KEY_ID and "
+		         "AWS_SECRET_ACCESS_KEY unset), web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
+		         "and AWS_ROLE_ARN unset), shared files (no AWS_PROFILE, no [default] in %s "
+		         "or %s), ECS container credentials (AWS_CONTAINER_CREDENTIALS_* unset), "
+		         "EC2 instance metadata (%s). Fix: export AWS_ACCESS_KEY_ID and "
+		         "AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or give "
+		         "--profile NAME",
+		         r->cred_path, r->conf_path, msg[0] ? msg : "failed");
+		r->cb(r->arg, rc, NULL, all);
+	} else {
+		r->cb(r->arg, rc, rc ? NULL : &r->id, rc ? msg : NULL);
+	}
 	ep_aws_identity_clear(&r->id);
 	ep_aws_identity_clear(&r->base);
 	free(r->web_token);
@@ -393,12 +409,12 @@ int ep_creds_resolve(struct ep_aws *aws, const struct ep_creds_opts *o, ep_creds
 		goto out;
 	}
 	/* 5. instance metadata, IMDSv2 */
+	snprintf(r->cred_path, sizeof(r->cred_path), "%s", cred_path);
+	snprintf(r->conf_path, sizeof(r->conf_path), "%s", conf_path);
+	r->last_resort = 1;
 	v = getenv("AWS_EC2_METADATA_DISABLED");
 	if (v && strcmp(v, "true") == 0) {
-		ep_creds_done(
-		    r, EP_EINVAL,
-		    "no AWS credentials found (environment, web identity, profiles, container; "
-		    "instance metadata disabled)");
+		ep_creds_done(r, EP_EINVAL, "disabled by AWS_EC2_METADATA_DISABLED=true");
 		goto out;
 	}
 	v = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");

@@ -19,6 +19,10 @@ struct resolve {
 	char imds[256], imds_token[256], imds_role[128];
 	char *web_token;
 	int step; /* IMDS: 0 token, 1 role name, 2 credentials */
+	/* the chain fell through to its last source: a failure there means no
+	 * source had credentials, and the message says what was tried */
+	int last_resort;
+	char cred_path[512], conf_path[512];
 };
 
 /* Runs the user's callback once (error text from fmt when rc != 0) and frees r. */

@@ -36,7 +36,7 @@ struct ep_inv {
 	unsigned errors;
 	unsigned calls;
 	int fatal;
-	char fatal_msg[600];
+	char fatal_msg[2600];
 	struct ep_aws_identity base;
 	char default_region[32];
 	struct ep_inv_region *regions;
@@ -100,8 +100,15 @@ static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
 	} else {
 		p->cb(p->r, p->ctx, reply);
 	}
-	free(p);
 	inv->outstanding--;
+	if (inv->opts.progress) {
+		char api[100];
+
+		snprintf(api, sizeof(api), "%s:%s", p->service, p->api);
+		inv->opts.progress(inv->opts.progress_arg, p->r->acct->account_id, p->r->name, api,
+		                   inv->calls, inv->outstanding);
+	}
+	free(p);
 	finish_if_idle(inv);
 }
 
@@ -491,7 +498,17 @@ static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const c
 		return;
 	}
 	ep_aws_identity_copy(&inv->base, id);
+	if (inv->default_region[0] == '\0' && id->region[0] == '\0' && inv->opts.regions == NULL) {
+		/* as the AWS CLI: never a region nobody chose */
+		inv->fatal = 1;
+		snprintf(inv->fatal_msg, sizeof(inv->fatal_msg),
+		         "no region: give --regions LIST (or 'all'), or set AWS_REGION, "
+		         "AWS_DEFAULT_REGION or region= in the profile");
+		finish_if_idle(inv);
+		return;
+	}
 	if (inv->default_region[0] == '\0')
+		/* --regions all asks DescribeRegions somewhere: the partition's first */
 		snprintf(inv->default_region, sizeof(inv->default_region), "%s",
 		         id->region[0] ? id->region : "us-east-1");
 	if (inv->opts.nroles == 0 && inv->opts.naccounts == 0 && !inv->opts.all_accounts) {
@@ -518,7 +535,7 @@ static void on_aws_closed(void *arg)
 	struct ep_inv *inv = arg;
 	cJSON *doc = inv->doc;
 	int rc = inv->fatal ? EP_EINVAL : inv->errors ? EP_EIO : 0;
-	char msg[600];
+	char msg[sizeof(inv->fatal_msg)];
 
 	snprintf(msg, sizeof(msg), "%s", inv->fatal_msg);
 	for (int i = 0; i < inv->naccts; i++) {

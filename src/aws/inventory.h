@@ -26,6 +26,11 @@ struct ep_inventory_opts {
 	int naccounts;
 	int all_accounts; /* Organizations ListAccounts */
 	struct ep_aws_opts aws;
+	/* told after every call (NULL: nobody asks): what finished, how many
+	 * calls finished so far and how many are still to come */
+	void (*progress)(void *arg, const char *account, const char *region, const char *api,
+	                 unsigned long done, unsigned pending);
+	void *progress_arg;
 };
 
 /* rc 0: doc complete; rc EP_EIO: doc written but some calls failed (their

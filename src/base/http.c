@@ -23,6 +23,7 @@ struct ep_http {
 	void *closed_arg;
 	int open_handles;           /* uv handles not yet closed (timer + polls) */
 	struct transfer *transfers; /* in flight, for ep_http_close */
+	char *ca_file;              /* CA certificates to trust; NULL: the system's */
 };
 
 struct poll_ctx {
@@ -56,6 +57,7 @@ static void maybe_closed(struct ep_http *h)
 		void *arg = h->closed_arg;
 
 		curl_multi_cleanup(h->multi);
+		free(h->ca_file);
 		free(h);
 		if (cb)
 			cb(arg);
@@ -274,6 +276,17 @@ int ep_http_new(struct ep_http **out, uv_loop_t *loop)
 	return 0;
 }
 
+int ep_http_set_ca(struct ep_http *h, const char *path)
+{
+	char *copy = path ? strdup(path) : NULL;
+
+	if (path && copy == NULL)
+		return EP_ENOMEM;
+	free(h->ca_file);
+	h->ca_file = copy;
+	return 0;
+}
+
 int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_cb cb, void *arg)
 {
 	struct transfer *t;
@@ -321,6 +334,8 @@ int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_
 	                 req->timeout_ms > 0 ? req->timeout_ms : 30000L);
 	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (t->http->ca_file)
+		curl_easy_setopt(t->easy, CURLOPT_CAINFO, t->http->ca_file);
 	/* a sink stores the body as sent: no decoding, so its size is the object's */
 	if (req->sink == NULL)
 		curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");

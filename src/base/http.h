@@ -48,6 +48,9 @@ struct ep_http_request {
 };
 
 int ep_http_new(struct ep_http **out, uv_loop_t *loop);
+/* Trust the CA certificates in path (PEM) instead of the system's for
+ * every later request; NULL: the system's again. */
+int ep_http_set_ca(struct ep_http *h, const char *path);
 /* Starts a request; copies everything it needs.  cb runs exactly once. */
 int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_cb cb, void *arg);
 /* Transfers in flight. */

@@ -1,65 +1,71 @@
 /* The AWS option group: the table and the one function that applies an
- * option, so `inventory` and `verify` validate each value the same way. */
+ * option, so `inventory` and `verify` validate each value the same way
+ * (--debug, which logs every call, is in the common group). */
 #include "config/awsopts.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
-const struct ep_awsopt ep_aws_options[] = {
-    {"profile", required_argument, EP_AWSOPT_PROFILE},
-    {"region", required_argument, EP_AWSOPT_REGIONS},
-    {"regions", required_argument, EP_AWSOPT_REGIONS},
-    {"role-arn", required_argument, EP_AWSOPT_ROLE},
-    {"external-id", required_argument, EP_AWSOPT_EXTID},
-    {"endpoint-url", required_argument, EP_AWSOPT_ENDPOINT},
-    {"max-attempts", required_argument, EP_AWSOPT_ATTEMPTS},
-    {"api-rate", required_argument, EP_AWSOPT_RATE},
-    {"debug", no_argument, EP_AWSOPT_DEBUG},
-    {"accounts", required_argument, EP_AWSOPT_ACCOUNTS},
-    {"all-accounts", no_argument, EP_AWSOPT_ALL_ACCOUNTS},
-    {"role-name", required_argument, EP_AWSOPT_ROLE_NAME},
+static const struct ep_opt aws_opts[] = {
+    {"profile", 0, 1, EP_AWSOPT_PROFILE, "NAME",
+     "use this profile from ~/.aws/config and credentials", NULL},
+    {"regions", 0, 1, EP_AWSOPT_REGIONS, "LIST",
+     "comma-separated regions, or 'all' (DescribeRegions); default: AWS_REGION, "
+     "AWS_DEFAULT_REGION or the profile's region",
+     NULL},
+    {"region", 0, 1, EP_AWSOPT_REGIONS, "LIST", "the same as --regions", NULL},
+    {"role-arn", 0, 1, EP_AWSOPT_ROLE, "ARN",
+     "pull this account by assuming the role (repeatable)", NULL},
+    {"external-id", 0, 1, EP_AWSOPT_EXTID, "ID", "ExternalId for --role-arn", NULL},
+    {"accounts", 0, 1, EP_AWSOPT_ACCOUNTS, "FILE",
+     "pull these account ids (one per line, '#' comments)...", "file"},
+    {"all-accounts", 0, 0, EP_AWSOPT_ALL_ACCOUNTS, NULL,
+     "...or every active account of the organization (Organizations ListAccounts), both "
+     "through --role-name",
+     NULL},
+    {"role-name", 0, 1, EP_AWSOPT_ROLE_NAME, "NAME",
+     "role assumed in each such account (default OrganizationAccountAccessRole)", NULL},
+    {"endpoint-url", 0, 1, EP_AWSOPT_ENDPOINT, "URL",
+     "send every call to URL (AWS_ENDPOINT_URL_<SERVICE> and AWS_ENDPOINT_URL are honoured "
+     "too)",
+     NULL},
+    {"ca-bundle", 0, 1, EP_AWSOPT_CA_BUNDLE, "FILE",
+     "trust these CA certificates for AWS endpoints (default: AWS_CA_BUNDLE, else the "
+     "system's)",
+     "file"},
+    {"max-attempts", 0, 1, EP_AWSOPT_ATTEMPTS, "N",
+     "tries per call, throttling and 5xx included (default 5)", NULL},
+    {"api-rate", 0, 1, EP_AWSOPT_RATE, "N",
+     "calls per second per account, region and API (default 10)", NULL},
 };
-const size_t ep_aws_noptions = sizeof(ep_aws_options) / sizeof(ep_aws_options[0]);
+
+static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	return ep_awsopts_apply(ctx, (enum ep_awsopt_id)id, val, d);
+}
+
+const struct ep_optgroup ep_aws_group = {"AWS", aws_opts, sizeof(aws_opts) / sizeof(aws_opts[0]),
+                                         apply};
 
 void ep_awsopts_init(struct ep_awsopts *a)
 {
 	memset(a, 0, sizeof(*a));
 }
 
-const struct ep_awsopt *ep_awsopt_find(const char *name)
-{
-	for (size_t i = 0; i < ep_aws_noptions; i++)
-		if (strcmp(ep_aws_options[i].name, name) == 0)
-			return &ep_aws_options[i];
-	return NULL;
-}
-
-void ep_awsopts_getopt(struct option *table, size_t *n, size_t cap)
-{
-	for (size_t i = 0; i < ep_aws_noptions && *n < cap; i++) {
-		table[*n].name = ep_aws_options[i].name;
-		table[*n].has_arg = ep_aws_options[i].has_arg;
-		table[*n].flag = NULL;
-		table[*n].val = (int)ep_aws_options[i].id;
-		(*n)++;
-	}
-}
-
 /* --accounts FILE: 12-digit account ids, one per line; errors say file:line:col. */
-static int load_accounts(struct ep_awsopts *a, const char *path)
+static int load_accounts(struct ep_awsopts *a, const char *path, struct ep_diag *d)
 {
 	FILE *f = fopen(path, "r");
 	char line[256];
 	unsigned lineno = 0;
 
-	if (f == NULL) {
-		fprintf(stderr, "ecsprobe: --accounts %s: %s\n", path, strerror(errno));
-		return 2;
-	}
+	if (f == NULL)
+		return ep_diag_set(d, EP_EIO, 0, 0, "--accounts %s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		char *s = line, *hash = strchr(line, '#');
 		size_t len;
@@ -72,16 +78,16 @@ static int load_accounts(struct ep_awsopts *a, const char *path)
 		if (len == 0)
 			continue;
 		if (len != 12 || strspn(s, "0123456789") != 12) {
-			fprintf(stderr, "ecsprobe: %s:%u:%d: expected a 12-digit account id\n",
-			        path, lineno, (int)(s - line) + 1);
 			fclose(f);
-			return 2;
+			snprintf(d->file, sizeof(d->file), "%s", path);
+			return ep_diag_set(d, EP_EPARSE, lineno, (unsigned)(s - line) + 1,
+			                   "expected a 12-digit account id");
 		}
 		if (a->nids == EP_INV_MAX_ROLES) {
-			fprintf(stderr, "ecsprobe: %s:%u: more than %d accounts\n", path, lineno,
-			        EP_INV_MAX_ROLES);
 			fclose(f);
-			return 2;
+			snprintf(d->file, sizeof(d->file), "%s", path);
+			return ep_diag_set(d, EP_ERANGE, lineno, 0, "more than %d accounts",
+			                   EP_INV_MAX_ROLES);
 		}
 		memcpy(a->ids[a->nids], s, 12);
 		a->ids[a->nids][12] = '\0';
@@ -91,7 +97,8 @@ static int load_accounts(struct ep_awsopts *a, const char *path)
 	return 0;
 }
 
-int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val)
+int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val,
+                     struct ep_diag *d)
 {
 	struct ep_inventory_opts *o = &a->o;
 	char *end;
@@ -104,56 +111,45 @@ int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val
 		o->regions = val;
 		break;
 	case EP_AWSOPT_ROLE:
-		if (o->nroles == EP_INV_MAX_ROLES) {
-			fprintf(stderr, "ecsprobe: at most %d --role-arn\n", EP_INV_MAX_ROLES);
-			return 2;
-		}
-		if (strncmp(val, "arn:", 4) != 0) {
-			fprintf(stderr, "ecsprobe: --role-arn '%s': not an ARN\n", val);
-			return 2;
-		}
+		if (o->nroles == EP_INV_MAX_ROLES)
+			return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d --role-arn",
+			                   EP_INV_MAX_ROLES);
+		if (strncmp(val, "arn:", 4) != 0)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an ARN", val);
 		o->role_arns[o->nroles++] = val;
 		break;
 	case EP_AWSOPT_EXTID:
 		o->external_id = val;
 		break;
 	case EP_AWSOPT_ENDPOINT:
-		if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8)) {
-			fprintf(
-			    stderr,
-			    "ecsprobe: --endpoint-url '%s': must start with http:// or https://\n",
-			    val);
-			return 2;
-		}
+		if (strncmp(val, "http://", 7) && strncmp(val, "https://", 8))
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "'%s' must start with http:// or https://", val);
 		o->aws.endpoint_url = val;
 		break;
 	case EP_AWSOPT_ATTEMPTS:
 		o->aws.max_attempts = (unsigned)strtoul(val, &end, 10);
-		if (*val < '1' || *val > '9' || *end || o->aws.max_attempts > 20) {
-			fprintf(stderr, "ecsprobe: --max-attempts '%s': a whole number 1-20\n",
-			        val);
-			return 2;
-		}
+		if (*val < '1' || *val > '9' || *end || o->aws.max_attempts > 20)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': a whole number 1-20", val);
 		break;
 	case EP_AWSOPT_RATE:
 		o->aws.api_rate = strtod(val, &end);
-		if (*val == '\0' || *end || !(o->aws.api_rate > 0 && o->aws.api_rate <= 10000)) {
-			fprintf(stderr, "ecsprobe: --api-rate '%s': a number of calls per second\n",
-			        val);
-			return 2;
-		}
+		if (*val == '\0' || *end || !(o->aws.api_rate > 0 && o->aws.api_rate <= 10000))
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "'%s': a number of calls per second, up to 10000", val);
 		break;
 	case EP_AWSOPT_ACCOUNTS:
-		return load_accounts(a, val);
+		return load_accounts(a, val, d);
 	case EP_AWSOPT_ALL_ACCOUNTS:
 		o->all_accounts = 1;
 		break;
 	case EP_AWSOPT_ROLE_NAME:
 		o->role_name = val;
 		break;
-	case EP_AWSOPT_DEBUG:
-		o->aws.debug = 1;
-		ep_log_set_level(EP_LOG_DEBUG);
+	case EP_AWSOPT_CA_BUNDLE:
+		if (access(val, R_OK) != 0)
+			return ep_diag_set(d, EP_EIO, 0, 0, "%s: %s", val, strerror(errno));
+		o->aws.ca_bundle = val;
 		break;
 	}
 	return 0;

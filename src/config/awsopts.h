@@ -1,38 +1,30 @@
 /* The AWS option group: one typed table of the options that say where and
  * how to pull the inventory (profile, regions, roles, accounts, endpoint,
- * retries, rate, debug), shared by `inventory` and by `verify`'s live pull,
- * and by their --help (a unit test keeps each usage text listing every
- * option of the table). */
+ * retries, rate), shared by `inventory` and by `verify`'s live pull. */
 #ifndef EP_AWSOPTS_H
 #define EP_AWSOPTS_H
 
-#include <getopt.h>
 #include <stddef.h>
 
 #include "aws/inventory.h"
+#include "config/opt.h"
 
 enum ep_awsopt_id {
-	EP_AWSOPT_PROFILE = 0x4100,
+	EP_AWSOPT_PROFILE = 1,
 	EP_AWSOPT_REGIONS,
 	EP_AWSOPT_ROLE,
 	EP_AWSOPT_EXTID,
 	EP_AWSOPT_ENDPOINT,
+	EP_AWSOPT_CA_BUNDLE,
 	EP_AWSOPT_ATTEMPTS,
 	EP_AWSOPT_RATE,
-	EP_AWSOPT_DEBUG,
 	EP_AWSOPT_ACCOUNTS,
 	EP_AWSOPT_ALL_ACCOUNTS,
 	EP_AWSOPT_ROLE_NAME
 };
 
-struct ep_awsopt {
-	const char *name;
-	int has_arg; /* getopt's no_argument / required_argument */
-	enum ep_awsopt_id id;
-};
-
-extern const struct ep_awsopt ep_aws_options[];
-extern const size_t ep_aws_noptions;
+/* The group: its context is a struct ep_awsopts. */
+extern const struct ep_optgroup ep_aws_group;
 
 /* The pull's options, and the account ids --accounts files were read into
  * (o.accounts points at them).  Plain data, no heap. */
@@ -43,12 +35,8 @@ struct ep_awsopts {
 };
 
 void ep_awsopts_init(struct ep_awsopts *a);
-/* The option named name (without "--"), or NULL. */
-const struct ep_awsopt *ep_awsopt_find(const char *name);
-/* Applies one option.  On a bad value prints one line naming the option and
- * returns 2 (the usage exit status); else 0. */
-int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val);
-/* Appends the group to a getopt_long table of cap entries (n in/out). */
-void ep_awsopts_getopt(struct option *table, size_t *n, size_t cap);
+/* Applies one option; on a bad value fills d and returns an EP_E* code. */
+int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val,
+                     struct ep_diag *d);
 
 #endif

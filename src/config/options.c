@@ -1,140 +1,169 @@
-/* `scan` option table and parsing (GNU getopt_long). */
+/* The scan option groups (targets, scope limits, speed, outputs) and the
+ * `scan` command line built from them. */
 #include "config/options.h"
 
 #include "model/invtargets.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-const char ep_scan_usage[] =
-    "Usage: ecsprobe scan [OPTIONS] [TARGET...]\n"
-    "\n"
-    "Probe every target address on every listed port and report each as open,\n"
-    "closed or filtered.  TARGET is an address, a CIDR block or a range\n"
-    "(10.0.0.1-10.0.0.9, or 10.0.0.1-9); IPv4 and IPv6.\n"
-    "\n"
-    "Scope:\n"
-    "  -t, --targets FILE      read targets, one per line: ADDRESS|CIDR|RANGE [PORTSPEC]\n"
-    "      --inventory FILE    add every address of every network interface in a saved\n"
-    "                          'ecsprobe inventory' document\n"
-    "                          ('#' starts a comment; a PORTSPEC there replaces -p)\n"
-    "  -p, --ports SPEC        ports: 22,80,8000-8100; T:1-1024,U:53; '-' for 1-65535\n"
-    "      --exclude CIDR      never probe these addresses (repeatable, comma lists)\n"
-    "      --exclude-file FILE exclusions, one ADDRESS|CIDR|RANGE per line\n"
-    "      --max-probes N      refuse scopes larger than N probes (default 10000000)\n"
-    "\n"
-    "Speed and accuracy:\n"
-    "      --rate PPS          probes per second (default 1000)\n"
-    "      --max-inflight N    probes awaiting an answer at once (default 1024)\n"
-    "      --timeout MS        wait at most this long for an answer (default 1000; '2s'\n"
-    "                          works)\n"
-    "      --min-timeout MS    once answers have been timed, wait srtt + 4 rttvar as TCP\n"
-    "                          does (RFC 6298), but no less than MS (default 100); 0: always\n"
-    "                          wait --timeout\n"
-    "      --retries N         extra attempts for probes with no answer (default 1)\n"
-    "      --seed N            fix the pseudo-random probe order\n"
-    "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
-    "      --mode MODE         how TCP ports are probed: syn (raw SYN, needs CAP_NET_RAW),\n"
-    "                          connect (the kernel's connect()), auto (default: syn when\n"
-    "                          allowed, else connect).  UDP ports (U:) always get\n"
-    "                          protocol payloads from the probes directory\n"
-    "      --interface IF      syn mode: capture on IF instead of the routes' interface\n"
-    "      --source-ip ADDR    syn mode: send from ADDR (once per address family)\n"
-    "      --user USER         after opening raw sockets as root, run as USER with no\n"
-    "                          capabilities (default nobody)\n"
-    "      --probes-dir DIR    UDP payload files (default: the installed probes/)\n"
-    "      --shard I/N         probe only part I of N (1-based) of the scan, for splitting\n"
-    "                          it across machines; 'auto' reads JOB_COMPLETION_INDEX and\n"
-    "                          ECSPROBE_SHARDS (Kubernetes Indexed Jobs) or\n"
-    "                          AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE\n"
-    "\n"
-    "Output:\n"
-    "  -o, --output FMT[:DEST] text (the table, default) or ndjson; DEST a path or -\n"
-    "                          (repeatable; see 'ecsprobe help outputs')\n"
-    "      --securityhub       verify: import the findings into AWS Security Hub\n"
-    "                          (BatchImportFindings; the same as -o securityhub)\n"
-    "  -q, --quiet             no table on stdout unless asked with -o text\n"
-    "      --no-progress       no live progress line on stderr\n"
-    "      --progress          progress line even when stderr is not a terminal\n"
-    "  -n, --dry-run           print the plan and send nothing\n"
-    "      --banners           connect again to every open TCP port and record what it\n"
-    "                          says first (HTTP and TLS ports get a minimal request):\n"
-    "                          at most 512 bytes and 3 s each, 64 at a time\n"
-    "      --resume FILE       continue an interrupted scan: FILE is its -o ndjson output;\n"
-    "                          targets it has results for are not probed again and its\n"
-    "                          results are repeated in this run's outputs\n"
-    "      --spool DIR         network outputs (syslog, hec...): what the receiver does not\n"
-    "                          take in time waits here (fsync'd) and is sent first by the\n"
-    "                          next run or 'ecsprobe flush'; without it, it is dropped\n"
-    "      --spool-max SIZE    bound on the spool per destination (default 256M; k/M/G)\n"
-    "      --intent FILE       compare with an intent policy: runs 'ecsprobe verify'\n"
-    "                          over the inventory (see 'ecsprobe help verify')\n"
-    "  -h, --help              this text\n"
-    "\n"
-    "Exit status: 0 done, 2 usage or input error, 4 interrupted or incomplete.\n";
-
 enum {
-	OPT_EXCLUDE = 256,
+	OPT_TARGETS = 1,
+	OPT_PORTS,
+	OPT_INVENTORY,
+	OPT_SOURCE_IP,
+	OPT_RESUME,
+	OPT_INTENT,
+	OPT_EXCLUDE,
 	OPT_EXCLUDE_FILE,
 	OPT_MAX_PROBES,
+	OPT_SHARD,
 	OPT_RATE,
 	OPT_INFLIGHT,
 	OPT_TIMEOUT,
+	OPT_MIN_TIMEOUT,
 	OPT_RETRIES,
 	OPT_SEED,
-	OPT_NO_PROGRESS,
-	OPT_PROGRESS,
-	OPT_MODE,
 	OPT_THREADS,
-	OPT_INVENTORY,
-	OPT_SHARD,
+	OPT_MODE,
 	OPT_INTERFACE,
-	OPT_SOURCE_IP,
 	OPT_USER,
 	OPT_PROBES_DIR,
-	OPT_RESUME,
+	OPT_BANNERS,
+	OPT_OUTPUT,
+	OPT_QUIET,
+	OPT_NO_PROGRESS,
+	OPT_PROGRESS,
+	OPT_DRY_RUN,
 	OPT_SPOOL,
 	OPT_SPOOL_MAX,
-	OPT_BANNERS,
-	OPT_SECURITYHUB,
-	OPT_MIN_TIMEOUT,
+	OPT_GITHUB_SUMMARY,
 };
 
-static const struct option long_opts[] = {
-    {"targets", required_argument, NULL, 't'},
-    {"ports", required_argument, NULL, 'p'},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
-    {"max-probes", required_argument, NULL, OPT_MAX_PROBES},
-    {"rate", required_argument, NULL, OPT_RATE},
-    {"max-inflight", required_argument, NULL, OPT_INFLIGHT},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"retries", required_argument, NULL, OPT_RETRIES},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"output", required_argument, NULL, 'o'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-    {"progress", no_argument, NULL, OPT_PROGRESS},
-    {"dry-run", no_argument, NULL, 'n'},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"inventory", required_argument, NULL, OPT_INVENTORY},
-    {"shard", required_argument, NULL, OPT_SHARD},
-    {"interface", required_argument, NULL, OPT_INTERFACE},
-    {"source-ip", required_argument, NULL, OPT_SOURCE_IP},
-    {"user", required_argument, NULL, OPT_USER},
-    {"probes-dir", required_argument, NULL, OPT_PROBES_DIR},
-    {"resume", required_argument, NULL, OPT_RESUME},
-    {"spool", required_argument, NULL, OPT_SPOOL},
-    {"spool-max", required_argument, NULL, OPT_SPOOL_MAX},
-    {"banners", no_argument, NULL, OPT_BANNERS},
-    {"min-timeout", required_argument, NULL, OPT_MIN_TIMEOUT},
-    {"securityhub", no_argument, NULL, OPT_SECURITYHUB},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static const struct ep_opt target_opts[] = {
+    {"targets", 't', 1, OPT_TARGETS, "FILE",
+     "read targets, one per line: ADDRESS|CIDR|RANGE|NAME [PORTSPEC] ('#' starts a "
+     "comment; a PORTSPEC there replaces -p)",
+     "file"},
+    {"inventory", 0, 1, OPT_INVENTORY, "FILE",
+     "add every address of every network interface in a saved 'ecsprobe inventory' "
+     "document (a path or s3://BUCKET/KEY)",
+     "file"},
+    {"ports", 'p', 1, OPT_PORTS, "SPEC",
+     "ports: 22,80,8000-8100; T:1-1024,U:53; '-' for 1-65535 (default: TCP 1-1024 and "
+     "commonly exposed services, " EP_DEFAULT_PORTS_COUNT_TEXT " ports)",
+     NULL},
+    {"source-ip", 0, 1, OPT_SOURCE_IP, "ADDR",
+     "syn mode: send from ADDR (once per address family)", NULL},
+    {"resume", 0, 1, OPT_RESUME, "FILE",
+     "continue an interrupted scan: FILE is its -o ndjson output; targets it has results "
+     "for are not probed again and its results are repeated in this run's outputs",
+     "file"},
+    {"intent", 0, 1, OPT_INTENT, "FILE",
+     "compare with an intent policy: runs 'ecsprobe verify' over the inventory (see "
+     "'ecsprobe help verify')",
+     "file"},
+};
+
+static const struct ep_opt limit_opts[] = {
+    {"exclude", 0, 1, OPT_EXCLUDE, "CIDR",
+     "never probe these addresses, under any spelling (IPv4-mapped IPv6 included; "
+     "repeatable, comma lists)",
+     NULL},
+    {"exclude-file", 0, 1, OPT_EXCLUDE_FILE, "FILE",
+     "exclusions, one ADDRESS|CIDR|RANGE per line", "file"},
+    {"max-probes", 0, 1, OPT_MAX_PROBES, "N",
+     "refuse scopes larger than N probes (default 10000000)", NULL},
+    {"shard", 0, 1, OPT_SHARD, "I/N",
+     "probe only part I of N (1-based), for splitting the work across machines; 'auto' "
+     "reads JOB_COMPLETION_INDEX and ECSPROBE_SHARDS (Kubernetes Indexed Jobs) or "
+     "AWS_BATCH_JOB_ARRAY_INDEX and AWS_BATCH_JOB_ARRAY_SIZE",
+     NULL},
+};
+
+static const struct ep_opt run_opts[] = {
+    {"rate", 0, 1, OPT_RATE, "PPS", "probes per second (default 1000; 10k works)", NULL},
+    {"max-inflight", 0, 1, OPT_INFLIGHT, "N",
+     "probes awaiting an answer at once (default 1024)", NULL},
+    {"timeout", 0, 1, OPT_TIMEOUT, "MS",
+     "wait at most this long for an answer (default 1000; '2s' works)", NULL},
+    {"min-timeout", 0, 1, OPT_MIN_TIMEOUT, "MS",
+     "once answers have been timed, wait srtt + 4 rttvar as TCP does (RFC 6298), but no "
+     "less than MS (default 100); 0: always wait --timeout",
+     NULL},
+    {"retries", 0, 1, OPT_RETRIES, "N", "extra attempts for probes with no answer (default 1)",
+     NULL},
+    {"seed", 0, 1, OPT_SEED, "N", "fix the pseudo-random probe order", NULL},
+    {"threads", 0, 1, OPT_THREADS, "N",
+     "probe engines, one per thread (default: CPUs, at most 4)", NULL},
+    {"mode", 0, 1, OPT_MODE, "MODE",
+     "how TCP ports are probed: syn (raw SYN, needs CAP_NET_RAW), connect (the kernel's "
+     "connect()), auto (default: syn when allowed, else connect); UDP ports (U:) always "
+     "get protocol payloads from the probes directory",
+     "auto syn connect"},
+    {"interface", 0, 1, OPT_INTERFACE, "IF",
+     "syn mode: capture on IF instead of the routes' interface", NULL},
+    {"user", 0, 1, OPT_USER, "USER",
+     "after opening sockets as root, run as USER with no capabilities (default nobody)",
+     NULL},
+    {"probes-dir", 0, 1, OPT_PROBES_DIR, "DIR",
+     "UDP payload files (default: the installed probes/)", "dir"},
+    {"banners", 0, 0, OPT_BANNERS, NULL,
+     "connect again to every open TCP port and record what it says first (HTTP and TLS "
+     "ports get a minimal request): at most 512 bytes and 3 s each, 64 at a time",
+     NULL},
+};
+
+static const struct ep_opt output_opts[] = {
+    {"output", 'o', 1, OPT_OUTPUT, "FMT[:DEST]",
+     "write results (and verify's findings) as FMT to DEST, a path, - for stdout, or "
+     "s3://BUCKET/KEY; repeatable.  FMT: text (the table, the default), ndjson (or json), "
+     "csv, nmap-xml, html, ocsf, elastic, cef, sarif, asff, syslog, hec... (see 'ecsprobe "
+     "help outputs').  When an output is stdout, the human summary goes to stderr",
+     NULL},
+    {"quiet", 'q', 0, OPT_QUIET, NULL, "no table on stdout unless asked with -o text", NULL},
+    {"no-progress", 0, 0, OPT_NO_PROGRESS, NULL, "no live progress line on stderr", NULL},
+    {"progress", 0, 0, OPT_PROGRESS, NULL, "progress line even when stderr is not a terminal",
+     NULL},
+    {"dry-run", 'n', 0, OPT_DRY_RUN, NULL, "print the plan and send nothing", NULL},
+    {"spool", 0, 1, OPT_SPOOL, "DIR",
+     "network outputs (syslog, hec...): what the receiver does not take in time waits "
+     "here (fsync'd) and is sent first by the next run or 'ecsprobe flush'; without it, "
+     "it is dropped",
+     "dir"},
+    {"spool-max", 0, 1, OPT_SPOOL_MAX, "SIZE",
+     "bound on the spool per destination (default 256M; k/M/G)", NULL},
+    {"github-summary", 0, 1, OPT_GITHUB_SUMMARY, "FILE",
+     "append a Markdown summary to FILE (default under GitHub Actions: "
+     "$GITHUB_STEP_SUMMARY; 'none' for none)",
+     "file"},
+};
+
+static int apply_targets(void *ctx, int id, const char *val, struct ep_diag *d);
+static int apply_limits(void *ctx, int id, const char *val, struct ep_diag *d);
+static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d);
+static int apply_output(void *ctx, int id, const char *val, struct ep_diag *d);
+
+#define GROUP(title, opts, fn) {title, opts, sizeof(opts) / sizeof(opts[0]), fn}
+const struct ep_optgroup ep_targets_group = GROUP("Targets", target_opts, apply_targets);
+const struct ep_optgroup ep_limits_group = GROUP("Scope limits", limit_opts, apply_limits);
+const struct ep_optgroup ep_run_group = GROUP("Speed and accuracy", run_opts, apply_run);
+const struct ep_optgroup ep_output_group = GROUP("Output", output_opts, apply_output);
+
+const struct ep_cmdline ep_scan_cmdline = {
+    "scan",
+    "[OPTIONS] [TARGET...]",
+    "Probe every target address on every listed port and report each as open,\n"
+    "closed or filtered.  TARGET is an address, a CIDR block, a range\n"
+    "(10.0.0.1-10.0.0.9, or 10.0.0.1-9) or a host name (every address it has);\n"
+    "IPv4 and IPv6.\n",
+    "TARGET",
+    {&ep_targets_group, &ep_limits_group, &ep_run_group, &ep_output_group, &ep_common_group,
+     NULL},
+    "Exit status: 0 done, 2 usage or input error, 3 AWS or internal error,\n"
+    "4 interrupted or incomplete (--resume continues it).\n",
 };
 
 /* Whole unsigned number in [lo, hi]; suffix k/m accepted when allow_suffix. */
@@ -320,165 +349,191 @@ static void defaults(struct ep_config *c)
 	c->user = "nobody";
 }
 
-static int parse(struct ep_config *c, int argc, char **argv, int run_only, struct ep_diag *d)
+static int add_output(struct ep_config *c, const char *spec, struct ep_diag *d)
 {
-	uint64_t v;
-	int opt, rc = 0;
+	if (c->noutputs == EP_MAX_SINKS)
+		return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d outputs", EP_MAX_SINKS);
+	c->outputs[c->noutputs++] = spec;
+	return 0;
+}
 
-	defaults(c);
-	optind = 1;
-	opterr = 0;
-	while (rc == 0 && (opt = getopt_long(argc, argv, ":t:p:o:qnh", long_opts, NULL)) != -1) {
-		memset(d, 0, sizeof(*d)); /* no file name left over from an earlier option */
-		switch (opt) {
-		case 't':
-			rc = ep_target_list_load(&c->targets, optarg, d);
-			break;
-		case 'p':
-			rc = set_ports(c, optarg, d);
-			break;
-		case OPT_EXCLUDE:
-			rc = add_excludes(c, optarg, d);
-			break;
-		case OPT_EXCLUDE_FILE:
-			rc = ep_exclude_load(&c->exclude, optarg, d);
-			break;
-		case OPT_MAX_PROBES:
-			rc = parse_u64("--max-probes", optarg, 1, 1ULL << 48, 1, &c->max_probes, d);
-			break;
-		case OPT_RATE:
-			rc = parse_u64("--rate", optarg, 1, 100000000, 1, &v, d);
-			c->rate = (double)v;
-			break;
-		case OPT_INFLIGHT:
-			rc = parse_u64("--max-inflight", optarg, 1, 1000000, 1, &v, d);
-			c->max_inflight = (unsigned)v;
-			c->inflight_set = 1;
-			break;
-		case OPT_TIMEOUT:
-			rc = parse_ms(optarg, &c->timeout_ms, d);
-			break;
-		case OPT_RETRIES:
-			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
-			c->retries = (unsigned)v;
-			break;
-		case OPT_SHARD:
-			rc = parse_shard(c, optarg, d);
-			break;
-		case OPT_INVENTORY:
-			rc = ep_invtargets_load(&c->targets, optarg, d);
-			break;
-		case OPT_THREADS:
-			rc = parse_u64("--threads", optarg, 1, 64, 0, &v, d);
-			c->threads = (unsigned)v;
-			break;
-		case OPT_SEED:
-			rc = parse_u64("--seed", optarg, 0, UINT64_MAX, 0, &c->seed, d);
-			c->seed_set = 1;
-			break;
-		case 'o':
-			if (c->noutputs == EP_MAX_SINKS)
-				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs",
-				                 EP_MAX_SINKS);
-			else
-				c->outputs[c->noutputs++] = optarg;
-			break;
-		case 'q':
-			c->quiet = 1;
-			break;
-		case 'n':
-			c->dry_run = 1;
-			break;
-		case OPT_NO_PROGRESS:
-			c->progress = 0;
-			break;
-		case OPT_PROGRESS:
-			c->progress = 1;
-			break;
-		case OPT_MODE:
-			if (strcmp(optarg, "connect") != 0 && strcmp(optarg, "syn") != 0 &&
-			    strcmp(optarg, "auto") != 0)
-				rc = ep_diag_set(
-				    d, EP_EINVAL, 0, 0,
-				    "--mode: '%s' is not a mode (syn, connect or auto)", optarg);
-			else
-				snprintf(c->mode, sizeof(c->mode), "%s", optarg);
-			break;
-		case OPT_INTERFACE:
-			if (strlen(optarg) >= sizeof(c->interface) || optarg[0] == '\0')
-				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--interface: '%s' is not an interface name",
-				                 optarg);
-			else
-				snprintf(c->interface, sizeof(c->interface), "%s", optarg);
-			break;
-		case OPT_SOURCE_IP: {
-			struct ep_addr a;
+static int apply_targets(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct ep_config *c = ctx;
+	struct ep_addr a;
 
-			if (ep_addr_parse(optarg, &a) != 0)
-				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--source-ip: '%s' is not an IP address", optarg);
-			else
-				c->source_ip[a.family == 6] = a;
-			break;
-		}
-		case OPT_USER:
-			c->user = optarg;
-			break;
-		case OPT_PROBES_DIR:
-			c->probes_dir = optarg;
-			break;
-		case OPT_RESUME:
-			c->resume = optarg;
-			break;
-		case OPT_SPOOL:
-			if (optarg[0] == '\0')
-				rc = ep_diag_set(d, EP_EINVAL, 0, 0, "--spool: give a directory");
-			c->net.deliver.spool_dir = optarg;
-			break;
-		case OPT_SPOOL_MAX:
-			rc = ep_parse_size("--spool-max", optarg, &c->net.deliver.spool_max, d);
-			break;
-		case OPT_SECURITYHUB:
-			if (c->noutputs == EP_MAX_SINKS)
-				rc = ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d -o outputs",
-				                 EP_MAX_SINKS);
-			else
-				c->outputs[c->noutputs++] = "securityhub";
-			break;
-		case OPT_BANNERS:
-			c->banners = 1;
-			break;
-		case OPT_MIN_TIMEOUT:
-			rc = parse_u64("--min-timeout", optarg, 0, 600000, 0, &v, d);
-			c->min_timeout_ms = (unsigned)v;
-			break;
-		case 'h':
-			c->help = 1;
-			return 0;
-		case ':':
-			rc = ep_diag_set(d, EP_EINVAL, 0, 0, "option '%s' needs a value",
-			                 argv[optind - 1]);
-			break;
-		default:
-			rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-			                 "unknown option '%s' (see ecsprobe scan --help)",
-			                 argv[optind - 1]);
-			break;
-		}
+	switch (id) {
+	case OPT_TARGETS:
+		return ep_target_list_load(&c->targets, val, d);
+	case OPT_INVENTORY:
+		return ep_invtargets_load(&c->targets, val, d);
+	case OPT_PORTS:
+		return set_ports(c, val, d);
+	case OPT_SOURCE_IP:
+		if (ep_addr_parse(val, &a) != 0)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an IP address", val);
+		c->source_ip[a.family == 6] = a;
+		return 0;
+	case OPT_RESUME:
+		c->resume = val;
+		return 0;
+	case OPT_INTENT:
+		/* main.c routes `scan --intent` to verify before any parsing */
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "use 'ecsprobe verify --intent %s'", val);
 	}
-	if (rc == 0 && run_only && (optind < argc || c->targets.n || c->have_ports))
+	return EP_EINVAL;
+}
+
+static int apply_limits(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct ep_config *c = ctx;
+
+	switch (id) {
+	case OPT_EXCLUDE:
+		return add_excludes(c, val, d);
+	case OPT_EXCLUDE_FILE:
+		return ep_exclude_load(&c->exclude, val, d);
+	case OPT_MAX_PROBES:
+		return parse_u64("--max-probes", val, 1, 1ULL << 48, 1, &c->max_probes, d);
+	case OPT_SHARD:
+		return parse_shard(c, val, d);
+	}
+	return EP_EINVAL;
+}
+
+static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct ep_config *c = ctx;
+	uint64_t v;
+	int rc = 0;
+
+	switch (id) {
+	case OPT_RATE:
+		rc = parse_u64("--rate", val, 1, 100000000, 1, &v, d);
+		c->rate = (double)v;
+		break;
+	case OPT_INFLIGHT:
+		rc = parse_u64("--max-inflight", val, 1, 1000000, 1, &v, d);
+		c->max_inflight = (unsigned)v;
+		c->inflight_set = 1;
+		break;
+	case OPT_TIMEOUT:
+		rc = parse_ms(val, &c->timeout_ms, d);
+		break;
+	case OPT_MIN_TIMEOUT:
+		rc = parse_u64("--min-timeout", val, 0, 600000, 0, &v, d);
+		c->min_timeout_ms = (unsigned)v;
+		break;
+	case OPT_RETRIES:
+		rc = parse_u64("--retries", val, 0, 20, 0, &v, d);
+		c->retries = (unsigned)v;
+		break;
+	case OPT_SEED:
+		rc = parse_u64("--seed", val, 0, UINT64_MAX, 0, &c->seed, d);
+		c->seed_set = 1;
+		break;
+	case OPT_THREADS:
+		rc = parse_u64("--threads", val, 1, 64, 0, &v, d);
+		c->threads = (unsigned)v;
+		break;
+	case OPT_MODE:
+		if (strcmp(val, "connect") != 0 && strcmp(val, "syn") != 0 &&
+		    strcmp(val, "auto") != 0)
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "--mode: '%s' is not a mode (syn, connect or auto)", val);
+		snprintf(c->mode, sizeof(c->mode), "%s", val);
+		break;
+	case OPT_INTERFACE:
+		if (strlen(val) >= sizeof(c->interface) || val[0] == '\0')
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an interface name", val);
+		snprintf(c->interface, sizeof(c->interface), "%s", val);
+		break;
+	case OPT_USER:
+		c->user = val;
+		break;
+	case OPT_PROBES_DIR:
+		c->probes_dir = val;
+		break;
+	case OPT_BANNERS:
+		c->banners = 1;
+		break;
+	default:
+		return EP_EINVAL;
+	}
+	return rc;
+}
+
+static int apply_output(void *ctx, int id, const char *val, struct ep_diag *d)
+{
+	struct ep_config *c = ctx;
+
+	switch (id) {
+	case OPT_OUTPUT:
+		return add_output(c, val, d);
+	case OPT_QUIET:
+		c->quiet = 1;
+		return 0;
+	case OPT_NO_PROGRESS:
+		c->progress = 0;
+		return 0;
+	case OPT_PROGRESS:
+		c->progress = 1;
+		return 0;
+	case OPT_DRY_RUN:
+		c->dry_run = 1;
+		return 0;
+	case OPT_SPOOL:
+		if (val[0] == '\0')
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "--spool: give a directory");
+		c->net.deliver.spool_dir = val;
+		return 0;
+	case OPT_SPOOL_MAX:
+		return ep_parse_size("--spool-max", val, &c->net.deliver.spool_max, d);
+	case OPT_GITHUB_SUMMARY:
+		c->github_summary = val;
+		return 0;
+	}
+	return EP_EINVAL;
+}
+
+int ep_config_add_output(struct ep_config *c, const char *spec, struct ep_diag *d)
+{
+	return add_output(c, spec, d);
+}
+
+void ep_config_init(struct ep_config *c)
+{
+	defaults(c);
+}
+
+/* The ports probed when none are given: nmap probes its top 1000; these are
+ * TCP 1-1024 and the commonly exposed services above them, the same list
+ * verify probes everywhere (data/extra-ports.txt). */
+static int default_ports(struct ep_config *c, struct ep_diag *d)
+{
+	int rc = set_ports(c, "1-1024," EP_COMMON_TCP_PORTS, d);
+
+	c->default_ports = rc == 0;
+	return rc;
+}
+
+int ep_config_finish(struct ep_config *c, int run_only, const char **pos, int npos,
+                     struct ep_diag *d)
+{
+	int rc = 0;
+
+	if (run_only && (npos || c->targets.n || c->have_ports))
 		return ep_diag_set(d, EP_EINVAL, 0, 0, "%s: %s",
-		                   optind < argc  ? argv[optind]
+		                   npos           ? pos[0]
 		                   : c->targets.n ? "--targets"
 		                                  : "-p",
 		                   "the targets and ports come from the inventory here");
-	for (int i = optind; rc == 0 && i < argc; i++) {
-		rc = ep_target_list_add(&c->targets, argv[i], "command line", d);
+	for (int i = 0; rc == 0 && i < npos; i++) {
+		rc = ep_target_list_add(&c->targets, pos[i], "command line", d);
 		if (rc) {
 			char prefix[128];
 
-			snprintf(prefix, sizeof(prefix), "target '%.80s': ", argv[i]);
+			snprintf(prefix, sizeof(prefix), "target '%.80s': ", pos[i]);
 			ep_diag_prefix(d, prefix);
 			d->col = 0;
 		}
@@ -486,6 +541,8 @@ static int parse(struct ep_config *c, int argc, char **argv, int run_only, struc
 	if (rc == 0 && c->shard_count > 1 && !c->seed_set)
 		rc = ep_diag_set(d, EP_EINVAL, 0, 0,
 		                 "--shard needs --seed: every machine must walk the same order");
+	if (rc == 0 && !run_only && !c->have_ports)
+		rc = default_ports(c, d);
 	if (rc == 0) {
 		ep_rangelist_normalize(&c->exclude);
 		if (c->targets.n == 0 && !run_only)
@@ -498,12 +555,18 @@ static int parse(struct ep_config *c, int argc, char **argv, int run_only, struc
 
 int ep_config_parse(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
 {
-	return parse(c, argc, argv, 0, d);
-}
+	void *ctx[] = {c, c, c, c, &c->common};
+	const char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+	int npos = 0, rc;
 
-int ep_config_parse_run(struct ep_config *c, int argc, char **argv, struct ep_diag *d)
-{
-	return parse(c, argc, argv, 1, d);
+	defaults(c);
+	if (pos == NULL)
+		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
+	rc = ep_cmdline_parse(&ep_scan_cmdline, ctx, argc, argv, pos, &npos, d);
+	if (rc == 0 && !c->common.help)
+		rc = ep_config_finish(c, 0, pos, npos, d);
+	free(pos);
+	return rc;
 }
 
 void ep_config_free(struct ep_config *c)
@@ -512,4 +575,13 @@ void ep_config_free(struct ep_config *c)
 	for (int i = 0; i < EP_PROTO_COUNT; i++)
 		ep_portset_free(&c->ports[i]);
 	ep_rangelist_free(&c->exclude);
+}
+
+FILE *ep_config_human(const struct ep_config *c)
+{
+	for (int i = 0; i < c->noutputs; i++)
+		if (strncmp(c->outputs[i], "text", 4) != 0 && strncmp(c->outputs[i], "table", 5) != 0 &&
+		    ep_sink_spec_is_stdout(c->outputs[i]))
+			return stderr;
+	return stdout;
 }

@@ -3,7 +3,9 @@
 
 #include "base/buf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +37,67 @@ static int push(struct ep_target_list *l, const struct ep_target_entry *e)
 	return 0;
 }
 
+/* A DNS name as nmap takes one: letters, digits, '-' and '.', with a letter
+ * (so a mistyped address is reported as one, not looked up). */
+static int host_name(const char *s)
+{
+	int letter = 0;
+
+	for (const char *p = s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			letter = 1;
+		else if (!(*p >= '0' && *p <= '9') && *p != '-' && *p != '.')
+			return 0;
+	}
+	return letter && s[0] != '-' && s[0] != '.';
+}
+
+/* Every address the name has (nmap --resolve-all), at most max. */
+static int resolve(const char *name, struct ep_iprange *out, size_t max, size_t *n,
+                   struct ep_diag *d)
+{
+	struct addrinfo hints, *res = NULL;
+	int gai;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	gai = getaddrinfo(name, NULL, &hints, &res);
+	if (gai != 0)
+		return ep_diag_set(d, EP_EPARSE, 0, 1, "'%s' is not an address, and resolving it "
+		                                       "failed: %s", name, gai_strerror(gai));
+	*n = 0;
+	for (struct addrinfo *ai = res; ai && *n < max; ai = ai->ai_next) {
+		char text[INET6_ADDRSTRLEN];
+		const void *a = ai->ai_family == AF_INET
+		                    ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+		                    : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		struct ep_iprange r;
+		size_t k;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    inet_ntop(ai->ai_family, a, text, sizeof(text)) == NULL ||
+		    ep_iprange_parse(text, &r, d) != 0)
+			continue;
+		for (k = 0; k < *n && memcmp(&out[k], &r, sizeof(r)) != 0; k++)
+			;
+		if (k == *n)
+			out[(*n)++] = r;
+	}
+	freeaddrinfo(res);
+	if (*n == 0)
+		return ep_diag_set(d, EP_EPARSE, 0, 1, "'%s' has no IPv4 or IPv6 address", name);
+	memset(d, 0, sizeof(*d));
+	return 0;
+}
+
 /* Splits "ADDR [PORTS]" at whitespace; col offsets are kept for messages. */
 int ep_target_list_add(struct ep_target_list *l, const char *text, const char *origin,
                        struct ep_diag *d)
 {
 	struct ep_target_entry e;
-	char addr[128];
+	struct ep_iprange names[32];
+	size_t nnames = 0;
+	char addr[256];
 	size_t alen = strcspn(text, " \t");
 	const char *rest = text + alen;
 	int rc;
@@ -53,6 +110,10 @@ int ep_target_list_add(struct ep_target_list *l, const char *text, const char *o
 	memcpy(addr, text, alen);
 	addr[alen] = '\0';
 	rc = ep_iprange_parse(addr, &e.range, d);
+	if (rc && host_name(addr))
+		rc = resolve(addr, names, sizeof(names) / sizeof(names[0]), &nnames, d);
+	else
+		names[nnames++] = e.range;
 	if (rc)
 		return rc;
 	rest += strspn(rest, " \t");
@@ -67,11 +128,23 @@ int ep_target_list_add(struct ep_target_list *l, const char *text, const char *o
 		}
 		e.has_ports = 1;
 	}
-	rc = push(l, &e);
+	/* a name with several addresses: one entry each, with its own ports */
+	for (size_t k = 0; rc == 0 && k < nnames; k++) {
+		struct ep_target_entry c = e;
+
+		c.range = names[k];
+		for (int p = 0; rc == 0 && p < EP_PROTO_COUNT; p++)
+			rc = k + 1 < nnames ? ep_portset_copy(&c.ports[p], &e.ports[p]) : 0;
+		if (rc == 0)
+			rc = push(l, &c);
+		if (rc && k + 1 < nnames)
+			for (int p = 0; p < EP_PROTO_COUNT; p++)
+				ep_portset_free(&c.ports[p]);
+	}
 	if (rc) {
 		for (int p = 0; p < EP_PROTO_COUNT; p++)
 			ep_portset_free(&e.ports[p]);
-		return ep_diag_set(d, rc, 0, 0, "too many targets");
+		return ep_diag_set(d, rc, 0, 0, rc == EP_ENOMEM ? "out of memory" : "too many targets");
 	}
 	return 0;
 }

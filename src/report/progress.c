@@ -1,13 +1,24 @@
 /* Progress line.  Redrawn in place with \r and "erase to end of line". */
 #include "report/progress.h"
 
+/* "1h50m06s", "3m05s", "42s": "110:06" read as hours or minutes alike */
+static void duration(char *out, size_t len, unsigned long long s)
+{
+	if (s >= 3600)
+		snprintf(out, len, "%lluh%02llum%02llus", s / 3600, s / 60 % 60, s % 60);
+	else if (s >= 60)
+		snprintf(out, len, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(out, len, "%llus", s);
+}
+
 static void draw(struct ep_progress *p)
 {
 	struct ep_progress_snapshot s = {0};
 	uint64_t now = uv_hrtime();
 	double dt = (double)(now - p->last_ns) / 1e9;
 	double inst, eta;
-	unsigned long long eta_s;
+	char left[32];
 
 	p->read(p->arg, &s);
 	inst = dt > 0 ? (double)(s.done - p->last_done) / dt : 0;
@@ -15,11 +26,11 @@ static void draw(struct ep_progress *p)
 	p->last_done = s.done;
 	p->last_ns = now;
 	eta = p->pps > 0 && p->total > s.done ? (double)(p->total - s.done) / p->pps : 0;
-	eta_s = (unsigned long long)eta;
-	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  ETA %llu:%02llu%s",
+	duration(left, sizeof(left), (unsigned long long)eta);
+	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  %s left%s",
 	        (unsigned long long)s.done, (unsigned long long)p->total,
 	        p->total ? 100.0 * (double)s.done / (double)p->total : 100.0, p->pps,
-	        (unsigned long long)s.open, eta_s / 60, eta_s % 60,
+	        (unsigned long long)s.open, left,
 	        s.stopping ? "  (stopping)" : "");
 	fflush(p->out);
 	p->shown = 1;

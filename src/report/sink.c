@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -63,6 +65,25 @@ int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_inf
 		return rc;
 	s->ops[s->n++] = ops;
 	return 0;
+}
+
+int ep_sink_spec_is_stdout(const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *dest = colon ? colon + 1 : NULL;
+	char name[32];
+	const struct ep_sink_ops *ops;
+	struct stat a, b;
+
+	snprintf(name, sizeof(name), "%.*s", (int)(colon ? colon - spec : (long)strlen(spec)),
+	         spec);
+	ops = ep_sink_find(name);
+	if (ops == NULL || ops->network)
+		return 0;
+	if (dest == NULL || dest[0] == '\0' || strcmp(dest, "-") == 0)
+		return 1;
+	/* /dev/stdout, /proc/self/fd/1, or the file stdout was redirected to */
+	return stat(dest, &a) == 0 && fstat(STDOUT_FILENO, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)

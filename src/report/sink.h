@@ -27,6 +27,8 @@ struct ep_sink_args {
 struct ep_sink_ops {
 	const char *name;
 	const char *help;
+	/* the destination is a receiver (a URL, an API), never a file or stdout */
+	int network;
 	int (*open)(const struct ep_sink_args *a, void **state, struct ep_diag *d);
 	int (*result)(void *state, const struct ep_result *r); /* may be NULL */
 	/* verify's findings, after the scan, before close; may be NULL */
@@ -51,6 +53,9 @@ struct ep_sinks {
 const struct ep_sink_ops *ep_sink_find(const char *name);
 /* Lists "name  help" lines of every sink into the FILE *. */
 void ep_sink_list(void *file);
+/* Whether the output spec ("name[:destination]") writes to this process's
+ * standard output: no destination, "-", or a path naming the same file. */
+int ep_sink_spec_is_stdout(const char *spec);
 /* spec is "name[:destination]". */
 int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
                   struct ep_diag *d);

@@ -150,6 +150,7 @@ static int hs_close(void *state, const struct ep_summary *s)
 
 const struct ep_sink_ops ep_sink_hec = {
     .name = "hec",
+    .network = 1,
     .help = "Splunk HTTP Event Collector: every result and finding as an event, gzip'd, "
             "batched, spooled when the receiver is down (hec:https://HOST:8088[?OPTIONS]; "
             "token in $ECSPROBE_HEC_TOKEN or token-file=FILE)",

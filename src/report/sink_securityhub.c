@@ -275,6 +275,7 @@ static int sh_close(void *state, const struct ep_summary *sum)
 
 const struct ep_sink_ops ep_sink_securityhub = {
     .name = "securityhub",
+    .network = 1,
     .help = "AWS Security Hub: verify's findings as ASFF, imported with BatchImportFindings "
             "(100 a call, signed SigV4) into each finding's account and region",
     .open = sh_open,

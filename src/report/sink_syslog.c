@@ -302,6 +302,7 @@ static int sl_open_tls(const struct ep_sink_args *a, void **state, struct ep_dia
 
 const struct ep_sink_ops ep_sink_syslog = {
     .name = "syslog",
+    .network = 1,
     .help = "RFC 5424 over UDP (syslog://HOST[:514][?OPTIONS]): findings, and open "
             "ports (results=open|all|none); best effort, UDP has no acknowledgement",
     .open = sl_open_udp,
@@ -312,6 +313,7 @@ const struct ep_sink_ops ep_sink_syslog = {
 
 const struct ep_sink_ops ep_sink_syslog_tcp = {
     .name = "syslog+tcp",
+    .network = 1,
     .help = "RFC 5424 over TCP, octet-counted (syslog+tcp://HOST[:514][?OPTIONS]); "
             "spooled when the receiver is down (--spool DIR)",
     .open = sl_open_tcp,
@@ -322,6 +324,7 @@ const struct ep_sink_ops ep_sink_syslog_tcp = {
 
 const struct ep_sink_ops ep_sink_syslog_tls = {
     .name = "syslog+tls",
+    .network = 1,
     .help = "RFC 5425 syslog over TLS (syslog+tls://HOST[:6514][?ca=FILE&cert=FILE&"
             "key=FILE&name=NAME]); the server certificate is verified",
     .open = sl_open_tls,

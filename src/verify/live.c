@@ -149,7 +149,8 @@ int ep_verify_load_baseline(const char *path, cJSON **out)
 }
 
 /* first seen: as the baseline says, or now; new and gone are counted */
-void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const char *path)
+void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const char *path,
+                              FILE *human)
 {
 	char now_text[40];
 	size_t gone = 0, fresh = 0;
@@ -174,8 +175,8 @@ void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const ch
 				break;
 		gone += k == vf->findings.n;
 	}
-	printf("baseline %s: %zu new finding%s, %zu gone\n", path, fresh, fresh == 1 ? "" : "s",
-	       gone);
+	fprintf(human, "baseline %s: %zu new finding%s, %zu gone\n", path, fresh,
+	        fresh == 1 ? "" : "s", gone);
 }
 
 /* --extra-ports @FILE: ports or ranges one per line, '#' comments, joined

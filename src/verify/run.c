@@ -3,6 +3,8 @@
  * to the terminal, GitHub Actions and every output. */
 #include "verify/verify.h"
 
+#include "report/ghsummary.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +81,7 @@ int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const stru
 		sum->info = NULL;
 	}
 	if (status == 0 && cfg->part.count > 1)
-		printf("verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
+		fprintf(ep_config_human(cfg), "verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
 		       cfg->part.index + 1, cfg->part.count,
 		       (unsigned long long)vf->states.measured,
 		       (unsigned long long)vf->states.planned, sp->save);
@@ -126,6 +128,8 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
                     struct ep_scan_outputs *out, int status)
 {
 	const char *gha = getenv("GITHUB_ACTIONS");
+	const char *summary_path = ep_ghsummary_path(cfg->github_summary);
+	FILE *human = ep_config_human(cfg); /* stderr when an output is stdout */
 	int failing = 0;
 
 	if (!vf->judged && judge_all(vf)) {
@@ -136,15 +140,15 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
 	ep_findings_sort(&vf->findings);
 	add_banners(&vf->findings, out);
 	if (baseline)
-		ep_verify_apply_baseline(vf, baseline, baseline_path);
+		ep_verify_apply_baseline(vf, baseline, baseline_path, human);
 	for (size_t i = 0; i < vf->findings.n; i++) {
 		const struct ep_finding *f = &vf->findings.f[i];
 
 		if (!cfg->quiet || f->severity >= fail_on)
-			ep_finding_print(stdout, f);
+			ep_finding_print(human, f);
 		/* in a GitHub Actions job, findings also become annotations */
 		if (gha && strcmp(gha, "true") == 0)
-			ep_finding_github(stdout, f, f->severity >= fail_on);
+			ep_finding_github(human, f, f->severity >= fail_on);
 		failing += f->severity >= fail_on;
 	}
 	/* every output that takes findings gets them, then the summary */
@@ -152,15 +156,20 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
 		ep_scan_outputs_finding(out, &vf->findings.f[k]);
 	if (ep_scan_outputs_close(out) && status == 0)
 		status = 4; /* an output lost data: the run is incomplete */
-	printf("verify: %zu finding%s (%d at or above %s); %llu probes, %llu open", vf->findings.n,
-	       vf->findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
-	       (unsigned long long)sum->results, (unsigned long long)sum->counts[EP_STATE_OPEN]);
+	fprintf(human, "verify: %zu finding%s (%d at or above %s); %llu probe%s, %llu open",
+	        vf->findings.n, vf->findings.n == 1 ? "" : "s", failing, ep_severity_name(fail_on),
+	        (unsigned long long)sum->results, sum->results == 1 ? "" : "s",
+	        (unsigned long long)sum->counts[EP_STATE_OPEN]);
 	if (vf->counts.open_filtered)
-		printf("; %llu UDP open|filtered, of which %llu declared or intended and "
-		       "unconfirmed",
-		       (unsigned long long)vf->counts.open_filtered,
-		       (unsigned long long)vf->counts.unconfirmed);
-	putchar('\n');
+		fprintf(human,
+		        "; %llu UDP open|filtered, of which %llu declared or intended and "
+		        "unconfirmed",
+		        (unsigned long long)vf->counts.open_filtered,
+		        (unsigned long long)vf->counts.unconfirmed);
+	fputc('\n', human);
+	if (summary_path &&
+	    ep_ghsummary_write(summary_path, "verify", sum, &vf->findings, fail_on) && status == 0)
+		status = 4; /* the summary asked for is missing: incomplete */
 	return status == 0 && failing ? 1 : status;
 }
 

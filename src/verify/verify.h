@@ -13,6 +13,7 @@
 #include "aws/inventory.h"
 #include "compare/findings.h"
 #include "compare/judge.h"
+#include "config/opt.h"
 #include "config/portspec.h"
 #include "config/targetfile.h"
 #include "model/exposure.h"
@@ -73,9 +74,31 @@ struct ep_verify_split {
 };
 
 struct ep_config;
+struct ep_awsopts;
 struct ep_output;
 struct ep_targets;
 struct ep_scan_outputs;
+
+/* cmdline.c: what verify's own options set; the rest goes to cfg */
+struct ep_verify_opts {
+	struct verify *vf;
+	struct ep_config *cfg;
+	struct ep_verify_split *split;
+	enum ep_severity fail_on;
+	const char *inventory, *extra, *intent, *baseline;
+	int auto_vantage, all_ports;
+	long wait_stable;
+};
+extern const struct ep_optgroup ep_verify_group;
+extern const struct ep_cmdline ep_verify_cmdline;
+/* Parses verify's command line into o (whose vf, cfg and split are set,
+ * cfg initialised) and aws. */
+int ep_verify_parse(struct ep_verify_opts *o, struct ep_awsopts *aws, int argc, char **argv,
+                    struct ep_diag *d);
+
+/* scope.c: 0, or EP_EINVAL after one line naming the unknown --cluster or
+ * --service, the nearest name and those the inventory has. */
+int ep_verify_check_scope(const struct verify *vf);
 
 /* addresses.c */
 int ep_verify_build(struct verify *vf, struct ep_target_list *tl);
@@ -132,7 +155,8 @@ cJSON *ep_verify_pull_live(struct ep_inventory_opts *o, int *status);
 int ep_verify_services_steady(const cJSON *doc, const char *cluster, const char *service, char *why,
                               size_t len);
 int ep_verify_load_baseline(const char *path, cJSON **out);
-void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const char *path);
+void ep_verify_apply_baseline(struct verify *vf, const cJSON *baseline, const char *path,
+                              FILE *human);
 char *ep_verify_read_port_list(const char *path);
 
 #endif

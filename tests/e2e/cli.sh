@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..54"
+echo "1..55"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -32,14 +32,15 @@ expect 0 "scan --help" "$EP" scan --help
 expect 2 "no command" "$EP"
 expect 2 "unknown command" "$EP" frobnicate
 expect 2 "unknown option" "$EP" scan --frobnicate 127.0.0.1 -p 80
-has err "unknown option '--frobnicate'" "unknown option named"
+has err "^ecsprobe scan: --frobnicate: unknown option" "unknown option named"
 expect 2 "missing value" "$EP" scan 127.0.0.1 -p
 expect 2 "bad port" "$EP" scan 127.0.0.1 -p 70000
 has err "70000 out of range" "bad port explained"
 expect 2 "bad rate" "$EP" scan 127.0.0.1 -p 80 --rate fast
 expect 2 "bad address" "$EP" scan 127.0.0.300 -p 80
 expect 2 "no targets" "$EP" scan -p 80
-expect 2 "no ports" "$EP" scan 127.0.0.1
+expect 0 "no ports: nmap-like default ports" "$EP" scan 127.0.0.1 --dry-run
+has out "Probes: 1058 to 1 host " "no -p: TCP 1-1024 and the commonly exposed ports (1058)"
 printf '# test\n127.0.0.1\n127.0.0.2 80,x\n' >"$tmp/t.txt"
 expect 2 "broken targets file" "$EP" scan --targets "$tmp/t.txt" -p 80
 has err "t.txt:3:14: expected a port" "targets file error says file:line:col"
@@ -120,11 +121,11 @@ fi
 # verify takes the AWS option group of `inventory`, validated the same way,
 # and refuses targets of its own (they come from the inventory)
 expect 2 "verify --role-arn: validated as for inventory" "$EP" verify --role-arn nope --source-ip 127.0.0.1
-has err "--role-arn 'nope': not an ARN" "verify --role-arn: the message names the option"
+has err "^ecsprobe verify: --role-arn: 'nope' is not an ARN" "verify --role-arn: the message names the option"
 expect 2 "verify --max-attempts 0: out of range" "$EP" verify --max-attempts 0 --source-ip 127.0.0.1
 expect 2 "verify --accounts missing file" "$EP" verify --accounts "$tmp/no-such-file" --all-accounts
 expect 2 "verify with a positional target: refused" "$EP" verify --inventory /dev/null 127.0.0.1
-has err "127.0.0.1: the targets and ports come from the inventory here" "verify: the refused target is named"
+has err "'127.0.0.1': unexpected argument" "verify: the refused target is named"
 # every AWS option is in both usage texts
 missing=
 for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate debug; do

@@ -16,7 +16,7 @@ else
 	sed 's/^/# /' "$tmp/diff" | head -20
 fi
 "$EP" help outcomes --roff >"$tmp/roff"
-sed -n '/^\.\\" outcomes:begin$/,/^\.\\" outcomes:end$/p' "$SRC/man/ecsprobe.1" | sed '1d;$d' >"$tmp/man"
+sed -n '/^\.\\" outcomes:begin$/,/^\.\\" outcomes:end$/p' "$SRC/man/ecsprobe.1.in" | sed '1d;$d' >"$tmp/man"
 if [ -s "$tmp/roff" ] && diff -u "$tmp/roff" "$tmp/man" >"$tmp/diff"; then
 	echo "ok 2 - the man page's outcome table is the judge's"
 else
