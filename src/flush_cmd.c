@@ -28,8 +28,7 @@ enum { FL_SPOOL = 1, FL_OUTPUT, FL_WAIT };
 static const struct ep_opt flush_opts[] = {
     {"spool", 0, 1, FL_SPOOL, "DIR", "the directory given to scan or verify --spool", "dir"},
     {"output", 'o', 1, FL_OUTPUT, "FMT:DEST", "a destination to flush (repeatable)", NULL},
-    {"wait", 0, 1, FL_WAIT, "MS", "how long to keep trying each receiver (default 10000)",
-     NULL},
+    {"wait", 0, 1, FL_WAIT, "MS", "how long to keep trying each receiver (default 10000)", NULL},
 };
 
 static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
@@ -49,14 +48,15 @@ static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
 	case FL_WAIT:
 		o->wait = strtoull(val, &end, 10);
 		if (*val < '0' || *val > '9' || *end || o->wait < 1 || o->wait > 3600000)
-			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': milliseconds, 1-3600000", val);
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': milliseconds, 1-3600000",
+			                   val);
 		return 0;
 	}
 	return EP_EINVAL;
 }
 
-static const struct ep_optgroup flush_group = {
-    "Flush", flush_opts, sizeof(flush_opts) / sizeof(flush_opts[0]), apply};
+static const struct ep_optgroup flush_group = {"Flush", flush_opts,
+                                               sizeof(flush_opts) / sizeof(flush_opts[0]), apply};
 
 const struct ep_cmdline ep_flush_cmdline = {
     "flush",
@@ -171,7 +171,8 @@ int ep_cmd_flush(int argc, char **argv)
 	ep_sinks_close(&sinks, &sum); /* waits for each delivery, up to --wait */
 	after = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
 	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left\n",
-	        fo->net.deliver.spool_dir, (unsigned long long)(before > after ? before - after : 0),
+	        fo->net.deliver.spool_dir,
+	        (unsigned long long)(before > after ? before - after : 0),
 	        before - after == 1 ? "" : "s", (unsigned long long)after);
 	status = after ? 4 : 0;
 	free(fo);

@@ -31,9 +31,9 @@ static const struct ep_opt inventory_opts[] = {
 struct run {
 	const char *out;
 	int status;
-	int tty;          /* stderr is a terminal: one progress line, redrawn */
-	int verbose;      /* -v: a line per call */
-	uint64_t drawn;   /* when the line was last drawn (ns) */
+	int tty;        /* stderr is a terminal: one progress line, redrawn */
+	int verbose;    /* -v: a line per call */
+	uint64_t drawn; /* when the line was last drawn (ns) */
 };
 
 /* After every AWS call: people watching a long pull see it move. */
@@ -144,8 +144,11 @@ static void summary(const cJSON *doc)
 
 		fputs("ecsprobe: inventory: ", stderr);
 		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-			fprintf(stderr, "%s%d %s", i == 0 ? "" : i == 2 ? ": " : ", ", c[i].n,
-			        c[i].n == 1 ? c[i].one : c[i].many);
+			fprintf(stderr, "%s%d %s",
+			        i == 0   ? ""
+			        : i == 2 ? ": "
+			                 : ", ",
+			        c[i].n, c[i].n == 1 ? c[i].one : c[i].many);
 		fputc('\n', stderr);
 	}
 }

@@ -74,11 +74,11 @@ static const struct command commands[] = {
      "pull the AWS inventory (interfaces, security groups, ECS, load balancers) into a JSON "
      "document",
      &ep_inventory_cmdline},
-    {ep_cmd_plan, "from a saved inventory: what the security groups admit from the vantage, "
-                  "and why",
+    {ep_cmd_plan,
+     "from a saved inventory: what the security groups admit from the vantage, "
+     "and why",
      &ep_plan_cmdline},
-    {ep_cmd_verify,
-     "probe what is admitted, declared and commonly exposed; report the differences",
+    {ep_cmd_verify, "probe what is admitted, declared and commonly exposed; report the differences",
      &ep_verify_cmdline},
     {ep_cmd_flush, "send what network outputs left in a --spool directory", &ep_flush_cmdline},
     {ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
@@ -255,8 +255,9 @@ int main(int argc, char **argv)
 			        argv[1], near);
 		else if (argv[1][0] == '-' || strchr(argv[1], '.') || strchr(argv[1], ':'))
 			/* nmap and masscan take options and targets first */
-			fprintf(stderr, "ecsprobe: '%s': the command comes first, e.g. 'ecsprobe "
-			                "scan TARGET -p PORTS'%s%s\n",
+			fprintf(stderr,
+			        "ecsprobe: '%s': the command comes first, e.g. 'ecsprobe "
+			        "scan TARGET -p PORTS'%s%s\n",
 			        argv[1], hint ? "; " : "", hint ? hint : "");
 		else
 			fprintf(stderr, "ecsprobe: '%s': unknown command (see ecsprobe help)\n",

@@ -29,8 +29,7 @@ static const struct ep_opt plan_opts[] = {
     {"source-ip", 0, 1, PLAN_SOURCE, "IP",
      "the address probes come from (IPv4 and/or IPv6; repeatable)", NULL},
     {"vantage-sg", 0, 1, PLAN_VSG, "SG",
-     "a security group the prober holds (repeatable), so rules that reference it apply",
-     NULL},
+     "a security group the prober holds (repeatable), so rules that reference it apply", NULL},
     {"targets-out", 0, 1, PLAN_TARGETS_OUT, "FILE",
      "also write 'ADDRESS PORTS' lines for 'scan --targets'", "file"},
 };
@@ -46,8 +45,8 @@ static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
 		return 0;
 	case PLAN_SOURCE:
 		if (ep_addr_parse(val, &a))
-			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an IPv4 or IPv6 address",
-			                   val);
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "'%s' is not an IPv4 or IPv6 address", val);
 		pl->v.src[a.family == 4 ? 0 : 1] = a;
 		pl->v.has[a.family == 4 ? 0 : 1] = 1;
 		return 0;

@@ -4,6 +4,7 @@
 #include "scan.h"
 
 #include "report/ghsummary.h"
+#include "scan_epilogue.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -32,6 +33,7 @@
 #define FD_RESERVE 64 /* descriptors kept for outputs, the loop and libraries */
 
 struct scan {
+	FILE *summary; /* the GitHub step summary, opened before probing; or NULL */
 	struct ep_config cfg;
 	struct ep_targets targets;
 	struct ep_scan_info info;
@@ -129,11 +131,12 @@ static void print_plan(const struct scan *s)
 			printf("    ... and %zu more ranges\n", g->addrs.n - 20);
 	}
 	if (s->cfg.default_ports)
-		printf("Ports: none given, so TCP 1-1024 and commonly exposed services (" EP_DEFAULT_PORTS_COUNT_TEXT
-		       "; -p to choose)\n");
+		printf("Ports: none given, so TCP 1-1024 and commonly exposed services "
+		       "(" EP_DEFAULT_PORTS_COUNT_TEXT "; -p to choose)\n");
 	printf("Probes: %llu to %llu host%s (%llu excluded range%s applied)\n",
-	       (unsigned long long)t->total, (unsigned long long)t->nhosts, t->nhosts == 1 ? "" : "s",
-	       (unsigned long long)s->cfg.exclude.n, s->cfg.exclude.n == 1 ? "" : "s");
+	       (unsigned long long)t->total, (unsigned long long)t->nhosts,
+	       t->nhosts == 1 ? "" : "s", (unsigned long long)s->cfg.exclude.n,
+	       s->cfg.exclude.n == 1 ? "" : "s");
 	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s, %u thread%s\n",
 	       s->cfg.rate, s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
 	       s->cfg.retries == 1 ? "y" : "ies", s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
@@ -593,37 +596,6 @@ int ep_scan_outputs_close(struct ep_scan_outputs *out)
 	return failed;
 }
 
-/* What a finished (or interrupted) scan tells people besides its outputs:
- * how to continue it, and the GitHub step summary. */
-static int after_run(const struct scan *s, int status)
-{
-	const char *summary = ep_ghsummary_path(s->cfg.github_summary);
-	const char *resumable = NULL;
-
-	if (s->last.interrupted) {
-		for (int i = 0; i < s->cfg.noutputs; i++)
-			if (strncmp(s->cfg.outputs[i], "ndjson:", 7) == 0 &&
-			    !ep_sink_spec_is_stdout(s->cfg.outputs[i]))
-				resumable = s->cfg.outputs[i] + 7;
-		if (resumable)
-			fprintf(stderr,
-			        "ecsprobe scan: interrupted after %llu of %llu probes; to continue, "
-			        "run the same command with -o ndjson:NEW --resume %s\n",
-			        (unsigned long long)s->last.results,
-			        (unsigned long long)s->targets.total, resumable);
-		else
-			fprintf(stderr,
-			        "ecsprobe scan: interrupted after %llu of %llu probes; a scan written "
-			        "with -o ndjson:FILE can be continued with --resume FILE\n",
-			        (unsigned long long)s->last.results,
-			        (unsigned long long)s->targets.total);
-	}
-	if (summary && ep_ghsummary_write(summary, "scan", &s->last, NULL, EP_SEV_LOW) &&
-	    status == 0)
-		status = 4;
-	return status;
-}
-
 int ep_cmd_scan(int argc, char **argv)
 {
 	struct scan *s = calloc(1, sizeof(*s));
@@ -658,12 +630,22 @@ int ep_cmd_scan(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	{
+		int failed;
+
+		/* opened before probing drops privileges */
+		s->summary = ep_ghsummary_open(s->cfg.github_summary, &failed);
+		if (failed)
+			goto out;
+	}
 	status = run(s, &d);
 	if (status == 2 || status == 3)
 		print_diag(&d);
 	else
-		status = after_run(s, status);
+		status = ep_scan_epilogue(&s->cfg, &s->summary, &s->last, s->targets.total, status);
 out:
+	if (s->summary)
+		fclose(s->summary);
 	ep_targets_free(&s->targets);
 	ep_payloads_free(&s->payloads);
 	ep_resume_free(&s->resume);

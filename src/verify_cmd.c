@@ -25,6 +25,7 @@
 #include "compare/findings.h"
 #include "config/awsopts.h"
 #include "config/options.h"
+#include "report/ghsummary.h"
 #include "report/objects.h"
 #include "model/declared.h"
 #include "model/intent.h"
@@ -137,6 +138,14 @@ int ep_cmd_verify(int argc, char **argv)
 		fprintf(stderr, "ecsprobe: verify --shard needs --save-states DEST (what the merge "
 		                "reads), and no --states\n");
 		goto out;
+	}
+	/* opened now, as the states below: probing may drop privileges */
+	{
+		int failed;
+
+		vf.summary = ep_ghsummary_open(cfg.github_summary, &failed);
+		if (failed)
+			goto out;
 	}
 	/* opened now: probing may drop privileges to --user; an S3 destination
 	 * is a local file until the run ends, then uploaded */

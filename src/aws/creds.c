@@ -73,15 +73,16 @@ void ep_creds_done(struct resolve *r, int rc, const char *fmt, ...)
 		/* as the AWS CLI does: every source tried, and how to give one */
 		char all[2400];
 
-		snprintf(all, sizeof(all),
-		         "no AWS credentials found; tried: environment (AWS_ACCESS_KEY_ID and "
-		         "AWS_SECRET_ACCESS_KEY unset), web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
-		         "and AWS_ROLE_ARN unset), shared files (no AWS_PROFILE, no [default] in %s "
-		         "or %s), ECS container credentials (AWS_CONTAINER_CREDENTIALS_* unset), "
-		         "EC2 instance metadata (%s). Fix: export AWS_ACCESS_KEY_ID and "
-		         "AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or give "
-		         "--profile NAME",
-		         r->cred_path, r->conf_path, msg[0] ? msg : "failed");
+		snprintf(
+		    all, sizeof(all),
+		    "no AWS credentials found; tried: environment (AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY unset), web identity (AWS_WEB_IDENTITY_TOKEN_FILE "
+		    "and AWS_ROLE_ARN unset), shared files (no AWS_PROFILE, no [default] in %s "
+		    "or %s), ECS container credentials (AWS_CONTAINER_CREDENTIALS_* unset), "
+		    "EC2 instance metadata (%s). Fix: export AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, run 'aws configure' or 'aws sso login', or give "
+		    "--profile NAME",
+		    r->cred_path, r->conf_path, msg[0] ? msg : "failed");
 		r->cb(r->arg, rc, NULL, all);
 	} else {
 		r->cb(r->arg, rc, rc ? NULL : &r->id, rc ? msg : NULL);

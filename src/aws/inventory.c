@@ -88,27 +88,25 @@ static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
 {
 	struct pending *p = arg;
 	struct ep_inv *inv = p->r->acct->inv;
+	char api[100], account[16], region[32];
 
+	/* the reader's callback may release the region and its account */
+	snprintf(api, sizeof(api), "%s:%s", p->service, p->api);
+	snprintf(account, sizeof(account), "%s", p->r->acct->account_id);
+	snprintf(region, sizeof(region), "%s", p->r->name);
 	inv->calls += reply->attempts;
 	if (rc) {
-		char api[100];
-
-		snprintf(api, sizeof(api), "%s:%s", p->service, p->api);
 		ep_inv_error(p->r, api, reply->error_code, reply->error_msg);
 		/* the reader still hears about it, so it can finish its bookkeeping */
 		p->cb(p->r, p->ctx, NULL);
 	} else {
 		p->cb(p->r, p->ctx, reply);
 	}
-	inv->outstanding--;
-	if (inv->opts.progress) {
-		char api[100];
-
-		snprintf(api, sizeof(api), "%s:%s", p->service, p->api);
-		inv->opts.progress(inv->opts.progress_arg, p->r->acct->account_id, p->r->name, api,
-		                   inv->calls, inv->outstanding);
-	}
 	free(p);
+	inv->outstanding--;
+	if (inv->opts.progress)
+		inv->opts.progress(inv->opts.progress_arg, account, region, api, inv->calls,
+		                   inv->outstanding);
 	finish_if_idle(inv);
 }
 

@@ -19,8 +19,8 @@ static const struct ep_opt aws_opts[] = {
      "AWS_DEFAULT_REGION or the profile's region",
      NULL},
     {"region", 0, 1, EP_AWSOPT_REGIONS, "LIST", "the same as --regions", NULL},
-    {"role-arn", 0, 1, EP_AWSOPT_ROLE, "ARN",
-     "pull this account by assuming the role (repeatable)", NULL},
+    {"role-arn", 0, 1, EP_AWSOPT_ROLE, "ARN", "pull this account by assuming the role (repeatable)",
+     NULL},
     {"external-id", 0, 1, EP_AWSOPT_EXTID, "ID", "ExternalId for --role-arn", NULL},
     {"accounts", 0, 1, EP_AWSOPT_ACCOUNTS, "FILE",
      "pull these account ids (one per line, '#' comments)...", "file"},
@@ -97,8 +97,7 @@ static int load_accounts(struct ep_awsopts *a, const char *path, struct ep_diag 
 	return 0;
 }
 
-int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val,
-                     struct ep_diag *d)
+int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val, struct ep_diag *d)
 {
 	struct ep_inventory_opts *o = &a->o;
 	char *end;

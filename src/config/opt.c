@@ -152,7 +152,8 @@ static const struct ep_opt *find(const struct ep_cmdline *cl, const char *name, 
 			const struct ep_opt *o = &cl->groups[i]->opts[k];
 
 			if (shrt ? o->short_name == shrt
-			         : strlen(o->name) == namelen && strncmp(o->name, name, namelen) == 0) {
+			         : strlen(o->name) == namelen &&
+			               strncmp(o->name, name, namelen) == 0) {
 				*g = i;
 				return o;
 			}
@@ -187,9 +188,8 @@ static int unknown(const struct ep_cmdline *cl, const char *arg, struct ep_diag 
 	                   cl->command);
 }
 
-static int apply(const struct ep_cmdline *cl, void *const ctx[], size_t g,
-                 const struct ep_opt *o, const char *spelled, const char *val,
-                 struct ep_diag *d)
+static int apply(const struct ep_cmdline *cl, void *const ctx[], size_t g, const struct ep_opt *o,
+                 const char *spelled, const char *val, struct ep_diag *d)
 {
 	int rc;
 
@@ -242,7 +242,8 @@ int ep_cmdline_parse(const struct ep_cmdline *cl, void *const ctx[], int argc, c
 				return unknown(cl, arg, d);
 			snprintf(spelled, sizeof(spelled), "--%s", o->name);
 			if (!o->has_arg && eq)
-				return ep_diag_set(d, EP_EINVAL, 0, 0, "%s takes no value", spelled);
+				return ep_diag_set(d, EP_EINVAL, 0, 0, "%s takes no value",
+				                   spelled);
 			if (o->has_arg && !eq && i + 1 >= argc)
 				return ep_diag_set(d, EP_EINVAL, 0, 0, "%s needs a value (%s)",
 				                   spelled, o->meta ? o->meta : "a value");
@@ -266,8 +267,9 @@ int ep_cmdline_parse(const struct ep_cmdline *cl, void *const ctx[], int argc, c
 				const char *val = c[1] ? c + 1 : (i + 1 < argc ? argv[++i] : NULL);
 
 				if (val == NULL)
-					return ep_diag_set(d, EP_EINVAL, 0, 0, "-%c needs a value (%s)",
-					                   *c, o->meta ? o->meta : "a value");
+					return ep_diag_set(d, EP_EINVAL, 0, 0,
+					                   "-%c needs a value (%s)", *c,
+					                   o->meta ? o->meta : "a value");
 				rc = apply(cl, ctx, g, o, spelled, val, d);
 				if (rc)
 					return rc;

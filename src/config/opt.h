@@ -12,12 +12,12 @@
 #include "base/err.h"
 
 struct ep_opt {
-	const char *name;  /* long name, without "--" */
-	char short_name;   /* 'p' for -p; 0: none */
-	char has_arg;      /* 0: a flag; 1: takes a value */
-	short id;          /* the group's own number, given to its apply() */
-	const char *meta;  /* the value's name in help ("FILE"); NULL for a flag */
-	const char *help;  /* one paragraph, wrapped by the printers */
+	const char *name;     /* long name, without "--" */
+	char short_name;      /* 'p' for -p; 0: none */
+	char has_arg;         /* 0: a flag; 1: takes a value */
+	short id;             /* the group's own number, given to its apply() */
+	const char *meta;     /* the value's name in help ("FILE"); NULL for a flag */
+	const char *help;     /* one paragraph, wrapped by the printers */
 	const char *complete; /* what the value completes to: "file", "dir", or a
 	                       * space-separated word list; NULL: nothing */
 };
@@ -42,7 +42,7 @@ struct ep_cmdline {
 	const char *about;      /* paragraphs, already wrapped */
 	const char *positional; /* e.g. "TARGET"; NULL: none accepted */
 	const struct ep_optgroup *groups[EP_CMD_MAX_GROUPS]; /* NULL-terminated */
-	const char *epilog;     /* exit status and notes, already wrapped */
+	const char *epilog; /* exit status and notes, already wrapped */
 };
 
 /* The common group every command has: -h/--help, -v/--verbose, --debug. */

@@ -55,8 +55,8 @@ static const struct ep_opt target_opts[] = {
      "ports: 22,80,8000-8100; T:1-1024,U:53; '-' for 1-65535 (default: TCP 1-1024 and "
      "commonly exposed services, " EP_DEFAULT_PORTS_COUNT_TEXT " ports)",
      NULL},
-    {"source-ip", 0, 1, OPT_SOURCE_IP, "ADDR",
-     "syn mode: send from ADDR (once per address family)", NULL},
+    {"source-ip", 0, 1, OPT_SOURCE_IP, "ADDR", "syn mode: send from ADDR (once per address family)",
+     NULL},
     {"resume", 0, 1, OPT_RESUME, "FILE",
      "continue an interrupted scan: FILE is its -o ndjson output; targets it has results "
      "for are not probed again and its results are repeated in this run's outputs",
@@ -72,8 +72,8 @@ static const struct ep_opt limit_opts[] = {
      "never probe these addresses, under any spelling (IPv4-mapped IPv6 included; "
      "repeatable, comma lists)",
      NULL},
-    {"exclude-file", 0, 1, OPT_EXCLUDE_FILE, "FILE",
-     "exclusions, one ADDRESS|CIDR|RANGE per line", "file"},
+    {"exclude-file", 0, 1, OPT_EXCLUDE_FILE, "FILE", "exclusions, one ADDRESS|CIDR|RANGE per line",
+     "file"},
     {"max-probes", 0, 1, OPT_MAX_PROBES, "N",
      "refuse scopes larger than N probes (default 10000000)", NULL},
     {"shard", 0, 1, OPT_SHARD, "I/N",
@@ -85,8 +85,8 @@ static const struct ep_opt limit_opts[] = {
 
 static const struct ep_opt run_opts[] = {
     {"rate", 0, 1, OPT_RATE, "PPS", "probes per second (default 1000; 10k works)", NULL},
-    {"max-inflight", 0, 1, OPT_INFLIGHT, "N",
-     "probes awaiting an answer at once (default 1024)", NULL},
+    {"max-inflight", 0, 1, OPT_INFLIGHT, "N", "probes awaiting an answer at once (default 1024)",
+     NULL},
     {"timeout", 0, 1, OPT_TIMEOUT, "MS",
      "wait at most this long for an answer (default 1000; '2s' works)", NULL},
     {"min-timeout", 0, 1, OPT_MIN_TIMEOUT, "MS",
@@ -96,8 +96,8 @@ static const struct ep_opt run_opts[] = {
     {"retries", 0, 1, OPT_RETRIES, "N", "extra attempts for probes with no answer (default 1)",
      NULL},
     {"seed", 0, 1, OPT_SEED, "N", "fix the pseudo-random probe order", NULL},
-    {"threads", 0, 1, OPT_THREADS, "N",
-     "probe engines, one per thread (default: CPUs, at most 4)", NULL},
+    {"threads", 0, 1, OPT_THREADS, "N", "probe engines, one per thread (default: CPUs, at most 4)",
+     NULL},
     {"mode", 0, 1, OPT_MODE, "MODE",
      "how TCP ports are probed: syn (raw SYN, needs CAP_NET_RAW), connect (the kernel's "
      "connect()), auto (default: syn when allowed, else connect); UDP ports (U:) always "
@@ -106,8 +106,7 @@ static const struct ep_opt run_opts[] = {
     {"interface", 0, 1, OPT_INTERFACE, "IF",
      "syn mode: capture on IF instead of the routes' interface", NULL},
     {"user", 0, 1, OPT_USER, "USER",
-     "after opening sockets as root, run as USER with no capabilities (default nobody)",
-     NULL},
+     "after opening sockets as root, run as USER with no capabilities (default nobody)", NULL},
     {"probes-dir", 0, 1, OPT_PROBES_DIR, "DIR",
      "UDP payload files (default: the installed probes/)", "dir"},
     {"banners", 0, 0, OPT_BANNERS, NULL,
@@ -146,7 +145,10 @@ static int apply_limits(void *ctx, int id, const char *val, struct ep_diag *d);
 static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d);
 static int apply_output(void *ctx, int id, const char *val, struct ep_diag *d);
 
-#define GROUP(title, opts, fn) {title, opts, sizeof(opts) / sizeof(opts[0]), fn}
+#define GROUP(title, opts, fn)                                  \
+	{                                                       \
+		title, opts, sizeof(opts) / sizeof(opts[0]), fn \
+	}
 const struct ep_optgroup ep_targets_group = GROUP("Targets", target_opts, apply_targets);
 const struct ep_optgroup ep_limits_group = GROUP("Scope limits", limit_opts, apply_limits);
 const struct ep_optgroup ep_run_group = GROUP("Speed and accuracy", run_opts, apply_run);
@@ -160,8 +162,7 @@ const struct ep_cmdline ep_scan_cmdline = {
     "(10.0.0.1-10.0.0.9, or 10.0.0.1-9) or a host name (every address it has);\n"
     "IPv4 and IPv6.\n",
     "TARGET",
-    {&ep_targets_group, &ep_limits_group, &ep_run_group, &ep_output_group, &ep_common_group,
-     NULL},
+    {&ep_targets_group, &ep_limits_group, &ep_run_group, &ep_output_group, &ep_common_group, NULL},
     "Exit status: 0 done, 2 usage or input error, 3 AWS or internal error,\n"
     "4 interrupted or incomplete (--resume continues it).\n",
 };
@@ -440,12 +441,14 @@ static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d)
 		if (strcmp(val, "connect") != 0 && strcmp(val, "syn") != 0 &&
 		    strcmp(val, "auto") != 0)
 			return ep_diag_set(d, EP_EINVAL, 0, 0,
-			                   "--mode: '%s' is not a mode (syn, connect or auto)", val);
+			                   "--mode: '%s' is not a mode (syn, connect or auto)",
+			                   val);
 		snprintf(c->mode, sizeof(c->mode), "%s", val);
 		break;
 	case OPT_INTERFACE:
 		if (strlen(val) >= sizeof(c->interface) || val[0] == '\0')
-			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an interface name", val);
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an interface name",
+			                   val);
 		snprintf(c->interface, sizeof(c->interface), "%s", val);
 		break;
 	case OPT_USER:
@@ -580,7 +583,8 @@ void ep_config_free(struct ep_config *c)
 FILE *ep_config_human(const struct ep_config *c)
 {
 	for (int i = 0; i < c->noutputs; i++)
-		if (strncmp(c->outputs[i], "text", 4) != 0 && strncmp(c->outputs[i], "table", 5) != 0 &&
+		if (strncmp(c->outputs[i], "text", 4) != 0 &&
+		    strncmp(c->outputs[i], "table", 5) != 0 &&
 		    ep_sink_spec_is_stdout(c->outputs[i]))
 			return stderr;
 	return stdout;

@@ -46,7 +46,7 @@ struct ep_config {
 	struct ep_common_opts common; /* -h, -v, --debug */
 	int default_ports;            /* no -p: TCP 1-1024 and EP_COMMON_TCP_PORTS */
 	const char *github_summary;   /* --github-summary FILE|none; NULL: the default */
-	struct ep_sink_netopts net; /* --spool, --spool-max: for the network outputs */
+	struct ep_sink_netopts net;   /* --spool, --spool-max: for the network outputs */
 	/* set by a command whose run is one part of a larger plan (verify
 	 * --shard splits by address): what the outputs' header says; the
 	 * engine walks the targets it is given whole */
@@ -72,7 +72,7 @@ struct ep_config {
 	"21,22,23,25,53,80,110,111,135,139,143,389,443,445,993,995,1433,1521,2049,2375,2376,2379," \
 	"3000,3306,3389,4369,5000,5432,5601,5672,5900,5984,6379,6443,7001,8000,8080,8081,8443,"    \
 	"8888,9000,9042,9090,9092,9200,9300,10250,11211,15672,27017"
-#define EP_COMMON_UDP_PORTS "U:53,U:123,U:161,U:500,U:1900,U:5353,U:11211"
+#define EP_COMMON_UDP_PORTS         "U:53,U:123,U:161,U:500,U:1900,U:5353,U:11211"
 #define EP_DEFAULT_PORTS_COUNT_TEXT "1,058" /* test_options counts it */
 
 /* The option groups, shared by every command that runs probes. */

@@ -63,14 +63,17 @@ static int resolve(const char *name, struct ep_iprange *out, size_t max, size_t 
 	hints.ai_socktype = SOCK_STREAM;
 	gai = getaddrinfo(name, NULL, &hints, &res);
 	if (gai != 0)
-		return ep_diag_set(d, EP_EPARSE, 0, 1, "'%s' is not an address, and resolving it "
-		                                       "failed: %s", name, gai_strerror(gai));
+		return ep_diag_set(d, EP_EPARSE, 0, 1,
+		                   "'%s' is not an address, and resolving it "
+		                   "failed: %s",
+		                   name, gai_strerror(gai));
 	*n = 0;
 	for (struct addrinfo *ai = res; ai && *n < max; ai = ai->ai_next) {
 		char text[INET6_ADDRSTRLEN];
-		const void *a = ai->ai_family == AF_INET
-		                    ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
-		                    : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+		const void *a =
+		    ai->ai_family == AF_INET
+		        ? (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr
+		        : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
 		struct ep_iprange r;
 		size_t k;
 
@@ -144,7 +147,8 @@ int ep_target_list_add(struct ep_target_list *l, const char *text, const char *o
 	if (rc) {
 		for (int p = 0; p < EP_PROTO_COUNT; p++)
 			ep_portset_free(&e.ports[p]);
-		return ep_diag_set(d, rc, 0, 0, rc == EP_ENOMEM ? "out of memory" : "too many targets");
+		return ep_diag_set(d, rc, 0, 0,
+		                   rc == EP_ENOMEM ? "out of memory" : "too many targets");
 	}
 	return 0;
 }

@@ -5,15 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *ep_ghsummary_path(const char *option)
+FILE *ep_ghsummary_open(const char *option, int *failed)
 {
-	const char *gha = getenv("GITHUB_ACTIONS"), *file = getenv("GITHUB_STEP_SUMMARY");
+	const char *gha = getenv("GITHUB_ACTIONS"), *path = getenv("GITHUB_STEP_SUMMARY");
+	FILE *out;
 
+	*failed = 0;
 	if (option)
-		return strcmp(option, "none") == 0 ? NULL : option;
-	if (gha && strcmp(gha, "true") == 0 && file && *file)
-		return file;
-	return NULL;
+		path = strcmp(option, "none") == 0 ? NULL : option;
+	else if (!(gha && strcmp(gha, "true") == 0))
+		path = NULL;
+	if (path == NULL || *path == '\0')
+		return NULL;
+	out = fopen(path, "a");
+	if (out == NULL) {
+		fprintf(stderr, "ecsprobe: --github-summary %s: %s\n", path, strerror(errno));
+		*failed = 1;
+	}
+	return out;
 }
 
 /* A table cell: pipes escaped, markup characters as entities, control
@@ -40,20 +49,17 @@ static void cell(FILE *out, const char *s)
 	}
 }
 
-int ep_ghsummary_write(const char *path, const char *command, const struct ep_summary *sum,
+int ep_ghsummary_write(FILE *out, const char *command, const struct ep_summary *sum,
                        const struct ep_findings *fs, enum ep_severity fail_on)
 {
-	FILE *out = fopen(path, "a");
 	int failing = 0;
 
-	if (out == NULL) {
-		fprintf(stderr, "ecsprobe: --github-summary %s: %s\n", path, strerror(errno));
-		return -1;
-	}
 	for (size_t i = 0; fs && i < fs->n; i++)
 		failing += fs->f[i].severity >= fail_on;
 	fprintf(out, "### ecsprobe %s: %s\n\n", command,
-	        fs == NULL ? "scan" : failing ? "findings to fix" : "clean");
+	        fs == NULL ? "scan"
+	        : failing  ? "findings to fix"
+	                   : "clean");
 	fprintf(out, "%llu probes: %llu open, %llu closed, %llu filtered%s.\n\n",
 	        (unsigned long long)sum->results, (unsigned long long)sum->counts[EP_STATE_OPEN],
 	        (unsigned long long)sum->counts[EP_STATE_CLOSED],
@@ -86,7 +92,8 @@ int ep_ghsummary_write(const char *path, const char *command, const struct ep_su
 	}
 	fputc('\n', out);
 	if (ferror(out) | fclose(out)) {
-		fprintf(stderr, "ecsprobe: --github-summary %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "ecsprobe: --github-summary: cannot write the summary: %s\n",
+		        strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -9,13 +9,14 @@
 #include "compare/findings.h"
 #include "results/result.h"
 
-/* Where the summary goes: --github-summary FILE, or "none" for nowhere;
- * without it, $GITHUB_STEP_SUMMARY when GITHUB_ACTIONS is "true".  NULL:
- * no summary. */
-const char *ep_ghsummary_path(const char *option);
-/* Appends the summary of a scan, or of verify's findings (fs non-NULL).
- * 0, or -1 after one line on stderr naming the file and the error. */
-int ep_ghsummary_write(const char *path, const char *command, const struct ep_summary *sum,
+/* Opens where the summary goes, before privileges are dropped: --github-
+ * summary FILE, or "none" for nowhere; without it, $GITHUB_STEP_SUMMARY
+ * when GITHUB_ACTIONS is "true".  NULL with *failed 0: no summary; NULL
+ * with *failed 1: after one line on stderr naming the file and the error. */
+FILE *ep_ghsummary_open(const char *option, int *failed);
+/* Appends the summary of a scan, or of verify's findings (fs non-NULL),
+ * and closes out.  0, or -1 after one line on stderr. */
+int ep_ghsummary_write(FILE *out, const char *command, const struct ep_summary *sum,
                        const struct ep_findings *fs, enum ep_severity fail_on);
 
 #endif

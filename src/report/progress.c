@@ -30,8 +30,7 @@ static void draw(struct ep_progress *p)
 	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  %s left%s",
 	        (unsigned long long)s.done, (unsigned long long)p->total,
 	        p->total ? 100.0 * (double)s.done / (double)p->total : 100.0, p->pps,
-	        (unsigned long long)s.open, left,
-	        s.stopping ? "  (stopping)" : "");
+	        (unsigned long long)s.open, left, s.stopping ? "  (stopping)" : "");
 	fflush(p->out);
 	p->shown = 1;
 }

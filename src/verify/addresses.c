@@ -171,6 +171,8 @@ int ep_verify_build(struct verify *vf, struct ep_target_list *tl)
 
 void ep_verify_free(struct verify *vf)
 {
+	if (vf->summary)
+		fclose(vf->summary); /* a run that ended before its judgement */
 	for (size_t i = 0; i < vf->n; i++) {
 		ep_admissions_free(&vf->a[i].adm);
 		for (int k = 0; k < EP_PROTO_COUNT; k++)

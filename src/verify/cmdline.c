@@ -34,8 +34,8 @@ static const struct ep_opt verify_opts[] = {
      "the inventory is pulled now, with the AWS options below",
      "file"},
     {"cluster", 0, 1, V_CLUSTER, "NAME", "only the interfaces of this ECS cluster...", NULL},
-    {"service", 0, 1, V_SERVICE, "NAME",
-     "...and service (its tasks, and its bridge/host bindings)", NULL},
+    {"service", 0, 1, V_SERVICE, "NAME", "...and service (its tasks, and its bridge/host bindings)",
+     NULL},
     {"source-ip", 0, 1, V_SOURCE_IP, "IP",
      "where probes come from, for rule evaluation (repeatable: one IPv4 and/or one IPv6); "
      "default: the source address the routing table picks (give your public address when "
@@ -52,8 +52,8 @@ static const struct ep_opt verify_opts[] = {
      "also probe these ports everywhere (T:/U: as for -p; default: commonly exposed TCP "
      "and UDP ports; '' for none; @FILE: a list like data/extra-ports.txt)",
      NULL},
-    {"all-ports", 0, 0, V_ALL_PORTS, NULL,
-     "probe TCP 1-65535 everywhere (and the UDP extra ports)", NULL},
+    {"all-ports", 0, 0, V_ALL_PORTS, NULL, "probe TCP 1-65535 everywhere (and the UDP extra ports)",
+     NULL},
     {"intent", 0, 1, V_INTENT, "FILE",
      "the intent policy (data/intent.example.json): allow and deny rules, and exceptions "
      "that expire",
@@ -153,8 +153,8 @@ static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
 		break;
 	case V_FAIL_ON:
 		if (ep_severity_parse(val, &o->fail_on))
-			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': low, medium, high or critical",
-			                   val);
+			return ep_diag_set(d, EP_EINVAL, 0, 0,
+			                   "'%s': low, medium, high or critical", val);
 		break;
 	case V_SECURITYHUB:
 		return ep_config_add_output(o->cfg, "securityhub", d);
@@ -164,8 +164,8 @@ static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
 	return 0;
 }
 
-const struct ep_optgroup ep_verify_group = {
-    "Verify", verify_opts, sizeof(verify_opts) / sizeof(verify_opts[0]), apply};
+const struct ep_optgroup ep_verify_group = {"Verify", verify_opts,
+                                            sizeof(verify_opts) / sizeof(verify_opts[0]), apply};
 
 const struct ep_cmdline ep_verify_cmdline = {
     "verify",

@@ -81,10 +81,11 @@ int ep_verify_measure(struct verify *vf, const struct ep_config *cfg, const stru
 		sum->info = NULL;
 	}
 	if (status == 0 && cfg->part.count > 1)
-		fprintf(ep_config_human(cfg), "verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
-		       cfg->part.index + 1, cfg->part.count,
-		       (unsigned long long)vf->states.measured,
-		       (unsigned long long)vf->states.planned, sp->save);
+		fprintf(ep_config_human(cfg),
+		        "verify: shard %u/%u: %llu of %llu planned probes measured; states in %s\n",
+		        cfg->part.index + 1, cfg->part.count,
+		        (unsigned long long)vf->states.measured,
+		        (unsigned long long)vf->states.planned, sp->save);
 	return status;
 }
 
@@ -128,7 +129,6 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
                     struct ep_scan_outputs *out, int status)
 {
 	const char *gha = getenv("GITHUB_ACTIONS");
-	const char *summary_path = ep_ghsummary_path(cfg->github_summary);
 	FILE *human = ep_config_human(cfg); /* stderr when an output is stdout */
 	int failing = 0;
 
@@ -167,9 +167,13 @@ int ep_verify_judge(struct verify *vf, const struct ep_config *cfg, enum ep_seve
 		        (unsigned long long)vf->counts.open_filtered,
 		        (unsigned long long)vf->counts.unconfirmed);
 	fputc('\n', human);
-	if (summary_path &&
-	    ep_ghsummary_write(summary_path, "verify", sum, &vf->findings, fail_on) && status == 0)
-		status = 4; /* the summary asked for is missing: incomplete */
+	if (vf->summary) {
+		int failed = ep_ghsummary_write(vf->summary, "verify", sum, &vf->findings, fail_on);
+
+		vf->summary = NULL;
+		if (failed && status == 0)
+			status = 4; /* the summary asked for is missing: incomplete */
+	}
 	return status == 0 && failing ? 1 : status;
 }
 

@@ -39,9 +39,8 @@ static void unknown(const char *what, const char *asked, const char *within, con
 		ep_buf_printf(&b, "%s%s", k ? ", " : "", names[k]);
 	if (n > 20)
 		ep_buf_printf(&b, " and %zu more", n - 20);
-	fprintf(stderr, "ecsprobe verify: --%s '%s': no such ECS %s in the inventory%s%s%s",
-	        what, asked, what, within ? " (cluster " : "", within ? within : "",
-	        within ? ")" : "");
+	fprintf(stderr, "ecsprobe verify: --%s '%s': no such ECS %s in the inventory%s%s%s", what,
+	        asked, what, within ? " (cluster " : "", within ? within : "", within ? ")" : "");
 	if (near)
 		fprintf(stderr, "; did you mean '%s'?", near);
 	if (n)

@@ -39,6 +39,7 @@ struct verify_counts {
 };
 
 struct verify {
+	FILE *summary; /* the GitHub step summary, opened before probing; or NULL */
 	struct ep_vantage v;
 	struct ep_intent intent;
 	int64_t now;

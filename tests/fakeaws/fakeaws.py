@@ -2539,6 +2539,8 @@ def main(argv=None):
     ap.add_argument("--faults", help="fault rules JSON file, re-read on every request")
     ap.add_argument("--log", help="append one JSON line per request here")
     ap.add_argument("--check", action="store_true", help="validate the scenario and exit")
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                    help="speak HTTPS with this PEM certificate and key")
     args = ap.parse_args(argv)
     try:
         models = Models()
@@ -2555,13 +2557,18 @@ def main(argv=None):
     app = FakeAWS(sc, page, Faults(args.faults), args.log)
     srv = Server((LISTEN_ADDR, args.port), Handler)
     srv.app = app
+    if args.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     port = srv.server_address[1]
     if args.port_file:
         tmp = args.port_file + ".tmp"
         with open(tmp, "w") as f:
             f.write("%d\n" % port)
         os.replace(tmp, args.port_file)
-    sys.stderr.write("fakeaws: listening on http://%s:%d (%s)\n" % (LISTEN_ADDR, port, args.scenario))
+    sys.stderr.write("fakeaws: listening on %s://%s:%d (%s)\n" % ("https" if args.tls else "http", LISTEN_ADDR, port, args.scenario))
     sys.stderr.flush()
     import signal
 
