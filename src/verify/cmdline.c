@@ -173,7 +173,8 @@ const struct ep_cmdline ep_verify_cmdline = {
     "Probe every address of every network interface in a saved (or freshly pulled)\n"
     "inventory on the ports its security groups admit from here, the ports ECS tasks\n"
     "and load balancers declare, and commonly exposed ports; report what differs\n"
-    "('ecsprobe help outcomes' prints the judgement; 'ecsprobe checks' the findings).\n"
+    "('ecsprobe help outcomes' prints the judgement, 'ecsprobe checks' the\n"
+    "findings).\n"
     "Under GitHub Actions findings also print as ::error/::warning annotations and\n"
     "a summary goes to $GITHUB_STEP_SUMMARY.\n",
     NULL,
