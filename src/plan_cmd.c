@@ -67,7 +67,7 @@ static const struct ep_optgroup plan_group = {"Plan", plan_opts,
 
 const struct ep_cmdline ep_plan_cmdline = {
     "plan",
-    "--inventory FILE --source-ip IP|--vantage-sg SG... [OPTIONS]",
+    "--inventory FILE --source-ip IP|--vantage-sg SG [OPTIONS]",
     "Show what the security groups of every network interface in a saved inventory\n"
     "admit from where ecsprobe stands, per address, with the rule that admits it.\n"
     "Sends nothing.\n",
