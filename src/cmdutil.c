@@ -35,3 +35,20 @@ void ep_cmd_print_diag(const char *command, const struct ep_diag *d)
 	ep_diag_format(d, line, sizeof(line));
 	fprintf(stderr, "ecsprobe %s: %s\n", command, line);
 }
+
+int ep_cmd_parse(const struct ep_cmdline *cl, void *const ctx[],
+                 const struct ep_common_opts *common, int argc, char **argv, const char **pos,
+                 int *npos)
+{
+	struct ep_diag d = {0};
+
+	if (ep_cmdline_parse(cl, ctx, argc, argv, pos, npos, &d)) {
+		ep_cmd_print_diag(cl->command, &d);
+		return 2;
+	}
+	if (common->help) {
+		ep_cmdline_help(cl, stdout);
+		return 0;
+	}
+	return -1;
+}

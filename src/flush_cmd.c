@@ -128,15 +128,10 @@ int ep_cmd_flush(int argc, char **argv)
 		return 3;
 	}
 	fo->wait = 10000;
-	if (ep_cmdline_parse(&ep_flush_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
-		ep_cmd_print_diag("flush", &d);
+	status = ep_cmd_parse(&ep_flush_cmdline, ctx, &common, argc, argv, NULL, &npos);
+	if (status >= 0) {
 		free(fo);
-		return 2;
-	}
-	if (common.help) {
-		ep_cmdline_help(&ep_flush_cmdline, stdout);
-		free(fo);
-		return 0;
+		return status;
 	}
 	if (fo->net.deliver.spool_dir == NULL) {
 		fprintf(stderr,

@@ -228,15 +228,9 @@ int ep_cmd_inventory(int argc, char **argv)
 		return 3;
 	}
 	ep_awsopts_init(a);
-	if (ep_cmdline_parse(&ep_inventory_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
-		ep_cmd_print_diag("inventory", &d);
+	status = ep_cmd_parse(&ep_inventory_cmdline, ctx, &common, argc, argv, NULL, &npos);
+	if (status >= 0)
 		goto out;
-	}
-	if (common.help) {
-		ep_cmdline_help(&ep_inventory_cmdline, stdout);
-		status = 0;
-		goto out;
-	}
 	a->o.aws.debug = common.debug;
 	run.tty = isatty(STDERR_FILENO);
 	run.verbose = common.verbose || common.debug;

@@ -118,30 +118,14 @@ static void overview(FILE *out)
 	             "'ecsprobe help COMMAND' or 'ecsprobe COMMAND --help' for details.\n");
 }
 
-/* Parses a command that takes only the common options (and maybe topics). */
-static int parse_simple(const struct ep_cmdline *cl, void *const ctx[], int argc, char **argv,
-                        const char **pos, int *npos)
-{
-	struct ep_diag d = {0};
-
-	if (ep_cmdline_parse(cl, ctx, argc, argv, pos, npos, &d) == 0)
-		return 0;
-	ep_cmd_print_diag(cl->command, &d);
-	return 2;
-}
-
 static int cmd_version(int argc, char **argv)
 {
 	struct ep_common_opts common = {0};
 	void *ctx[] = {&common};
-	int npos;
+	int npos, st = ep_cmd_parse(&version_cmdline, ctx, &common, argc, argv, NULL, &npos);
 
-	if (parse_simple(&version_cmdline, ctx, argc, argv, NULL, &npos))
-		return 2;
-	if (common.help) {
-		ep_cmdline_help(&version_cmdline, stdout);
-		return 0;
-	}
+	if (st >= 0)
+		return st;
 	printf("ecsprobe %s\n", PACKAGE_VERSION);
 	return 0;
 }
@@ -149,7 +133,7 @@ static int cmd_version(int argc, char **argv)
 static int cmd_help(int argc, char **argv)
 {
 	struct ep_common_opts common = {0};
-	int roff = 0, npos;
+	int roff = 0, npos, st;
 	const char *pos[8];
 	void *ctx[] = {&roff, &common};
 	const struct command *c;
@@ -158,12 +142,9 @@ static int cmd_help(int argc, char **argv)
 		fprintf(stderr, "ecsprobe help: at most one topic\n");
 		return 2;
 	}
-	if (parse_simple(&help_cmdline, ctx, argc, argv, pos, &npos))
-		return 2;
-	if (common.help) {
-		ep_cmdline_help(&help_cmdline, stdout);
-		return 0;
-	}
+	st = ep_cmd_parse(&help_cmdline, ctx, &common, argc, argv, pos, &npos);
+	if (st >= 0)
+		return st;
 	if (npos > 1) {
 		fprintf(stderr, "ecsprobe help: '%s': one topic at a time\n", pos[1]);
 		return 2;
@@ -206,18 +187,15 @@ static int cmd_completion(int argc, char **argv)
 	const char *summaries[NCOMMANDS];
 	const char *pos[4];
 	void *ctx[] = {&common};
-	int npos;
+	int npos, st;
 
 	if (argc > 4) {
 		fprintf(stderr, "ecsprobe completion: give one shell: bash or zsh\n");
 		return 2;
 	}
-	if (parse_simple(&completion_cmdline, ctx, argc, argv, pos, &npos))
-		return 2;
-	if (common.help) {
-		ep_cmdline_help(&completion_cmdline, stdout);
-		return 0;
-	}
+	st = ep_cmd_parse(&completion_cmdline, ctx, &common, argc, argv, pos, &npos);
+	if (st >= 0)
+		return st;
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		cls[i] = commands[i].cl;
 		summaries[i] = commands[i].summary;

@@ -164,14 +164,9 @@ int ep_cmd_plan(int argc, char **argv)
 	int npos, rc, status;
 
 	memset(&pl, 0, sizeof(pl));
-	if (ep_cmdline_parse(&ep_plan_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
-		ep_cmd_print_diag("plan", &d);
-		return 2;
-	}
-	if (common.help) {
-		ep_cmdline_help(&ep_plan_cmdline, stdout);
-		return 0;
-	}
+	status = ep_cmd_parse(&ep_plan_cmdline, ctx, &common, argc, argv, NULL, &npos);
+	if (status >= 0)
+		return status;
 	inv = pl.inventory;
 	targets_out = pl.targets_out;
 	if (inv == NULL || (!pl.v.has[0] && !pl.v.has[1] && pl.v.ngroups == 0)) {

@@ -125,16 +125,11 @@ int ep_cmd_probes(int argc, char **argv)
 	void *ctx[] = {&o, &common};
 	const char *dir;
 	char line[600];
-	int npos, rc;
+	int npos, rc, status;
 
-	if (ep_cmdline_parse(&ep_probes_cmdline, ctx, argc, argv, NULL, &npos, &d)) {
-		ep_cmd_print_diag("probes", &d);
-		return 2;
-	}
-	if (common.help) {
-		ep_cmdline_help(&ep_probes_cmdline, stdout);
-		return 0;
-	}
+	status = ep_cmd_parse(&ep_probes_cmdline, ctx, &common, argc, argv, NULL, &npos);
+	if (status >= 0)
+		return status;
 	dir = o.dir;
 	if (dir == NULL)
 		dir = ep_payloads_default_dir();
