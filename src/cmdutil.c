@@ -1,8 +1,10 @@
 /* Helpers shared by the commands. */
 #include "cmdutil.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model/invtargets.h"
 
@@ -37,4 +39,19 @@ int ep_cmd_bad_option(int opt, char **argv, const char *command)
 		fprintf(stderr, "ecsprobe: unknown option '%s' (see ecsprobe %s --help)\n",
 		        argv[optind - 1], command);
 	return 2;
+}
+
+int ep_stdout_check(const char *command)
+{
+	int failed = ferror(stdout), err;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		failed = 1;
+	if (!failed)
+		return 0;
+	err = errno;
+	fprintf(stderr, "ecsprobe: %s: standard output: write failed: %s\n", command,
+	        err ? strerror(err) : "an earlier write failed");
+	return 1;
 }

@@ -15,5 +15,9 @@ cJSON *ep_cmd_load_inventory_status(const char *path, int *status);
 /* For getopt's ':' (missing value) and '?' (unknown option): prints the one
  * line and returns the usage exit status, 2. */
 int ep_cmd_bad_option(int opt, char **argv, const char *command);
+/* Flushes stdout; when that or an earlier write to it failed, prints
+ * "ecsprobe: COMMAND: standard output: write failed: ERRNO" and returns
+ * nonzero (a report the reader never got is not a success). */
+int ep_stdout_check(const char *command);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "base/buf.h"
 #include "model/exposure.h"
+#include "report/objects.h"
 
 const char ep_plan_usage[] =
     "Usage: ecsprobe plan --inventory FILE (--source-ip IP | --vantage-sg SG)... [OPTIONS]\n"
@@ -130,6 +131,7 @@ int ep_cmd_plan(int argc, char **argv)
 	struct ep_exposure model;
 	struct ep_diag d = {0};
 	const char *inv = NULL, *targets_out = NULL;
+	struct ep_output tout;
 	cJSON *doc;
 	int opt, rc, status;
 
@@ -186,23 +188,46 @@ int ep_cmd_plan(int argc, char **argv)
 		return rc == EP_ENOMEM ? 3 : 2;
 	}
 	if (targets_out) {
-		pl.targets = fopen(targets_out, "w");
+		/* as every file output: no symbolic link followed, s3:// allowed */
+		if (ep_output_open(&tout, "--targets-out", targets_out, &d) == 0 &&
+		    (pl.targets = fdopen(tout.fd, "w")) == NULL)
+			ep_output_discard(&tout);
 		if (pl.targets == NULL) {
-			fprintf(stderr, "ecsprobe: %s: %s\n", targets_out, strerror(errno));
+			if (d.msg[0])
+				fprintf(stderr, "ecsprobe: plan: %s\n", d.msg);
+			else
+				fprintf(stderr, "ecsprobe: plan: --targets-out %s: %s\n", targets_out,
+				        strerror(errno));
 			ep_exposure_free(&model);
 			return 2;
 		}
+		tout.own_fd = 0; /* fclose closes it */
 		fprintf(pl.targets, "# ecsprobe plan: ports the security groups admit\n");
 	}
 	rc = plan_model(&pl, &model);
 	ep_exposure_free(&model);
-	if (pl.targets && fclose(pl.targets))
-		rc = EP_EIO;
+	if (pl.targets) {
+		int werr = ferror(pl.targets) ? errno : 0;
+
+		if (fflush(pl.targets) && werr == 0)
+			werr = errno;
+		if (fclose(pl.targets) && werr == 0)
+			werr = errno;
+		if (ep_output_close(&tout, werr == 0) && werr == 0)
+			werr = EIO;
+		if (werr) {
+			fprintf(stderr, "ecsprobe: plan: --targets-out %s: write failed: %s\n",
+			        targets_out, strerror(werr));
+			return 2;
+		}
+	}
 	printf("\nPlan: %lu addresses, %lu TCP and %lu UDP probes that a security-group rule "
 	       "admits (%.0f s at the default 1000 probes/s)\n",
 	       pl.addresses, pl.probes[EP_PROTO_TCP], pl.probes[EP_PROTO_UDP],
 	       (double)(pl.probes[EP_PROTO_TCP] + pl.probes[EP_PROTO_UDP]) / 1000.0);
 	if (rc)
 		fprintf(stderr, "ecsprobe: plan: out of memory\n");
+	if (rc == 0 && ep_stdout_check("plan"))
+		return 2;
 	return rc ? 3 : 0;
 }

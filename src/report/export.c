@@ -28,18 +28,8 @@ int ep_export_open(struct ep_export *x, const char *format, const char *dest, st
 
 int ep_export_flush(struct ep_export *x)
 {
-	size_t off = 0;
-
-	while (off < x->buf.len && !x->failed) {
-		ssize_t w = write(x->fd, x->buf.data + off, x->buf.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			x->failed = 1;
-		else
-			off += (size_t)w;
-	}
+	if (!x->failed && ep_output_write(&x->out, x->buf.data, x->buf.len))
+		x->failed = 1;
 	ep_buf_reset(&x->buf);
 	return x->failed ? EP_EIO : 0;
 }

@@ -1,5 +1,6 @@
 /* Human-readable table: open ports grouped by host, with per-host counts of
  * what is not shown, and a summary line.  Printed when the scan ends. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag 
 	if (t == NULL)
 		return EP_ENOMEM;
 	t->out = stdout;
+	t->dest.dest = "-";
+	snprintf(t->dest.label, sizeof(t->dest.label), "-o text:");
 	if (a->dest && strcmp(a->dest, "-") != 0) {
 		int rc = ep_output_open(&t->dest, "text", a->dest, d);
 
@@ -148,10 +151,15 @@ static int text_close(void *state, const struct ep_summary *s)
 		fprintf(t->out, "%llu of %llu targets were not measured\n",
 		        (unsigned long long)s->unfinished,
 		        (unsigned long long)s->info->probes_total);
-	if (fflush(t->out) || ferror(t->out))
+	errno = 0;
+	if (fflush(t->out) || ferror(t->out)) {
+		ep_output_failed(&t->dest, errno);
 		rc = EP_EIO;
-	if (t->own && fclose(t->out))
+	}
+	if (t->own && fclose(t->out) && rc == 0) {
+		ep_output_failed(&t->dest, errno);
 		rc = EP_EIO;
+	}
 	if (t->own && ep_output_close(&t->dest, rc == 0))
 		rc = EP_EIO;
 	ep_hosttable_free(h);
