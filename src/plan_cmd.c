@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/text.h"
 #include "model/exposure.h"
 #include "report/objects.h"
 
@@ -100,9 +101,12 @@ static int plan_address(struct plan *pl, const struct ep_xiface *i, const struct
 	       xa->text, adm.n ? "" : "(nothing admitted)");
 	for (size_t k = 0; k < adm.n; k++) {
 		const struct ep_admission *x = &adm.a[k];
+		char sg[128], why[1024];
 
+		/* group ids and rule descriptions come from AWS: escaped */
 		printf("%-14s %-12s %-24s %-28s %s%s rule %u: %s\n", "", "", "", "",
-		       x->world ? "[world] " : "", x->why.sg_id, x->why.index, x->why.text);
+		       x->world ? "[world] " : "", ep_text_safe(x->why.sg_id, sg, sizeof(sg)),
+		       x->why.index, ep_text_safe(x->why.text, why, sizeof(why)));
 	}
 	if (pl->targets && (n[0] || n[1]))
 		fprintf(pl->targets, "%s %s%s%s\n", xa->text, n[0] ? spec[0].data : "",

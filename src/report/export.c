@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "net/cookie.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -238,6 +239,21 @@ int ep_export_json_str(struct ep_buf *b, const char *s)
 		char esc[6];
 		size_t n = 6;
 
+		if (c >= 0x80) {
+			/* valid UTF-8 runs on; an invalid byte becomes U+FFFD, so no
+			 * JSON line is ever invalid (the same as ep_buf_json_str) */
+			size_t u = ep_utf8_len((const unsigned char *)s);
+
+			if (u) {
+				s += u - 1;
+				continue;
+			}
+			rc = ep_buf_add(b, run, (size_t)(s - run));
+			if (rc == 0)
+				rc = ep_buf_add(b, "\\ufffd", 6);
+			run = s + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
 		esc[0] = '\\';

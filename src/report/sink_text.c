@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "config/cidr.h"
 #include "probe/banner.h"
 #include "report/hosttable.h"
@@ -103,13 +104,14 @@ static int text_close(void *state, const struct ep_summary *s)
 			ep_addr_format(&o->addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u/%s", o->port, ep_proto_name(o->proto));
 		const char *banner = banner_of(t, o);
+		char note[512];
 
+		/* a banner is the peer's bytes: escaped, never raw to a terminal */
+		if (o->probe || banner)
+			banner = ep_text_safe(o->probe ? o->probe : banner, note, sizeof(note));
 		fprintf(t->out, "%-40s %-10s %-6s %-12s %.2f ms%s%s\n", addr, port, "open",
 		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6,
-		        o->probe || banner ? "  " : "",
-		        o->probe ? o->probe
-		        : banner ? banner
-		                 : "");
+		        banner ? "  " : "", banner ? banner : "");
 		if (last) {
 			const struct ep_host *host = ep_hosttable_get(h, &o->addr);
 
