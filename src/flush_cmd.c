@@ -174,12 +174,12 @@ int ep_cmd_flush(int argc, char **argv)
 	sum.info = &info;
 	ep_sinks_close(&sinks, &sum); /* waits for each delivery, up to --wait */
 	after = survey(net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys, &unread, 1);
-	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left", net.deliver.spool_dir,
-	        (unsigned long long)(before > after ? before - after : 0),
+	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left",
+	        net.deliver.spool_dir, (unsigned long long)(before > after ? before - after : 0),
 	        before - after == 1 ? "" : "s", (unsigned long long)after);
 	if (unread)
-		fprintf(stderr, ", and %u spool file%s not read (see above; kept as they are)", unread,
-		        unread == 1 ? "" : "s");
+		fprintf(stderr, ", and %u spool file%s not read (see above; kept as they are)",
+		        unread, unread == 1 ? "" : "s");
 	fputc('\n', stderr);
 	return after || unread ? 4 : 0;
 }

@@ -200,8 +200,8 @@ int ep_cmd_plan(int argc, char **argv)
 			if (d.msg[0])
 				fprintf(stderr, "ecsprobe: plan: %s\n", d.msg);
 			else
-				fprintf(stderr, "ecsprobe: plan: --targets-out %s: %s\n", targets_out,
-				        strerror(errno));
+				fprintf(stderr, "ecsprobe: plan: --targets-out %s: %s\n",
+				        targets_out, strerror(errno));
 			ep_exposure_free(&model);
 			return 2;
 		}

@@ -367,8 +367,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	s->info.max_inflight = eo.max_inflight;
 
 	rc = uv_loop_init(&s->loop);
-	if (rc)
-	{
+	if (rc) {
 		ep_diag_set(d, EP_EIO, 0, 0, "cannot create the event loop: %s", uv_strerror(rc));
 		return 3; /* a resource limit (ulimit -n), not the input */
 	}

@@ -19,12 +19,13 @@ struct level {
 
 /* End of the string starting at text[i] == '"' (the offset of its closing
  * quote, or len), or an error for a \u0000 escape or invalid UTF-8. */
-static int scan_string(const char *text, size_t len, size_t i, size_t *close, size_t *at,
-                       char *why, size_t whylen)
+static int scan_string(const char *text, size_t len, size_t i, size_t *close, size_t *at, char *why,
+                       size_t whylen)
 {
 	for (i++; i < len && text[i] != '"';) {
 		if (text[i] == '\\') {
-			if (i + 5 < len && text[i + 1] == 'u' && memcmp(text + i + 2, "0000", 4) == 0) {
+			if (i + 5 < len && text[i + 1] == 'u' &&
+			    memcmp(text + i + 2, "0000", 4) == 0) {
 				*at = i;
 				snprintf(why, whylen, "a NUL character (\\u0000) in a string");
 				return EP_EPARSE;
@@ -82,12 +83,14 @@ int ep_json_scan(const char *text, size_t len, size_t *at, char *why, size_t why
 			if (top != &none && top->object && top->expect_key) {
 				for (unsigned k = 0; k < top->nkeys && k < MAX_KEYS; k++)
 					if (top->key_len[k] == klen &&
-					    memcmp(text + top->key_off[k], text + i + 1, klen) == 0) {
+					    memcmp(text + top->key_off[k], text + i + 1, klen) ==
+					        0) {
 						*at = i;
-						snprintf(why, whylen,
-						         "duplicate key \"%.*s\" (an earlier one has "
-						         "it in the same object)",
-						         (int)(klen > 60 ? 60 : klen), text + i + 1);
+						snprintf(
+						    why, whylen,
+						    "duplicate key \"%.*s\" (an earlier one has "
+						    "it in the same object)",
+						    (int)(klen > 60 ? 60 : klen), text + i + 1);
 						return EP_EPARSE;
 					}
 				if (top->nkeys < MAX_KEYS) {

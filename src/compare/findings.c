@@ -157,12 +157,12 @@ void ep_finding_print(FILE *out, const struct ep_finding *f)
 	/* values from AWS, the intent or a baseline: no control character may
 	 * reach a terminal or start a line (a GitHub workflow command) */
 	ep_finding_ports_text(f, ports, sizeof(ports));
-	fprintf(out,
-	        "%-8s %-20s %s %s/%s %s\n         evidence: %s\n         id %s, owner %s, %s %s\n",
-	        ep_severity_name(f->severity), ep_finding_kind_name(f->kind), f->address,
-	        pname(f->proto), ports, ep_text_safe(f->message, m, sizeof(m)),
-	        ep_text_safe(f->evidence, e, sizeof(e)), f->id, ep_text_safe(f->owner, o, sizeof(o)),
-	        ep_text_safe(f->account, a, sizeof(a)), ep_text_safe(f->region, r, sizeof(r)));
+	fprintf(
+	    out, "%-8s %-20s %s %s/%s %s\n         evidence: %s\n         id %s, owner %s, %s %s\n",
+	    ep_severity_name(f->severity), ep_finding_kind_name(f->kind), f->address,
+	    pname(f->proto), ports, ep_text_safe(f->message, m, sizeof(m)),
+	    ep_text_safe(f->evidence, e, sizeof(e)), f->id, ep_text_safe(f->owner, o, sizeof(o)),
+	    ep_text_safe(f->account, a, sizeof(a)), ep_text_safe(f->region, r, sizeof(r)));
 }
 
 int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)

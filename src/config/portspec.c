@@ -217,7 +217,8 @@ int ep_portspec_parse(const char *spec, struct ep_portset sets[EP_PROTO_COUNT], 
 		}
 		if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535) {
 			rc = ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
-			                 "port %ld out of range 1-65535", lo < 1 || lo > 65535 ? lo : hi);
+			                 "port %ld out of range 1-65535",
+			                 lo < 1 || lo > 65535 ? lo : hi);
 			goto out;
 		}
 		if (hi < lo) {

@@ -149,8 +149,8 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 
 		if (uvrc) {
 			/* EMFILE under a low `ulimit -n` is the usual cause, not memory */
-			ep_log(EP_LOG_ERROR, "scan", "worker %u: cannot create its event loop: %s", i,
-			       uv_strerror(uvrc));
+			ep_log(EP_LOG_ERROR, "scan", "worker %u: cannot create its event loop: %s",
+			       i, uv_strerror(uvrc));
 			rc = uvrc == UV_ENOMEM ? EP_ENOMEM : EP_EIO;
 			break;
 		}

@@ -205,10 +205,11 @@ static int parse_match(struct pctx *p, const cJSON *m, struct ep_intent_match *o
 				return fail_at(p, "tag", "\"%s\": at most 8 string values", "tag");
 			/* AWS's limits, in characters: longer never matches a real tag */
 			if (utf8_chars(t->string) > 128 || utf8_chars(t->valuestring) > 256)
-				return fail_at(p, t->string,
-				               "\"tag\": a key of at most 128 characters and a value "
-				               "of at most 256 (AWS's limits)%s",
-				               "");
+				return fail_at(
+				    p, t->string,
+				    "\"tag\": a key of at most 128 characters and a value "
+				    "of at most 256 (AWS's limits)%s",
+				    "");
 			snprintf(out->tag_key[out->ntags], sizeof(out->tag_key[0]), "%s",
 			         t->string);
 			snprintf(out->tag_value[out->ntags], sizeof(out->tag_value[0]), "%s",

@@ -381,7 +381,7 @@ void ep_output_failed(struct ep_output *o, int err)
 	o->err = err ? err : EIO;
 	if (!o->quiet)
 		ep_log(EP_LOG_ERROR, "output", "%s%s%s: write failed: %s", o->label, dest,
-	       strcmp(dest, "-") == 0 ? " (standard output)" : "", strerror(o->err));
+		       strcmp(dest, "-") == 0 ? " (standard output)" : "", strerror(o->err));
 }
 
 int ep_output_write(struct ep_output *o, const void *p, size_t n)

@@ -110,8 +110,8 @@ static int text_close(void *state, const struct ep_summary *s)
 		if (o->probe || banner)
 			banner = ep_text_safe(o->probe ? o->probe : banner, note, sizeof(note));
 		fprintf(t->out, "%-40s %-10s %-6s %-12s %.2f ms%s%s\n", addr, port, "open",
-		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6,
-		        banner ? "  " : "", banner ? banner : "");
+		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6, banner ? "  " : "",
+		        banner ? banner : "");
 		if (last) {
 			const struct ep_host *host = ep_hosttable_get(h, &o->addr);
 

@@ -207,8 +207,8 @@ int ep_spool_dir_check(const char *dir, struct ep_diag *d)
 		                   S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return ep_diag_set(d, EP_EPERM, 0, 0,
-		                   "--spool %s: owned by uid %u, not by this user (%u) or root", dir,
-		                   (unsigned)st.st_uid, (unsigned)geteuid());
+		                   "--spool %s: owned by uid %u, not by this user (%u) or root",
+		                   dir, (unsigned)st.st_uid, (unsigned)geteuid());
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		return ep_diag_set(d, EP_EPERM, 0, 0,
 		                   "--spool %s: writable by others (mode %04o): anyone could add "

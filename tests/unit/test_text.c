@@ -78,7 +78,8 @@ static void test_github_commands(void **state)
 	ep_text_gh_data(&b, "api\n::error title=forged::x\r\n::stop-commands::tok 100%");
 	assert_null(strchr(b.data, '\n'));
 	assert_null(strchr(b.data, '\r'));
-	assert_string_equal(b.data, "api%0A::error title=forged::x%0D%0A::stop-commands::tok 100%25");
+	assert_string_equal(b.data,
+	                    "api%0A::error title=forged::x%0D%0A::stop-commands::tok 100%25");
 	ep_buf_reset(&b);
 	ep_text_gh_property(&b, "a:b,c\x1b");
 	assert_string_equal(b.data, "a%3Ab%2Cc\\x1b");
@@ -101,7 +102,8 @@ static void test_findings_cannot_forge(void **state)
 	f.kind = EP_FINDING_UNEXPECTED_OPEN;
 	snprintf(f.id, sizeof(f.id), "0123456789abcdef");
 	snprintf(f.address, sizeof(f.address), "10.0.0.1");
-	snprintf(f.owner, sizeof(f.owner), "c/api\n::error title=forged::owned\n::stop-commands::x");
+	snprintf(f.owner, sizeof(f.owner),
+	         "c/api\n::error title=forged::owned\n::stop-commands::x");
 	snprintf(f.message, sizeof(f.message), "open \x1b]0;title\x07 port\n::warning::x");
 	snprintf(f.evidence, sizeof(f.evidence), "from\r\n::error::y");
 	ep_finding_set_ports(&f, 80, 80);
@@ -125,12 +127,9 @@ static void test_findings_cannot_forge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_fix),
-	    cmocka_unit_test(test_json_fix),
-	    cmocka_unit_test(test_json_writer),
-	    cmocka_unit_test(test_escape_for_humans),
-	    cmocka_unit_test(test_github_commands),
-	    cmocka_unit_test(test_findings_cannot_forge),
+	    cmocka_unit_test(test_utf8_fix),        cmocka_unit_test(test_json_fix),
+	    cmocka_unit_test(test_json_writer),     cmocka_unit_test(test_escape_for_humans),
+	    cmocka_unit_test(test_github_commands), cmocka_unit_test(test_findings_cannot_forge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
