@@ -1,7 +1,9 @@
 /* Helpers shared by the commands. */
 #include "cmdutil.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model/invtargets.h"
 
@@ -51,4 +53,19 @@ int ep_cmd_parse(const struct ep_cmdline *cl, void *const ctx[],
 		return 0;
 	}
 	return -1;
+}
+
+int ep_stdout_check(const char *command)
+{
+	int failed = ferror(stdout), err;
+
+	errno = 0;
+	if (fflush(stdout) != 0)
+		failed = 1;
+	if (!failed)
+		return 0;
+	err = errno;
+	fprintf(stderr, "ecsprobe: %s: standard output: write failed: %s\n", command,
+	        err ? strerror(err) : "an earlier write failed");
+	return 1;
 }

@@ -23,5 +23,9 @@ int ep_cmd_parse(const struct ep_cmdline *cl, void *const ctx[],
                  int *npos);
 /* Prints "ecsprobe COMMAND: file:line:col: message", one line. */
 void ep_cmd_print_diag(const char *command, const struct ep_diag *d);
+/* Flushes stdout; when that or an earlier write to it failed, prints
+ * "ecsprobe: COMMAND: standard output: write failed: ERRNO" and returns
+ * nonzero (a report the reader never got is not a success). */
+int ep_stdout_check(const char *command);
 
 #endif

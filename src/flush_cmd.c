@@ -5,6 +5,7 @@
 
 #include "cmdutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,21 +69,27 @@ const struct ep_cmdline ep_flush_cmdline = {
     "carry (a TLS CA or client certificate, a HEC token file).\n",
     NULL,
     {&flush_group, &ep_common_group, NULL},
-    "Exit status: 0 the spool is empty, 2 usage error, 4 events remain in the spool.\n",
+    "Exit status: 0 the spool is empty, 2 usage error (DIR missing, or not of this user\n"
+    "and mode 0700), 4 events remain in the spool or a spool file could not be read.\n",
 };
 
 /* Events still pending in DIR (every key), and up to max distinct keys.
- * Segments held by a running ecsprobe count as one pending event each. */
-static uint64_t survey(const char *dir, char keys[][EP_SPOOL_MAX_KEY + 1], int max, int *nkeys)
+ * Segments held by a running ecsprobe count as one pending event each.
+ * *unread counts files that could not be read (corrupt, not ours): what
+ * they hold is unknown, so the spool is not empty. */
+static uint64_t survey(const char *dir, char keys[][EP_SPOOL_MAX_KEY + 1], int max, int *nkeys,
+                       unsigned *unread, int quiet)
 {
 	char **paths;
 	size_t n;
 	uint64_t pending = 0;
 
 	*nkeys = 0;
+	*unread = 0;
 	if (ep_spool_list(dir, NULL, &paths, &n)) {
-		fprintf(stderr, "ecsprobe: flush: cannot list %s\n", dir);
-		return 1;
+		fprintf(stderr, "ecsprobe: flush: cannot list %s: %s\n", dir, strerror(errno));
+		*unread = 1;
+		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct ep_spool_seg s;
@@ -91,12 +98,15 @@ static uint64_t survey(const char *dir, char keys[][EP_SPOOL_MAX_KEY + 1], int m
 		int rc = ep_spool_seg_open(&s, paths[i], NULL, key, &d), k;
 
 		if (rc == EP_EAGAIN) {
-			fprintf(stderr, "ecsprobe: flush: %s\n", d.msg);
+			if (!quiet)
+				fprintf(stderr, "ecsprobe: flush: %s\n", d.msg);
 			pending++;
 			continue;
 		}
 		if (rc) {
-			fprintf(stderr, "ecsprobe: flush: skipping %s\n", d.msg);
+			if (!quiet)
+				fprintf(stderr, "ecsprobe: flush: skipping %s\n", d.msg);
+			(*unread)++;
 			continue;
 		}
 		pending += s.pending;
@@ -121,6 +131,7 @@ int ep_cmd_flush(int argc, char **argv)
 	struct ep_diag d = {0};
 	uint64_t before, after;
 	int npos, nkeys, status;
+	unsigned unread;
 	void *ctx[] = {fo, &common};
 
 	if (fo == NULL) {
@@ -141,7 +152,14 @@ int ep_cmd_flush(int argc, char **argv)
 	}
 	fo->net.deliver.close_wait_ms = (unsigned)fo->wait;
 	fo->net.replay_only = 1;
-	before = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
+	/* a typo must not read as "nothing to send"; a directory others can
+	 * write to must not feed their events to the receivers */
+	if (ep_spool_dir_check(fo->net.deliver.spool_dir, &d)) {
+		fprintf(stderr, "ecsprobe: flush: %s\n", d.msg);
+		free(fo);
+		return 2;
+	}
+	before = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys, &unread, 0);
 	if (fo->nout == 0)
 		for (int k = 0; k < nkeys; k++)
 			fo->outputs[fo->nout++] = keys[k];
@@ -164,12 +182,16 @@ int ep_cmd_flush(int argc, char **argv)
 	memset(&sum, 0, sizeof(sum));
 	sum.info = &info;
 	ep_sinks_close(&sinks, &sum); /* waits for each delivery, up to --wait */
-	after = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys);
-	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left\n",
+	after = survey(fo->net.deliver.spool_dir, keys, EP_MAX_SINKS, &nkeys, &unread, 1);
+	fprintf(stderr, "ecsprobe: flush: %s: %llu event%s delivered, %llu left",
 	        fo->net.deliver.spool_dir,
 	        (unsigned long long)(before > after ? before - after : 0),
 	        before - after == 1 ? "" : "s", (unsigned long long)after);
-	status = after ? 4 : 0;
+	if (unread)
+		fprintf(stderr, ", and %u spool file%s not read (see above; kept as they are)",
+		        unread, unread == 1 ? "" : "s");
+	fputc('\n', stderr);
+	status = after || unread ? 4 : 0;
 	free(fo);
 	return status;
 }

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/text.h"
 #include "model/exposure.h"
+#include "report/objects.h"
 
 struct plan {
 	struct ep_vantage v;
@@ -127,9 +129,12 @@ static int plan_address(struct plan *pl, const struct ep_xiface *i, const struct
 	       xa->text, adm.n ? "" : "(nothing admitted)");
 	for (size_t k = 0; k < adm.n; k++) {
 		const struct ep_admission *x = &adm.a[k];
+		char sg[128], why[1024];
 
+		/* group ids and rule descriptions come from AWS: escaped */
 		printf("%-14s %-12s %-24s %-28s %s%s rule %u: %s\n", "", "", "", "",
-		       x->world ? "[world] " : "", x->why.sg_id, x->why.index, x->why.text);
+		       x->world ? "[world] " : "", ep_text_safe(x->why.sg_id, sg, sizeof(sg)),
+		       x->why.index, ep_text_safe(x->why.text, why, sizeof(why)));
 	}
 	if (pl->targets && (n[0] || n[1]))
 		fprintf(pl->targets, "%s %s%s%s\n", xa->text, n[0] ? spec[0].data : "",
@@ -160,6 +165,7 @@ int ep_cmd_plan(int argc, char **argv)
 	struct ep_diag d = {0};
 	void *ctx[] = {&pl, &common};
 	const char *inv, *targets_out;
+	struct ep_output tout;
 	cJSON *doc;
 	int npos, rc, status;
 
@@ -184,23 +190,46 @@ int ep_cmd_plan(int argc, char **argv)
 		return rc == EP_ENOMEM ? 3 : 2;
 	}
 	if (targets_out) {
-		pl.targets = fopen(targets_out, "w");
+		/* as every file output: no symbolic link followed, s3:// allowed */
+		if (ep_output_open(&tout, "--targets-out", targets_out, &d) == 0 &&
+		    (pl.targets = fdopen(tout.fd, "w")) == NULL)
+			ep_output_discard(&tout);
 		if (pl.targets == NULL) {
-			fprintf(stderr, "ecsprobe: %s: %s\n", targets_out, strerror(errno));
+			if (d.msg[0])
+				fprintf(stderr, "ecsprobe: plan: %s\n", d.msg);
+			else
+				fprintf(stderr, "ecsprobe: plan: --targets-out %s: %s\n",
+				        targets_out, strerror(errno));
 			ep_exposure_free(&model);
 			return 2;
 		}
+		tout.own_fd = 0; /* fclose closes it */
 		fprintf(pl.targets, "# ecsprobe plan: ports the security groups admit\n");
 	}
 	rc = plan_model(&pl, &model);
 	ep_exposure_free(&model);
-	if (pl.targets && fclose(pl.targets))
-		rc = EP_EIO;
+	if (pl.targets) {
+		int werr = ferror(pl.targets) ? errno : 0;
+
+		if (fflush(pl.targets) && werr == 0)
+			werr = errno;
+		if (fclose(pl.targets) && werr == 0)
+			werr = errno;
+		if (ep_output_close(&tout, werr == 0) && werr == 0)
+			werr = EIO;
+		if (werr) {
+			fprintf(stderr, "ecsprobe: plan: --targets-out %s: write failed: %s\n",
+			        targets_out, strerror(werr));
+			return 2;
+		}
+	}
 	printf("\nPlan: %lu addresses, %lu TCP and %lu UDP probes that a security-group rule "
 	       "admits (%.0f s at the default 1000 probes/s)\n",
 	       pl.addresses, pl.probes[EP_PROTO_TCP], pl.probes[EP_PROTO_UDP],
 	       (double)(pl.probes[EP_PROTO_TCP] + pl.probes[EP_PROTO_UDP]) / 1000.0);
 	if (rc)
 		fprintf(stderr, "ecsprobe: plan: out of memory\n");
+	if (rc == 0 && ep_stdout_check("plan"))
+		return 2;
 	return rc ? 3 : 0;
 }

@@ -327,7 +327,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	struct ep_engine_opts eo;
 	struct ep_summary sum;
 	rlim_t nofile = raise_nofile();
-	int rc, failed, engine_rc, raw;
+	int rc, failed, engine_rc, raw, internal = 0;
 
 	rc = resolve_mode(&s->cfg, d);
 	if (rc == 0)
@@ -374,8 +374,11 @@ static int run(struct scan *s, struct ep_diag *d)
 	eo.skip = s->resume.done;
 	s->info.max_inflight = eo.max_inflight;
 
-	if (uv_loop_init(&s->loop))
-		return ep_diag_set(d, EP_ENOMEM, 0, 0, "cannot create the event loop");
+	rc = uv_loop_init(&s->loop);
+	if (rc) {
+		ep_diag_set(d, EP_EIO, 0, 0, "cannot create the event loop: %s", uv_strerror(rc));
+		return 3; /* a resource limit (ulimit -n), not the input */
+	}
 	s->sinks.net = &s->cfg.net; /* --spool and friends, for the network outputs */
 	for (int i = 0; i < s->cfg.noutputs; i++) {
 		rc = ep_sinks_open(&s->sinks, s->cfg.outputs[i], &s->info, d);
@@ -404,6 +407,7 @@ static int run(struct scan *s, struct ep_diag *d)
 	if (rc) {
 		ep_diag_set(d, rc, 0, 0, "cannot start probing: %s (see the message above)",
 		            ep_strerror(rc));
+		internal = 1;
 		goto fail_sinks;
 	}
 	uv_timer_init(&s->loop, &s->flush_timer);
@@ -458,7 +462,7 @@ fail_sinks:
 	ep_sinks_close(&s->sinks, &sum);
 	uv_run(&s->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&s->loop);
-	return rc == EP_ENOMEM ? 3 : 2;
+	return internal || rc == EP_ENOMEM ? 3 : 2;
 }
 
 static void fill_info(struct scan *s)

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
+
 #include "aws/xmljson.h"
 
 int ep_aws_is_retryable_code(const char *code)
@@ -90,6 +92,14 @@ int ep_aws_parse_body(enum ep_aws_proto proto, const char *body, size_t len, str
 			snprintf(r->error_code, sizeof(r->error_code), "ParseError");
 			snprintf(r->error_msg, sizeof(r->error_msg),
 			         "malformed JSON response (%zu bytes)", len);
+			return -1;
+		}
+		/* the boundary: past here every string is valid UTF-8 */
+		if (ep_utf8_fix_json(r->json) < 0) {
+			cJSON_Delete(r->json);
+			r->json = NULL;
+			snprintf(r->error_code, sizeof(r->error_code), "ParseError");
+			snprintf(r->error_msg, sizeof(r->error_msg), "out of memory");
 			return -1;
 		}
 		return 0;

@@ -1,5 +1,6 @@
 /* Growable byte buffer with a hard cap. */
 #include "base/buf.h"
+#include "base/text.h"
 
 #include "base/err.h"
 
@@ -113,6 +114,12 @@ int ep_buf_json_str(struct ep_buf *b, const char *s)
 			rc = ep_buf_add(b, "\\r", 2);
 		} else if (c < 0x20 || c == 0x7f) {
 			rc = ep_buf_add(b, esc, sizeof(esc));
+		} else if (c >= 0x80) {
+			/* a JSON line with invalid UTF-8 is no JSON: U+FFFD instead */
+			size_t n = ep_utf8_len((const unsigned char *)s);
+
+			rc = n ? ep_buf_add(b, s, n) : ep_buf_add(b, "\\ufffd", 6);
+			s += n ? n - 1 : 0;
 		} else {
 			rc = ep_buf_addc(b, (char)c);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/text.h"
 #include "base/err.h"
 
 const char *ep_finding_kind_name(enum ep_finding_kind k)
@@ -151,14 +152,17 @@ static const char *pname(enum ep_proto proto)
 
 void ep_finding_print(FILE *out, const struct ep_finding *f)
 {
-	char ports[EP_FINDING_PORTS_LEN];
+	char ports[EP_FINDING_PORTS_LEN], m[1024], e[1024], o[512], a[128], r[128];
 
+	/* values from AWS, the intent or a baseline: no control character may
+	 * reach a terminal or start a line (a GitHub workflow command) */
 	ep_finding_ports_text(f, ports, sizeof(ports));
-	fprintf(out,
-	        "%-8s %-20s %s %s/%s %s\n         evidence: %s\n         id %s, owner %s, %s %s\n",
-	        ep_severity_name(f->severity), ep_finding_kind_name(f->kind), f->address,
-	        pname(f->proto), ports, f->message, f->evidence, f->id, f->owner, f->account,
-	        f->region);
+	fprintf(
+	    out, "%-8s %-20s %s %s/%s %s\n         evidence: %s\n         id %s, owner %s, %s %s\n",
+	    ep_severity_name(f->severity), ep_finding_kind_name(f->kind), f->address,
+	    pname(f->proto), ports, ep_text_safe(f->message, m, sizeof(m)),
+	    ep_text_safe(f->evidence, e, sizeof(e)), f->id, ep_text_safe(f->owner, o, sizeof(o)),
+	    ep_text_safe(f->account, a, sizeof(a)), ep_text_safe(f->region, r, sizeof(r)));
 }
 
 int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)
@@ -216,40 +220,28 @@ void ep_finding_json(FILE *out, const struct ep_finding *f, const char *scan_id)
 	ep_buf_free(&b);
 }
 
-/* Workflow-command escaping: %, CR and LF always; ':' and ',' too in
- * property values. */
-static void gh_escape(FILE *out, const char *s, int property)
-{
-	for (; *s; s++) {
-		if (*s == '%')
-			fputs("%25", out);
-		else if (*s == '\r')
-			fputs("%0D", out);
-		else if (*s == '\n')
-			fputs("%0A", out);
-		else if (property && *s == ':')
-			fputs("%3A", out);
-		else if (property && *s == ',')
-			fputs("%2C", out);
-		else
-			fputc(*s, out);
-	}
-}
-
 void ep_finding_github(FILE *out, const struct ep_finding *f, int error)
 {
 	char title[96], ports[EP_FINDING_PORTS_LEN];
+	struct ep_buf b;
 
 	snprintf(title, sizeof(title), "ecsprobe %s (%s)", ep_finding_kind_name(f->kind),
 	         ep_severity_name(f->severity));
 	ep_finding_ports_text(f, ports, sizeof(ports));
-	fprintf(out, "::%s title=", error ? "error" : "warning");
-	gh_escape(out, title, 1);
-	fputs("::", out);
-	gh_escape(out, f->address, 0);
-	fprintf(out, " %s/%s ", pname(f->proto), ports);
-	gh_escape(out, f->message, 0);
-	fputs(" (", out);
-	gh_escape(out, f->evidence, 0);
-	fprintf(out, "; id %s)\n", f->id);
+	/* one line, whatever the values hold: escaped per GitHub's rules */
+	ep_buf_init(&b, 64 << 10);
+	ep_buf_printf(&b, "::%s title=", error ? "error" : "warning");
+	ep_text_gh_property(&b, title);
+	ep_buf_adds(&b, "::");
+	ep_text_gh_data(&b, f->address);
+	ep_buf_printf(&b, " %s/%s ", pname(f->proto), ports);
+	ep_text_gh_data(&b, f->message);
+	ep_buf_adds(&b, " (");
+	ep_text_gh_data(&b, f->evidence);
+	ep_buf_adds(&b, "; id ");
+	ep_text_gh_data(&b, f->id);
+	ep_buf_adds(&b, ")\n");
+	if (b.data)
+		fputs(b.data, out);
+	ep_buf_free(&b);
 }

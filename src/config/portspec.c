@@ -1,6 +1,5 @@
-/* Port specification parser.  A spec is collected into a 64 Kibit bitmap per
- * protocol (so overlaps and duplicates merge for free), then turned into
- * ranges. */
+/* Port specification parser: the items of a spec are sorted and merged into
+ * ranges per protocol.  Unions of sets go through a 64 Kibit bitmap. */
 #include "config/portspec.h"
 
 #include <ctype.h>
@@ -126,17 +125,69 @@ static long read_port(const char **pp)
 	return v;
 }
 
+struct spec_item {
+	uint8_t proto;
+	uint16_t lo, hi;
+};
+
+static int item_cmp(const void *a, const void *b)
+{
+	const struct spec_item *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Sorted items of one protocol, merged (overlapping or adjacent) into s. */
+static int merge_items(const struct spec_item *it, size_t n, struct ep_portset *s)
+{
+	uint32_t count = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0)
+		return 0;
+	s->r = malloc(n * sizeof(*s->r));
+	if (s->r == NULL)
+		return EP_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct ep_portrange *last = s->nranges ? &s->r[s->nranges - 1] : NULL;
+
+		if (last && it[i].lo <= (uint32_t)last->hi + 1) {
+			if (it[i].hi > last->hi)
+				last->hi = it[i].hi;
+			continue;
+		}
+		s->r[s->nranges++] = (struct ep_portrange){it[i].lo, it[i].hi, 0};
+	}
+	for (uint32_t i = 0; i < s->nranges; i++) {
+		s->r[i].before = count;
+		count += (uint32_t)(s->r[i].hi - s->r[i].lo) + 1;
+	}
+	s->count = count;
+	return 0;
+}
+
+/* O(k log k) in the k items of the spec, not in the 65,536 ports: a targets
+ * file has a spec on each of up to millions of lines. */
 int ep_portspec_parse(const char *spec, struct ep_portset sets[EP_PROTO_COUNT], struct ep_diag *d)
 {
-	uint64_t bm[EP_PROTO_COUNT][PORT_WORDS];
+	struct spec_item small[16], *items = small;
 	const char *p = spec;
 	enum ep_proto proto = EP_PROTO_TCP;
-	int rc;
+	size_t n = 0, cap = 1, k;
+	int rc = 0;
 
-	memset(bm, 0, sizeof(bm));
 	memset(sets, 0, sizeof(*sets) * EP_PROTO_COUNT);
 	if (*p == '\0')
 		return ep_diag_set(d, EP_EPARSE, 0, 1, "empty port specification");
+	for (const char *c = spec; *c; c++)
+		cap += *c == ',';
+	if (cap > sizeof(small) / sizeof(small[0])) {
+		items = malloc(cap * sizeof(*items));
+		if (items == NULL)
+			return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
+	}
 	for (;;) {
 		const char *item = p;
 		long lo, hi;
@@ -159,37 +210,50 @@ int ep_portspec_parse(const char *spec, struct ep_portset sets[EP_PROTO_COUNT], 
 		} else {
 			hi = lo;
 		}
-		if (lo < 0)
-			return ep_diag_set(d, EP_EPARSE, 0, (unsigned)(item - spec) + 1,
-			                   "expected a port, a range or '-' in port specification");
-		if (lo < 1 || lo > 65535)
-			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
-			                   "port %ld out of range 1-65535", lo);
-		if (hi < 1 || hi > 65535)
-			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
-			                   "port %ld out of range 1-65535", hi);
-		if (hi < lo)
-			return ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
-			                   "port range %ld-%ld is reversed", lo, hi);
-		set_bits(bm[proto], (unsigned)lo, (unsigned)hi);
+		if (lo < 0) {
+			rc = ep_diag_set(d, EP_EPARSE, 0, (unsigned)(item - spec) + 1,
+			                 "expected a port, a range or '-' in port specification");
+			goto out;
+		}
+		if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535) {
+			rc = ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
+			                 "port %ld out of range 1-65535",
+			                 lo < 1 || lo > 65535 ? lo : hi);
+			goto out;
+		}
+		if (hi < lo) {
+			rc = ep_diag_set(d, EP_ERANGE, 0, (unsigned)(item - spec) + 1,
+			                 "port range %ld-%ld is reversed", lo, hi);
+			goto out;
+		}
+		items[n++] = (struct spec_item){(uint8_t)proto, (uint16_t)lo, (uint16_t)hi};
 		while (*p == ' ')
 			p++;
 		if (*p == '\0')
 			break;
-		if (*p != ',')
-			return ep_diag_set(d, EP_EPARSE, 0, (unsigned)(p - spec) + 1,
-			                   "unexpected '%c' in port specification", *p);
+		if (*p != ',') {
+			rc = ep_diag_set(d, EP_EPARSE, 0, (unsigned)(p - spec) + 1,
+			                 "unexpected '%c' in port specification", *p);
+			goto out;
+		}
 		p++;
 	}
-	for (int i = 0; i < EP_PROTO_COUNT; i++) {
-		rc = from_bitmap(bm[i], &sets[i]);
-		if (rc) {
-			for (int j = 0; j < EP_PROTO_COUNT; j++)
-				ep_portset_free(&sets[j]);
-			return ep_diag_set(d, rc, 0, 0, "out of memory");
-		}
+	if (n > 1)
+		qsort(items, n, sizeof(*items), item_cmp);
+	for (k = 0; k < n && items[k].proto == EP_PROTO_TCP; k++)
+		;
+	rc = merge_items(items, k, &sets[EP_PROTO_TCP]);
+	if (rc == 0)
+		rc = merge_items(items + k, n - k, &sets[EP_PROTO_UDP]);
+	if (rc) {
+		for (int j = 0; j < EP_PROTO_COUNT; j++)
+			ep_portset_free(&sets[j]);
+		rc = ep_diag_set(d, rc, 0, 0, "out of memory");
 	}
-	return 0;
+out:
+	if (items != small)
+		free(items);
+	return rc;
 }
 
 uint16_t ep_portset_at(const struct ep_portset *s, uint32_t i)

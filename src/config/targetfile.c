@@ -174,35 +174,63 @@ int ep_target_list_add_sets(struct ep_target_list *l, const struct ep_addr *a,
 	return rc;
 }
 
+/* Reads one line (without its '\n') into line[MAX_LINE + 1]: its length,
+ * -1 at end of file, -2 when longer than MAX_LINE (the rest is skipped).
+ * getc, not fgets: a NUL byte must be seen, not end the line silently. */
+static long read_line(FILE *f, char *line)
+{
+	long len = 0;
+	int c, over = 0;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (len < MAX_LINE)
+			line[len++] = (char)c;
+		else
+			over = 1;
+	}
+	if (c == EOF && len == 0 && !over)
+		return -1;
+	line[len] = '\0';
+	return over ? -2 : len;
+}
+
 /* Calls fn for each meaningful line (comments and blanks stripped). */
 static int each_line(const char *path, struct ep_diag *d,
                      int (*fn)(void *arg, const char *line, unsigned lineno, struct ep_diag *d),
                      void *arg)
 {
-	char line[MAX_LINE + 2];
+	char line[MAX_LINE + 1];
 	unsigned lineno = 0;
 	int rc = 0;
+	long got;
 	FILE *f = fopen(path, "r");
 
 	snprintf(d->file, sizeof(d->file), "%s", path);
 	if (f == NULL)
 		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
-		char *s = line, *hash;
+	while ((got = read_line(f, line)) != -1) {
+		size_t len = (size_t)got;
+		char *s = line, *hash, *nul;
 
 		lineno++;
-		if (len > MAX_LINE) {
+		if (got == -2) {
 			rc = ep_diag_set(d, EP_EPARSE, lineno, 1, "line longer than %d bytes",
 			                 MAX_LINE);
+			break;
+		}
+		/* a NUL would hide the rest of the line (an address after "# " and
+		 * a NUL looks like a comment to a reader but not to strchr) */
+		nul = memchr(line, '\0', len);
+		if (nul) {
+			rc = ep_diag_set(d, EP_EPARSE, lineno, (unsigned)(nul - line) + 1,
+			                 "NUL byte in a text file");
 			break;
 		}
 		hash = strchr(s, '#');
 		if (hash)
 			*hash = '\0';
 		len = strlen(s);
-		while (len && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' ' ||
-		               s[len - 1] == '\t'))
+		while (len && (s[len - 1] == '\r' || s[len - 1] == ' ' || s[len - 1] == '\t'))
 			s[--len] = '\0';
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -216,7 +244,7 @@ static int each_line(const char *path, struct ep_diag *d,
 		}
 	}
 	if (rc == 0 && ferror(f))
-		rc = ep_diag_set(d, EP_EIO, 0, 0, "read error");
+		rc = ep_diag_set(d, EP_EIO, 0, 0, "read error: %s", strerror(errno));
 	fclose(f);
 	return rc;
 }

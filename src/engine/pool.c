@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/log.h"
 
 #define BATCH 256
 
@@ -144,8 +145,13 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 		wo.shard_index = (o->shard_count > 1 ? o->shard_index * n : 0) + i;
 		wo.shard_count = (o->shard_count > 1 ? o->shard_count : 1) * n;
 		wo.handle_signals = 0;
-		if (uv_loop_init(&w->loop)) {
-			rc = EP_ENOMEM;
+		int uvrc = uv_loop_init(&w->loop);
+
+		if (uvrc) {
+			/* EMFILE under a low `ulimit -n` is the usual cause, not memory */
+			ep_log(EP_LOG_ERROR, "scan", "worker %u: cannot create its event loop: %s",
+			       i, uv_strerror(uvrc));
+			rc = uvrc == UV_ENOMEM ? EP_ENOMEM : EP_EIO;
 			break;
 		}
 		rc = ep_engine_init(&w->engine, &w->loop, &wo, t, ops, cfg, on_result, w);
@@ -155,7 +161,17 @@ int ep_pool_start(struct ep_pool **out, uv_loop_t *main_loop, unsigned n,
 			break;
 		}
 		w->engine.on_done = on_engine_done;
-		uv_async_init(&w->loop, &w->stop_async, on_stop_async);
+		uvrc = uv_async_init(&w->loop, &w->stop_async, on_stop_async);
+		if (uvrc) {
+			ep_log(EP_LOG_ERROR, "scan", "worker %u: cannot create its wake-up: %s", i,
+			       uv_strerror(uvrc));
+			ep_engine_stop(&w->engine, 1);
+			uv_run(&w->loop, UV_RUN_DEFAULT);
+			ep_engine_free(&w->engine);
+			uv_loop_close(&w->loop);
+			rc = EP_EIO;
+			break;
+		}
 		w->stop_async.data = w;
 		uv_check_init(&w->loop, &w->flush_check);
 		w->flush_check.data = w;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "base/buf.h"
+#include "base/jsonscan.h"
 #include "report/objects.h"
 
 struct pctx {
@@ -66,20 +67,26 @@ static int fail_at(struct pctx *p, const char *key, const char *fmt, ...)
 	return ep_diag_set(p->d, EP_EPARSE, line, col, "%s", msg);
 }
 
+/* "YYYY-MM-DD" exactly, and a day that exists (2027-02-31 does not). */
 static int64_t parse_date(const char *s)
 {
-	struct tm tm;
+	struct tm tm, back;
 	int y, mo, d;
+	time_t t;
 
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 || d < 1 ||
-	    d > 31 || strlen(s) < 10)
+	if (s == NULL || strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' ||
+	    s[7] != '-' || sscanf(s, "%4d-%2d-%2d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 ||
+	    d < 1 || d > 31)
 		return -1;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = y - 1900;
 	tm.tm_mon = mo - 1;
 	tm.tm_mday = d;
+	t = timegm(&tm);
+	if (gmtime_r(&t, &back) == NULL || back.tm_mday != d || back.tm_mon != mo - 1)
+		return -1; /* timegm normalised it: no such day */
 	/* an exception dated D holds through the end of that day (UTC) */
-	return (int64_t)timegm(&tm) + 86400;
+	return (int64_t)t + 86400;
 }
 
 /* "tcp/443", "udp/53", "tcp/8000-8100", and "tcp/" followed by a star for every port */
@@ -102,9 +109,12 @@ static int parse_ports(struct pctx *p, const cJSON *list, const char *key,
 		const char *slash = s ? strchr(s, '/') : NULL;
 		size_t plen = slash ? (size_t)(slash - s) : 0;
 
+		/* only ports after the slash: "udp/1,T:6379" must not deny tcp/6379 */
 		if (s == NULL || slash == NULL ||
 		    !((plen == 3 && strncmp(s, "tcp", 3) == 0) ||
-		      (plen == 3 && strncmp(s, "udp", 3) == 0))) {
+		      (plen == 3 && strncmp(s, "udp", 3) == 0)) ||
+		    (strcmp(slash + 1, "*") != 0 &&
+		     slash[1 + strspn(slash + 1, "0123456789-,")] != '\0')) {
 			rc = fail_at(p, key, "%s: expected \"tcp/PORTS\" or \"udp/PORTS\"", key);
 			break;
 		}
@@ -129,6 +139,15 @@ static int copy_str(struct pctx *p, const cJSON *v, const char *key, char *out, 
 		return fail_at(p, key, "\"%s\" must be a string", key);
 	snprintf(out, len, "%s", v->valuestring);
 	return 0;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
 }
 
 static int parse_match(struct pctx *p, const cJSON *m, struct ep_intent_match *out)
@@ -184,6 +203,13 @@ static int parse_match(struct pctx *p, const cJSON *m, struct ep_intent_match *o
 		{
 			if (out->ntags == EP_INTENT_MAX_TAGS || !cJSON_IsString(t))
 				return fail_at(p, "tag", "\"%s\": at most 8 string values", "tag");
+			/* AWS's limits, in characters: longer never matches a real tag */
+			if (utf8_chars(t->string) > 128 || utf8_chars(t->valuestring) > 256)
+				return fail_at(
+				    p, t->string,
+				    "\"tag\": a key of at most 128 characters and a value "
+				    "of at most 256 (AWS's limits)%s",
+				    "");
 			snprintf(out->tag_key[out->ntags], sizeof(out->tag_key[0]), "%s",
 			         t->string);
 			snprintf(out->tag_value[out->ntags], sizeof(out->tag_value[0]), "%s",
@@ -295,12 +321,30 @@ int ep_intent_parse(struct ep_intent *in, const char *text, size_t len, const ch
 	const char *end = NULL;
 	cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	const cJSON *it;
+	char why[200];
 	int rc = 0;
 
 	memset(in, 0, sizeof(*in));
 	if (doc == NULL) {
 		p.cursor = end ? (size_t)(end - text) : 0;
 		return fail_at(&p, NULL, "%s", "malformed JSON");
+	}
+	rc = ep_json_scan(text, len, &p.cursor, why, sizeof(why));
+	if (rc == 0 && end) {
+		size_t at = (size_t)(end - text);
+
+		while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\r' ||
+		                    text[at] == '\n'))
+			at++;
+		if (at < len) {
+			p.cursor = at;
+			snprintf(why, sizeof(why), "content after the JSON document");
+			rc = EP_EPARSE;
+		}
+	}
+	if (rc) {
+		cJSON_Delete(doc);
+		return fail_at(&p, NULL, "%s", why);
 	}
 	if (!cJSON_IsObject(doc))
 		rc = fail_at(&p, NULL, "%s", "the intent file must be a JSON object");

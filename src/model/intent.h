@@ -23,7 +23,8 @@
 struct ep_intent_match {
 	char account[16], region[32], cluster[128], service[128], task_family[128];
 	char security_group[32], interface_type[48];
-	char tag_key[EP_INTENT_MAX_TAGS][128], tag_value[EP_INTENT_MAX_TAGS][256];
+	/* AWS allows 128 and 256 characters: up to 4 bytes each */
+	char tag_key[EP_INTENT_MAX_TAGS][513], tag_value[EP_INTENT_MAX_TAGS][1025];
 	int ntags;
 	struct ep_iprange cidr;
 	int has_cidr;

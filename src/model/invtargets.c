@@ -4,6 +4,7 @@
  * large estate costs one entry per address (merged by the target builder). */
 #include "model/invtargets.h"
 
+#include "base/text.h"
 #include "model/exposure.h"
 #include "report/objects.h"
 
@@ -70,6 +71,11 @@ int ep_inventory_read(const char *path, cJSON **out, struct ep_diag *d)
 		return ep_diag_set(d, EP_EPARSE, line, col, "malformed JSON in inventory");
 	}
 	free(text);
+	/* a saved inventory is as untrusted as the answers it was made from */
+	if (ep_utf8_fix_json(doc) < 0) {
+		cJSON_Delete(doc);
+		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
+	}
 	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
 	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "ecsprobe.inventory/1") != 0) {
 		cJSON_Delete(doc);

@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "engine/engine.h"
 #include "engine/prober.h"
 
@@ -207,6 +208,7 @@ static int tcp_open(struct ep_engine *e, const struct ep_config *c, void **state
 	tp->engine = e;
 	tp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (tp->epfd < 0) {
+		ep_log(EP_LOG_ERROR, "tcp", "cannot create its epoll set: %s", strerror(errno));
 		free(tp);
 		return EP_EIO;
 	}

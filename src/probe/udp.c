@@ -324,8 +324,11 @@ static int open_family(struct udp_prober *up, uv_loop_t *loop, int v6)
 	int one = 1, rcvbuf = 8 << 20;
 
 	f->fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (f->fd < 0)
+	if (f->fd < 0) {
+		ep_log(EP_LOG_ERROR, "udp", "cannot open an IPv%c socket: %s", v6 ? '6' : '4',
+		       strerror(errno));
 		return EP_EIO;
+	}
 	if (v6) {
 		setsockopt(f->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 		setsockopt(f->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "net/cookie.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -28,18 +29,8 @@ int ep_export_open(struct ep_export *x, const char *format, const char *dest, st
 
 int ep_export_flush(struct ep_export *x)
 {
-	size_t off = 0;
-
-	while (off < x->buf.len && !x->failed) {
-		ssize_t w = write(x->fd, x->buf.data + off, x->buf.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			x->failed = 1;
-		else
-			off += (size_t)w;
-	}
+	if (!x->failed && ep_output_write(&x->out, x->buf.data, x->buf.len))
+		x->failed = 1;
 	ep_buf_reset(&x->buf);
 	return x->failed ? EP_EIO : 0;
 }
@@ -248,6 +239,21 @@ int ep_export_json_str(struct ep_buf *b, const char *s)
 		char esc[6];
 		size_t n = 6;
 
+		if (c >= 0x80) {
+			/* valid UTF-8 runs on; an invalid byte becomes U+FFFD, so no
+			 * JSON line is ever invalid (the same as ep_buf_json_str) */
+			size_t u = ep_utf8_len((const unsigned char *)s);
+
+			if (u) {
+				s += u - 1;
+				continue;
+			}
+			rc = ep_buf_add(b, run, (size_t)(s - run));
+			if (rc == 0)
+				rc = ep_buf_add(b, "\\ufffd", 6);
+			run = s + 1;
+			continue;
+		}
 		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
 		esc[0] = '\\';

@@ -333,6 +333,21 @@ static void release(struct ep_output *o)
 	o->url = NULL;
 }
 
+/* 1 for /dev/stdout, /dev/fd/1 or /proc/self/fd/1, 2 for stderr; else -1 */
+static int std_fd(const char *dest)
+{
+	static const char *const names[][3] = {
+	    {"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"},
+	    {"/dev/stderr", "/dev/fd/2", "/proc/self/fd/2"},
+	};
+
+	for (int f = 0; f < 2; f++)
+		for (int k = 0; k < 3; k++)
+			if (strcmp(dest, names[f][k]) == 0)
+				return f + 1;
+	return -1;
+}
+
 int ep_output_open(struct ep_output *o, const char *format, const char *dest, struct ep_diag *d)
 {
 	int rc;
@@ -341,10 +356,24 @@ int ep_output_open(struct ep_output *o, const char *format, const char *dest, st
 	o->fd = -1;
 	o->keep_fd = -1;
 	o->dest = dest;
-	snprintf(o->label, sizeof(o->label), "-o %s:", format);
+	/* an option's own name ("--targets-out") labels its messages as given */
+	if (format[0] == '-')
+		snprintf(o->label, sizeof(o->label), "%s ", format);
+	else
+		snprintf(o->label, sizeof(o->label), "-o %s:", format);
 	if (dest == NULL || dest[0] == '\0' || strcmp(dest, "-") == 0) {
 		o->fd = STDOUT_FILENO;
 		return 0;
+	}
+	{
+		/* the process's own descriptors by name (a container's log is
+		 * /dev/stdout): symbolic links the system made, written as such */
+		int fd = std_fd(dest);
+
+		if (fd >= 0) {
+			o->fd = fd;
+			return 0;
+		}
 	}
 	if (ep_s3_url_is(dest)) {
 		rc = open_s3(o, format, d);
@@ -354,10 +383,49 @@ int ep_output_open(struct ep_output *o, const char *format, const char *dest, st
 		}
 		return rc;
 	}
-	o->fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a symbolic link planted where a root scan writes would
+	 * otherwise aim the truncation at any file of the attacker's choice */
+	o->fd = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (o->fd < 0 && errno == ELOOP)
+		return ep_diag_set(d, EP_EIO, 0, 0,
+		                   "%s%s: is a symbolic link; not following it (name the file "
+		                   "it points to)",
+		                   o->label, dest);
 	if (o->fd < 0)
 		return ep_diag_set(d, EP_EIO, 0, 0, "%s%s: %s", o->label, dest, strerror(errno));
 	o->own_fd = 1;
+	return 0;
+}
+
+void ep_output_failed(struct ep_output *o, int err)
+{
+	const char *dest = o->dest && o->dest[0] && strcmp(o->dest, "-") != 0 ? o->dest : "-";
+
+	if (o->err)
+		return;
+	o->err = err ? err : EIO;
+	if (!o->quiet)
+		ep_log(EP_LOG_ERROR, "output", "%s%s%s: write failed: %s", o->label, dest,
+		       strcmp(dest, "-") == 0 ? " (standard output)" : "", strerror(o->err));
+}
+
+int ep_output_write(struct ep_output *o, const void *p, size_t n)
+{
+	size_t off = 0;
+
+	if (o->err)
+		return EP_EIO;
+	while (off < n) {
+		ssize_t w = write(o->fd, (const char *)p + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ep_output_failed(o, w < 0 ? errno : EIO);
+			return EP_EIO;
+		}
+		off += (size_t)w;
+	}
 	return 0;
 }
 
@@ -474,6 +542,7 @@ int ep_output_close(struct ep_output *o, int ok)
 	int rc = 0;
 
 	if (o->own_fd && close(o->fd)) {
+		ep_output_failed(o, errno); /* NFS and full quotas report here */
 		ok = 0;
 		rc = EP_EIO;
 	}

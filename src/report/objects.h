@@ -56,14 +56,25 @@ struct ep_output {
 	char format[24];       /* S3 only: names the kept file */
 	uint64_t part_size;    /* S3 only: ECSPROBE_S3_PART_SIZE or the default */
 	const char *content_type;
+	int err;   /* errno of the first failed write, reported once */
+	int quiet; /* record a failure without logging it (the caller says it) */
 };
 
-/* Opens dest for format (which names it in messages).  For S3: checks the
+/* Opens dest for format (which names it in messages: "-o FORMAT:DEST", or
+ * "--OPTION DEST" when format is an option's name).  A symbolic link at
+ * dest is refused (O_NOFOLLOW), so a link planted in a shared directory
+ * cannot aim the truncation elsewhere.  For S3: checks the
  * URL (it must name an object, not a prefix), resolves credentials and
  * makes the local file in $TMPDIR (or /tmp), so a bad URL, a bad
  * ECSPROBE_S3_PART_SIZE or missing credentials fail before a scan starts.
  * 0, or an error with d->msg one line.  Blocks (credentials). */
 int ep_output_open(struct ep_output *o, const char *format, const char *dest, struct ep_diag *d);
+/* Writes all of p (EINTR retried).  The first failure logs one line naming
+ * the destination and errno ("-o ndjson:out.json: write failed: No space
+ * left on device"), later ones stay quiet; EP_EIO.  For sinks with a FILE *
+ * on fd: ep_output_failed(o, errno) says the same once. */
+int ep_output_write(struct ep_output *o, const void *p, size_t n);
+void ep_output_failed(struct ep_output *o, int err);
 /* Closes fd if still owned; for S3, uploads the local file when ok (the
  * sink wrote everything), or else, and when the upload fails, copies it to
  * $TMPDIR/ecsprobe-FORMAT-XXXXXX and logs one line saying where it is and

@@ -45,6 +45,7 @@ int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_inf
 	struct ep_sink_args a;
 	int rc;
 
+	memset(d, 0, sizeof(*d)); /* no file name left over from what was read before */
 	if (s->n == EP_MAX_SINKS)
 		return ep_diag_set(d, EP_ERANGE, 0, 0, "at most %d outputs", EP_MAX_SINKS);
 	if (len == 0 || len >= sizeof(name))

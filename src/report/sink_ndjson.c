@@ -34,18 +34,8 @@ struct ndjson {
 
 static int flush_buf(struct ndjson *n)
 {
-	size_t off = 0;
-
-	while (off < n->buf.len && !n->failed) {
-		ssize_t w = write(n->fd, n->buf.data + off, n->buf.len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			n->failed = 1;
-		else
-			off += (size_t)w;
-	}
+	if (!n->failed && ep_output_write(&n->out, n->buf.data, n->buf.len))
+		n->failed = 1;
 	ep_buf_reset(&n->buf);
 	return n->failed ? EP_EIO : 0;
 }
@@ -99,12 +89,16 @@ static int nd_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 	if (i->shard_count > 1)
 		ep_buf_printf(&n->buf, ",\"shard\":\"%u/%u\"", i->shard_index + 1, i->shard_count);
 	line_end(n);
+	n->out.quiet = 1; /* a failure here is the open's one-line error */
 	if (flush_buf(n)) {
+		rc = ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: write failed: %s",
+		                 a->dest ? a->dest : "-", strerror(n->out.err));
 		ep_output_discard(&n->out);
 		ep_buf_free(&n->buf);
 		free(n);
-		return ep_diag_set(d, EP_EIO, 0, 0, "-o ndjson:%s: cannot write", a->dest);
+		return rc;
 	}
+	n->out.quiet = 0;
 	*state = n;
 	return 0;
 }

@@ -1,9 +1,11 @@
 /* Human-readable table: open ports grouped by host, with per-host counts of
  * what is not shown, and a summary line.  Printed when the scan ends. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "config/cidr.h"
 #include "probe/banner.h"
 #include "report/hosttable.h"
@@ -40,6 +42,8 @@ static int text_open(const struct ep_sink_args *a, void **state, struct ep_diag 
 	if (t == NULL)
 		return EP_ENOMEM;
 	t->out = stdout;
+	t->dest.dest = "-";
+	snprintf(t->dest.label, sizeof(t->dest.label), "-o text:");
 	if (a->dest && strcmp(a->dest, "-") != 0) {
 		int rc = ep_output_open(&t->dest, "text", a->dest, d);
 
@@ -100,13 +104,14 @@ static int text_close(void *state, const struct ep_summary *s)
 			ep_addr_format(&o->addr, addr, sizeof(addr));
 		snprintf(port, sizeof(port), "%u/%s", o->port, ep_proto_name(o->proto));
 		const char *banner = banner_of(t, o);
+		char note[512];
 
+		/* a banner is the peer's bytes: escaped, never raw to a terminal */
+		if (o->probe || banner)
+			banner = ep_text_safe(o->probe ? o->probe : banner, note, sizeof(note));
 		fprintf(t->out, "%-40s %-10s %-6s %-12s %.2f ms%s%s\n", addr, port, "open",
-		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6,
-		        o->probe || banner ? "  " : "",
-		        o->probe ? o->probe
-		        : banner ? banner
-		                 : "");
+		        ep_reason_name(o->reason), (double)o->rtt_ns / 1e6, banner ? "  " : "",
+		        banner ? banner : "");
 		if (last) {
 			const struct ep_host *host = ep_hosttable_get(h, &o->addr);
 
@@ -148,10 +153,15 @@ static int text_close(void *state, const struct ep_summary *s)
 		fprintf(t->out, "%llu of %llu targets were not measured\n",
 		        (unsigned long long)s->unfinished,
 		        (unsigned long long)s->info->probes_total);
-	if (fflush(t->out) || ferror(t->out))
+	errno = 0;
+	if (fflush(t->out) || ferror(t->out)) {
+		ep_output_failed(&t->dest, errno);
 		rc = EP_EIO;
-	if (t->own && fclose(t->out))
+	}
+	if (t->own && fclose(t->out) && rc == 0) {
+		ep_output_failed(&t->dest, errno);
 		rc = EP_EIO;
+	}
 	if (t->own && ep_output_close(&t->dest, rc == 0))
 		rc = EP_EIO;
 	ep_hosttable_free(h);

@@ -175,6 +175,48 @@ static int read_at(int fd, uint64_t pos, uint8_t **buf, size_t *cap, struct ep_s
 	return ep_spool_parse_rec(*buf, size, r) == 1 ? 1 : EP_EPARSE;
 }
 
+/* Events replayed from a file anyone could have written are events anyone
+ * could inject into the SIEM: only regular files of this user, writable by
+ * no one else, are read. */
+static int owned_file(int fd, const char *path, struct ep_diag *d)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return ep_diag_set(d, EP_EIO, 0, 0, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return ep_diag_set(d, EP_EPERM, 0, 0, "%s: not a regular file", path);
+	if (st.st_uid != geteuid())
+		return ep_diag_set(d, EP_EPERM, 0, 0, "%s: owned by uid %u, not by this user (%u)",
+		                   path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ep_diag_set(d, EP_EPERM, 0, 0, "%s: writable by others (mode %04o)", path,
+		                   (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int ep_spool_dir_check(const char *dir, struct ep_diag *d)
+{
+	struct stat st;
+
+	if (lstat(dir, &st))
+		return ep_diag_set(d, errno == ENOENT ? EP_ENOENT : EP_EIO, 0, 0, "--spool %s: %s",
+		                   dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ep_diag_set(d, EP_EINVAL, 0, 0, "--spool %s: not a directory%s", dir,
+		                   S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return ep_diag_set(d, EP_EPERM, 0, 0,
+		                   "--spool %s: owned by uid %u, not by this user (%u) or root",
+		                   dir, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ep_diag_set(d, EP_EPERM, 0, 0,
+		                   "--spool %s: writable by others (mode %04o): anyone could add "
+		                   "events to it; use a directory of mode 0700",
+		                   dir, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int ep_spool_seg_open(struct ep_spool_seg *s, const char *path, const char *key, char *key_out,
                       struct ep_diag *d)
 {
@@ -187,10 +229,16 @@ int ep_spool_seg_open(struct ep_spool_seg *s, const char *path, const char *key,
 	int rc, hl;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = open(path, O_RDWR | O_CLOEXEC);
+	s->fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (s->fd < 0)
 		return ep_diag_set(d, errno == ENOENT ? EP_ENOENT : EP_EIO, 0, 0, "%s: %s", path,
 		                   strerror(errno));
+	rc = owned_file(s->fd, path, d);
+	if (rc) {
+		close(s->fd);
+		s->fd = -1;
+		return rc;
+	}
 	if (flock(s->fd, LOCK_EX | LOCK_NB)) {
 		rc = errno == EWOULDBLOCK ? EP_EAGAIN : EP_EIO;
 		close(s->fd);
@@ -511,12 +559,16 @@ int ep_spool_open_key(const char *dir, const char *key, struct ep_spool_seg **se
 {
 	char **paths = NULL;
 	size_t npaths = 0;
+	int rc;
 
 	*segs = NULL;
 	*n = 0;
 	*bytes = 0;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return ep_diag_set(d, EP_EIO, 0, 0, "--spool %s: %s", dir, strerror(errno));
+	rc = ep_spool_dir_check(dir, d);
+	if (rc)
+		return rc;
 	if (ep_spool_list(dir, key, &paths, &npaths))
 		return ep_diag_set(d, EP_EIO, 0, 0, "--spool %s: cannot list it", dir);
 	if (npaths && (*segs = calloc(npaths, sizeof(**segs))) == NULL) {

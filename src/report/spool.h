@@ -51,9 +51,10 @@ int ep_spool_parse_rec(const uint8_t *p, size_t n, struct ep_spool_rec *r);
 int ep_spool_parse_hdr(const uint8_t *p, size_t n, char *key, uint64_t *consumed);
 
 /* Opens and locks an existing segment (LOCK_NB: EP_EAGAIN when another
- * process holds it), checks its key (NULL: any), walks its records to find
- * the valid end (cutting off a torn tail when writable) and counts pending
- * ones.  key_out, when not NULL, receives the key.  Blocking I/O. */
+ * process holds it; EP_EPERM when it is not a regular file of this user
+ * writable by no one else, or a symbolic link), checks its key (NULL: any), walks its records to
+ * find the valid end (cutting off a torn tail when writable) and counts pending ones.  key_out,
+ * when not NULL, receives the key.  Blocking I/O. */
 int ep_spool_seg_open(struct ep_spool_seg *s, const char *path, const char *key, char *key_out,
                       struct ep_diag *d);
 /* Creates this run's segment for key in dir (mode 0600, locked, fsync'd with
@@ -76,10 +77,14 @@ int ep_spool_seg_reset(struct ep_spool_seg *s);
  * empties it when it cannot (an empty file is an empty segment). */
 void ep_spool_seg_close(struct ep_spool_seg *s);
 
-/* Creates dir (0700) when missing, then opens and locks every segment of
- * key in it, oldest first; ones held by another ecsprobe, or not readable,
- * are skipped with a warning.  *segs is malloc'd (the caller closes each and
- * frees it); *bytes is their total size.  Blocking I/O. */
+/* A spool directory must be a directory (not a link) of this user or root,
+ * writable by no one else: 0, or an error naming it (EP_ENOENT missing,
+ * EP_EPERM owner or mode, EP_EINVAL not a directory). */
+int ep_spool_dir_check(const char *dir, struct ep_diag *d);
+/* Creates dir (0700) when missing, checks it (ep_spool_dir_check), then opens and locks every
+ * segment of key in it, oldest first; ones held by another ecsprobe, or not readable, are skipped
+ * with a warning.  *segs is malloc'd (the caller closes each and frees it); *bytes is their total
+ * size.  Blocking I/O. */
 int ep_spool_open_key(const char *dir, const char *key, struct ep_spool_seg **segs, size_t *n,
                       uint64_t *bytes, struct ep_diag *d);
 /* The segments of key in dir (all keys when key is NULL), oldest first:

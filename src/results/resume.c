@@ -138,8 +138,10 @@ static int walk(struct ep_resume *r, const char *path, const struct ep_targets *
 		if (lr.buf[0] == '\0')
 			continue;
 		o = cJSON_Parse(lr.buf);
-		if (o == NULL && !lr.complete)
-			break; /* the write the interruption cut short */
+		if (o == NULL && !lr.complete) {
+			rc = 0; /* the write the interruption cut short: skipped */
+			break;
+		}
 		if (o == NULL) {
 			rc = ep_diag_set(d, EP_EPARSE, lr.lineno, 0, "not a JSON object");
 			break;

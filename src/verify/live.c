@@ -11,6 +11,7 @@
 
 #include "base/buf.h"
 #include "base/json.h"
+#include "base/text.h"
 
 /* --wait-stable: is every matching service in a steady state?  One
  * PRIMARY deployment (rolloutState COMPLETED when ECS reports it) and as many
@@ -129,6 +130,10 @@ int ep_verify_load_baseline(const char *path, cJSON **out)
 		if (strstr(line, "\"type\":\"finding\"") == NULL)
 			continue;
 		j = cJSON_ParseWithLength(line, (size_t)n);
+		if (j && ep_utf8_fix_json(j) < 0) { /* the boundary for a baseline */
+			cJSON_Delete(j);
+			j = NULL;
+		}
 		id = ep_json_str(j, "id");
 		first = ep_json_str(j, "first_seen");
 		ts = ep_json_str(j, "last_seen");

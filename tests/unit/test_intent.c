@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -250,6 +251,62 @@ static void test_errors(void **state)
 	bad("{\"version\": 1, \"rules\": [{\"match\": {\"cidr\": \"10.0.0.0/33\"}}]}", 1, 37, "CIDR");
 }
 
+/* Issue 12 item 10: what cJSON accepts but a policy must not say. */
+static void test_hostile_shapes(void **state)
+{
+	char longkey[200], text[600];
+
+	(void)state;
+	/* duplicate keys: jq and Python take the last, cJSON the first */
+	bad("{\"version\": 1,\n \"rules\": [{\"deny\": [\"tcp/22\"], \"deny\": []}]}", 2, 33,
+	    "duplicate key \"deny\"");
+	bad("{\"version\": 1, \"version\": 2}", 1, 16, "duplicate key");
+	/* a second document, or anything, after the first */
+	bad("{\"version\": 1}\n{\"version\": 1, \"rules\": []}", 2, 1, "content after");
+	bad("{\"version\": 1} x", 1, 16, "content after");
+	/* "udp/1,T:6379" must not deny tcp/6379 */
+	bad("{\"version\": 1, \"rules\": [{\"deny\": [\"udp/1,T:6379\"]}]}", 1, 27, "udp/PORTS");
+	/* a NUL would make "web\u0000x" match "web" */
+	bad("{\"version\": 1, \"rules\": [{\"match\": {\"service\": \"web\\u0000x\"}}]}", 1, 52,
+	    "NUL");
+	/* invalid UTF-8 */
+	bad("{\"version\": 1, \"rules\": [{\"reason\": \"caf\xe9\"}]}", 1, 41, "UTF-8");
+	/* impossible dates */
+	bad("{\"version\": 1,\n \"exceptions\": [{\"allow\": [\"tcp/1\"], \"reason\": \"r\",\n"
+	    "  \"expires\": \"2027-02-31\"}]}",
+	    3, 3, "YYYY-MM-DD");
+	bad("{\"version\": 1,\n \"exceptions\": [{\"allow\": [\"tcp/1\"], \"reason\": \"r\",\n"
+	    "  \"expires\": \"2027-01-01junk\"}]}",
+	    3, 3, "YYYY-MM-DD");
+	/* tags longer than AWS allows are refused, not truncated */
+	memset(longkey, 'k', 129);
+	longkey[129] = '\0';
+	snprintf(text, sizeof(text),
+	         "{\"version\": 1, \"rules\": [{\"match\": {\"tag\": {\"%s\": \"v\"}}}]}", longkey);
+	bad(text, 1, 45, "at most 128 characters");
+}
+
+/* AWS's maximum lengths are kept whole: 128-character keys, 256 values. */
+static void test_long_tags_kept(void **state)
+{
+	char key[129], value[257], text[800];
+	struct ep_intent in;
+	struct ep_diag d = {0};
+
+	(void)state;
+	memset(key, 'k', 128);
+	key[128] = '\0';
+	memset(value, 'v', 256);
+	value[256] = '\0';
+	snprintf(text, sizeof(text),
+	         "{\"version\": 1, \"rules\": [{\"match\": {\"tag\": {\"%s\": \"%s\"}}}]}", key,
+	         value);
+	assert_int_equal(ep_intent_parse(&in, text, strlen(text), "t.json", NOW, &d), 0);
+	assert_int_equal(strlen(in.r[0].match.tag_key[0]), 128);
+	assert_int_equal(strlen(in.r[0].match.tag_value[0]), 256);
+	ep_intent_free(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +315,8 @@ int main(void)
 	    cmocka_unit_test(test_group_by_name),
 	    cmocka_unit_test(test_tag_values),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_hostile_shapes),
+	    cmocka_unit_test(test_long_tags_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

