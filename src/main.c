@@ -6,6 +6,7 @@
 #include "config/options.h"
 #include "compare/judge.h"
 #include "report/sink.h"
+#include "checks_cmd.h"
 #include "flush_cmd.h"
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
@@ -47,6 +48,8 @@ static const struct command commands[] = {
      ep_flush_usage},
     {"probes", ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
      ep_probes_usage},
+    {"checks", ep_cmd_checks, "list the finding kinds, their severity, fixes and public controls",
+     ep_checks_usage},
     {"version", cmd_version, "print the version", version_usage},
     {"help", cmd_help, "show help for a command", help_usage},
 };
