@@ -11,6 +11,7 @@
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
 #include "probes_cmd.h"
+#include "report_cmd.h"
 #include "verify_cmd.h"
 #include "scan.h"
 
@@ -48,6 +49,8 @@ static const struct command commands[] = {
      ep_flush_usage},
     {"probes", ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
      ep_probes_usage},
+    {"report", ep_cmd_report, "write the HTML report of a run from its NDJSON output",
+     ep_report_usage},
     {"checks", ep_cmd_checks, "list the finding kinds, their severity, fixes and public controls",
      ep_checks_usage},
     {"version", cmd_version, "print the version", version_usage},
