@@ -2,9 +2,9 @@
  * nmap.dtd, read by ndiff, DefectDojo, Faraday, ivre, Metasploit), written
  * whole at close.  Hosts in address order, each with its closed, filtered and
  * open|filtered ports as <extraports> counts and its open ports listed; a
- * verify finding is a <hostscript> <script id="ecsprobe-finding-ID"> whose
- * output is the finding in one line and whose <elem>s are its fields, so
- * ndiff shows findings that come and go.  The DTD fixes scanner="nmap";
+ * host's verify findings are a <hostscript> <script id="ecsprobe-findings">
+ * whose output has a line per finding and whose <table key="ID">s hold
+ * their fields, so ndiff shows findings that come and go.  The DTD fixes scanner="nmap";
  * args and the <verbose>/<debugging> levels say ecsprobe wrote it.  All text
  * goes through libxml2's xmlTextWriter (escaping).  Memory: report/collect.h. */
 #include <libxml/xmlwriter.h>
@@ -160,10 +160,11 @@ static void scaninfo(xmlTextWriterPtr w, int *rcp, const struct nmapxml *n)
 	free(text);
 }
 
-static void finding_script(xmlTextWriterPtr w, int *rcp, const struct ep_finding *f,
-                           unsigned controls)
+/* One finding as a <table key="ID"> of <elem>s. */
+static void finding_table(xmlTextWriterPtr w, int *rcp, const struct ep_finding *f,
+                          unsigned controls)
 {
-	char ports[EP_FINDING_PORTS_LEN], id[64], line[1400], num[16], list[400] = "";
+	char ports[EP_FINDING_PORTS_LEN], num[16], list[400] = "";
 	size_t used = 0;
 
 	ep_finding_ports_text(f, ports, sizeof(ports));
@@ -175,13 +176,8 @@ static void finding_script(xmlTextWriterPtr w, int *rcp, const struct ep_finding
 			if (k > 0 && (size_t)k < sizeof(list) - used)
 				used += (size_t)k;
 		}
-	snprintf(id, sizeof(id), "ecsprobe-finding-%s", f->id);
-	snprintf(line, sizeof(line), "%s %s %s/%s: %s (evidence: %s; owner %s)",
-	         ep_severity_name(f->severity), ep_finding_kind_name(f->kind),
-	         ep_finding_proto_name(f), ports, f->message, f->evidence, f->owner);
-	xmlTextWriterStartElement(w, BAD_CAST "script");
-	attr(w, rcp, "id", id);
-	attr(w, rcp, "output", line);
+	xmlTextWriterStartElement(w, BAD_CAST "table");
+	attr(w, rcp, "key", f->id);
 	elem(w, rcp, "id", f->id);
 	elem(w, rcp, "kind", ep_finding_kind_name(f->kind));
 	elem(w, rcp, "severity", ep_severity_name(f->severity));
@@ -204,21 +200,43 @@ static void finding_script(xmlTextWriterPtr w, int *rcp, const struct ep_finding
 		*rcp = -1;
 }
 
+/* The host's findings as one <script id="ecsprobe-findings">: its output a
+ * line per finding, a table per finding.  One script a host, because
+ * Debian's ndiff (7.93, Python 3) fails sorting two scripts of one host. */
 static void host_findings(xmlTextWriterPtr w, int *rcp, const struct ep_collect *c,
                           const char *addr)
 {
-	int open = 0;
+	struct ep_buf out;
+	int any = 0;
 
+	ep_buf_init(&out, 1u << 24);
 	for (size_t i = 0; i < c->findings.n; i++) {
-		if (strcmp(c->findings.f[i].address, addr) != 0)
+		const struct ep_finding *f = &c->findings.f[i];
+		char ports[EP_FINDING_PORTS_LEN];
+
+		if (strcmp(f->address, addr) != 0)
 			continue;
-		if (!open)
-			xmlTextWriterStartElement(w, BAD_CAST "hostscript");
-		open = 1;
-		finding_script(w, rcp, &c->findings.f[i], c->controls[i]);
+		ep_finding_ports_text(f, ports, sizeof(ports));
+		ep_buf_printf(&out, "%s%s %s %s %s/%s: %s (evidence: %s; owner %s)", any ? "\n" : "",
+		              f->id, ep_severity_name(f->severity), ep_finding_kind_name(f->kind),
+		              ep_finding_proto_name(f), ports, f->message, f->evidence, f->owner);
+		any = 1;
 	}
-	if (open)
+	if (any && out.data == NULL)
+		*rcp = -1;
+	if (any && out.data) {
+		xmlTextWriterStartElement(w, BAD_CAST "hostscript");
+		xmlTextWriterStartElement(w, BAD_CAST "script");
+		attr(w, rcp, "id", "ecsprobe-findings");
+		attr(w, rcp, "output", out.data);
+		for (size_t i = 0; i < c->findings.n; i++)
+			if (strcmp(c->findings.f[i].address, addr) == 0)
+				finding_table(w, rcp, &c->findings.f[i], c->controls[i]);
 		xmlTextWriterEndElement(w);
+		if (xmlTextWriterEndElement(w) < 0)
+			*rcp = -1;
+	}
+	ep_buf_free(&out);
 }
 
 static void port_elem(xmlTextWriterPtr w, int *rcp, const struct ep_open_port *o)

@@ -149,7 +149,7 @@ static void test_nmapxml(void **state)
 	xmlFree(v);
 	xmlXPathFreeObject(o);
 	o = xmlXPathEvalExpression(BAD_CAST "//host[address/@addr='10.0.0.2']/hostscript/script/"
-	                                    "elem[@key='owner']",
+	                                    "table/elem[@key='owner']",
 	                           x);
 	assert_int_equal(o->nodesetval->nodeNr, 1);
 	v = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
