@@ -58,8 +58,10 @@ int ep_cmd_checks(int argc, char **argv)
 			fputs(ep_checks_usage, stdout);
 			return 0;
 		default:
-			fprintf(stderr, "ecsprobe: checks: unknown option '%s' (see ecsprobe checks --help)\n",
-			        argv[optind - 1]);
+			fprintf(
+			    stderr,
+			    "ecsprobe: checks: unknown option '%s' (see ecsprobe checks --help)\n",
+			    argv[optind - 1]);
 			return 2;
 		}
 	}

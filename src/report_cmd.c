@@ -106,8 +106,9 @@ int ep_cmd_report(int argc, char **argv)
 	if (f != stdin)
 		fclose(f);
 	if (rc == 0 && m.scan_id[0] == '\0') {
-		fprintf(stderr, "ecsprobe: report: %s: no header record (is it ecsprobe's -o ndjson "
-		                "output?)\n",
+		fprintf(stderr,
+		        "ecsprobe: report: %s: no header record (is it ecsprobe's -o ndjson "
+		        "output?)\n",
 		        in);
 		rc = EP_EPARSE;
 	}

@@ -30,9 +30,8 @@ const struct ep_control ep_controls[] = {
      "a world-open rule admits one of 20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, "
      "3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300"},
     {"aws-fsbp/EC2.2", FSBP, "EC2.2",
-     "VPC default security groups should not allow inbound or outbound traffic",
-     EP_WHEN_DEFAULT_SG, 0, NULL, 0,
-     "the deciding rule belongs to a group named \"default\""},
+     "VPC default security groups should not allow inbound or outbound traffic", EP_WHEN_DEFAULT_SG,
+     0, NULL, 0, "the deciding rule belongs to a group named \"default\""},
     {"cis-aws-3.0.0/5.2", CIS, "5.2",
      "Ensure no security groups allow ingress from 0.0.0.0/0 to remote server administration "
      "ports",
@@ -41,8 +40,8 @@ const struct ep_control ep_controls[] = {
      "Ensure no security groups allow ingress from ::/0 to remote server administration ports",
      EP_WHEN_WORLD_PORTS, 6, N(admin), "::/0 admits port 22 or 3389 of an IPv6 address"},
     {"cis-aws-3.0.0/5.4", CIS, "5.4",
-     "Ensure the default security group of every VPC restricts all traffic", EP_WHEN_DEFAULT_SG,
-     0, NULL, 0, "the deciding rule belongs to a group named \"default\""},
+     "Ensure the default security group of every VPC restricts all traffic", EP_WHEN_DEFAULT_SG, 0,
+     NULL, 0, "the deciding rule belongs to a group named \"default\""},
 };
 const size_t ep_ncontrols = sizeof(ep_controls) / sizeof(ep_controls[0]);
 
@@ -93,7 +92,8 @@ void ep_check_severity_text(enum ep_finding_kind k, char *out, size_t len)
 		if (r->verdict != EP_VERDICT_FINDING || r->kind != k)
 			continue;
 		if (r->raised != r->severity)
-			snprintf(out, len, "%s; %s if a world-open rule admits it or the intent denies it",
+			snprintf(out, len,
+			         "%s; %s if a world-open rule admits it or the intent denies it",
 			         ep_severity_name(r->severity), ep_severity_name(r->raised));
 		else
 			snprintf(out, len, "%s", ep_severity_name(r->severity));
@@ -173,8 +173,9 @@ static void print_text(FILE *out)
 			fputc('\n', out);
 		for (size_t c = 0; c < ep_ncontrols; c++)
 			if (k->controls & (1u << c))
-				fprintf(out, "    %-18s %s %s: %s\n      when %s\n", ep_controls[c].key,
-				        ep_controls[c].standard, ep_controls[c].id, ep_controls[c].title,
+				fprintf(out, "    %-18s %s %s: %s\n      when %s\n",
+				        ep_controls[c].key, ep_controls[c].standard,
+				        ep_controls[c].id, ep_controls[c].title,
 				        ep_controls[c].applies);
 		fputc('\n', out);
 	}

@@ -25,10 +25,10 @@ struct ep_control {
 	const char *id;       /* "EC2.19" */
 	const char *title;    /* the control's own title */
 	enum ep_control_when when;
-	int family;              /* 4 or 6: only for addresses of that family; 0 any */
-	const uint16_t *ports;   /* EP_WHEN_WORLD_PORTS: ascending, nports of them */
+	int family;            /* 4 or 6: only for addresses of that family; 0 any */
+	const uint16_t *ports; /* EP_WHEN_WORLD_PORTS: ascending, nports of them */
 	size_t nports;
-	const char *applies;     /* when, in words */
+	const char *applies; /* when, in words */
 };
 
 struct ep_check {

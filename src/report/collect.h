@@ -16,9 +16,9 @@
 struct ep_collect {
 	struct ep_hosttable hosts;
 	struct ep_findings findings;
-	unsigned *controls;       /* per finding: bits of ep_controls[] it fails */
+	unsigned *controls; /* per finding: bits of ep_controls[] it fails */
 	size_t controls_cap;
-	uint8_t probed[2][8192];  /* [tcp, udp]: a bit per port */
+	uint8_t probed[2][8192]; /* [tcp, udp]: a bit per port */
 	uint64_t counts[EP_STATE_COUNT];
 	uint64_t results;
 };

@@ -16,11 +16,11 @@
 /* What a cell of the picture shows, worst first. */
 enum cell {
 	CELL_NONE,
-	CELL_OK,         /* observed open; declared or allowed */
-	CELL_LATENT,     /* admitted, nothing declares it; closed today */
-	CELL_DOWN,       /* declared and admitted; does not answer */
-	CELL_UNEXPLAINED,/* observed open; no rule admits the vantage */
-	CELL_UNEXPECTED, /* observed open; admitted; nothing declares it */
+	CELL_OK,          /* observed open; declared or allowed */
+	CELL_LATENT,      /* admitted, nothing declares it; closed today */
+	CELL_DOWN,        /* declared and admitted; does not answer */
+	CELL_UNEXPLAINED, /* observed open; no rule admits the vantage */
+	CELL_UNEXPECTED,  /* observed open; admitted; nothing declares it */
 	CELL_COUNT
 };
 
@@ -134,11 +134,13 @@ static int findings_section(struct ep_export *x, const struct ep_collect *c, con
 			if (sev >= 0)
 				ep_buf_adds(b, "</table>\n");
 			sev = (int)f->severity;
-			ep_buf_printf(b, "<h3><span class=\"sev %s\">%s</span></h3>\n<table>"
-			                 "<tr><th>id</th><th>finding</th><th>address</th><th>ports</th>"
-			                 "<th>owner</th><th>what</th><th>evidence</th><th>controls</th>"
-			                 "</tr>\n",
-			              ep_severity_name(f->severity), ep_severity_name(f->severity));
+			ep_buf_printf(
+			    b,
+			    "<h3><span class=\"sev %s\">%s</span></h3>\n<table>"
+			    "<tr><th>id</th><th>finding</th><th>address</th><th>ports</th>"
+			    "<th>owner</th><th>what</th><th>evidence</th><th>controls</th>"
+			    "</tr>\n",
+			    ep_severity_name(f->severity), ep_severity_name(f->severity));
 		}
 		ep_finding_ports_text(f, ports, sizeof(ports));
 		ep_buf_adds(b, "<tr id=\"f-");
@@ -192,8 +194,9 @@ static struct group *group_of(struct group *g, size_t *n, const struct ep_findin
 	const char *cluster, *service;
 
 	ep_export_owner(f->owner, &ow);
-	cluster = ow.kind == EP_OWNER_ECS ? ow.cluster : ow.kind == EP_OWNER_LB ? "(load balancer)"
-	                                                                       : "(interface)";
+	cluster = ow.kind == EP_OWNER_ECS  ? ow.cluster
+	          : ow.kind == EP_OWNER_LB ? "(load balancer)"
+	                                   : "(interface)";
 	service = ow.kind == EP_OWNER_ECS ? ow.service : ow.name;
 	for (size_t i = 0; i < *n; i++)
 		if (!strcmp(g[i].account, f->account) && !strcmp(g[i].region, f->region) &&
@@ -223,9 +226,10 @@ static int owners_section(struct ep_export *x, const struct ep_collect *c)
 
 		r->sev[f->severity]++;
 		r->n++;
-		if (!strstr(r->addresses, f->address) && len + strlen(f->address) + 3 < sizeof(r->addresses))
-			snprintf(r->addresses + len, sizeof(r->addresses) - len, "%s%s", len ? ", " : "",
-			         f->address);
+		if (!strstr(r->addresses, f->address) &&
+		    len + strlen(f->address) + 3 < sizeof(r->addresses))
+			snprintf(r->addresses + len, sizeof(r->addresses) - len, "%s%s",
+			         len ? ", " : "", f->address);
 	}
 	ep_buf_adds(b, "<h2 id=\"owners\">By account, cluster and service</h2>\n<table><tr>"
 	               "<th>account</th><th>region</th><th>cluster</th><th>service or owner</th>"
@@ -242,9 +246,10 @@ static int owners_section(struct ep_export *x, const struct ep_collect *c)
 		esc(b, g[i].service);
 		ep_buf_adds(b, "</td><td>");
 		esc(b, g[i].addresses);
-		ep_buf_printf(b, "</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
-		              g[i].sev[EP_SEV_CRITICAL], g[i].sev[EP_SEV_HIGH], g[i].sev[EP_SEV_MEDIUM],
-		              g[i].sev[EP_SEV_LOW], g[i].n);
+		ep_buf_printf(b,
+		              "</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td><td>%u</td></tr>\n",
+		              g[i].sev[EP_SEV_CRITICAL], g[i].sev[EP_SEV_HIGH],
+		              g[i].sev[EP_SEV_MEDIUM], g[i].sev[EP_SEV_LOW], g[i].n);
 	}
 	ep_buf_adds(b, "</table>\n");
 	free(g);
@@ -331,8 +336,8 @@ static int picture(struct ep_export *x, const struct ep_collect *c, const struct
 
 	for (size_t i = 0; i < c->findings.n; i++)
 		for (unsigned r = 0; r < c->findings.f[i].nranges; r++)
-			add_col(cols, &ncols, &more, c->findings.f[i].proto, c->findings.f[i].ranges[r].lo,
-			        c->findings.f[i].ranges[r].hi);
+			add_col(cols, &ncols, &more, c->findings.f[i].proto,
+			        c->findings.f[i].ranges[r].lo, c->findings.f[i].ranges[r].hi);
 	for (size_t i = 0; i < c->hosts.nopen; i++)
 		add_col(cols, &ncols, &more, c->hosts.open[i].proto, c->hosts.open[i].port,
 		        c->hosts.open[i].port);
@@ -344,13 +349,14 @@ static int picture(struct ep_export *x, const struct ep_collect *c, const struct
 	              left + (int)ncols * cw + 20, top + (int)rows * ch + 10);
 	for (size_t j = 0; j < ncols; j++) {
 		if (cols[j].lo == cols[j].hi)
-			snprintf(label, sizeof(label), "%s/%u", ep_proto_name(cols[j].proto), cols[j].lo);
+			snprintf(label, sizeof(label), "%s/%u", ep_proto_name(cols[j].proto),
+			         cols[j].lo);
 		else
 			snprintf(label, sizeof(label), "%s/%u-%u", ep_proto_name(cols[j].proto),
 			         cols[j].lo, cols[j].hi);
-		ep_buf_printf(b,
-		              "<text x=\"%d\" y=\"%d\" font-size=\"11\" transform=\"rotate(-60 %d %d)\">",
-		              left + (int)j * cw + 8, top - 4, left + (int)j * cw + 8, top - 4);
+		ep_buf_printf(
+		    b, "<text x=\"%d\" y=\"%d\" font-size=\"11\" transform=\"rotate(-60 %d %d)\">",
+		    left + (int)j * cw + 8, top - 4, left + (int)j * cw + 8, top - 4);
 		esc(b, label);
 		ep_buf_adds(b, "</text>\n");
 	}
@@ -359,7 +365,8 @@ static int picture(struct ep_export *x, const struct ep_collect *c, const struct
 
 		ep_addr_format(&hosts[i]->addr, addr, sizeof(addr));
 		owner = row_owner(c, addr);
-		ep_buf_printf(b, "<text x=\"4\" y=\"%d\" font-size=\"12\">", top + (int)i * ch + 15);
+		ep_buf_printf(b, "<text x=\"4\" y=\"%d\" font-size=\"12\">",
+		              top + (int)i * ch + 15);
 		esc(b, addr);
 		if (owner[0]) {
 			ep_buf_adds(b, " (");
@@ -370,10 +377,11 @@ static int picture(struct ep_export *x, const struct ep_collect *c, const struct
 		for (size_t j = 0; j < ncols; j++) {
 			enum cell k = cell_of(c, hosts[i], addr, &cols[j]);
 
-			ep_buf_printf(b,
-			              "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
-			              "stroke=\"#fff\"><title>",
-			              left + (int)j * cw, top + (int)i * ch, cw, ch, cells[k].colour);
+			ep_buf_printf(
+			    b,
+			    "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+			    "stroke=\"#fff\"><title>",
+			    left + (int)j * cw, top + (int)i * ch, cw, ch, cells[k].colour);
 			esc(b, cells[k].legend);
 			ep_buf_adds(b, "</title></rect>\n");
 		}
@@ -389,8 +397,9 @@ static int picture(struct ep_export *x, const struct ep_collect *c, const struct
 	}
 	ep_buf_adds(b, "</p>\n");
 	if (more || nhosts > rows)
-		ep_buf_printf(b, "<p class=\"muted\">Not drawn: %zu more port columns, %zu more "
-		                 "addresses (the tables list every finding).</p>\n",
+		ep_buf_printf(b,
+		              "<p class=\"muted\">Not drawn: %zu more port columns, %zu more "
+		              "addresses (the tables list every finding).</p>\n",
 		              more, nhosts - rows);
 	return ep_export_end(x);
 }

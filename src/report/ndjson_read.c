@@ -21,8 +21,8 @@ static int str(const cJSON *o, const char *key, char *out, size_t len, int requi
 		return ep_diag_set(d, EP_EPARSE, 0, 0, "%s record: \"%s\" missing or not a string",
 		                   type, key);
 	if (strlen(v->valuestring) >= len)
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "%s record: \"%s\" longer than %zu bytes", type,
-		                   key, len - 1);
+		return ep_diag_set(d, EP_EPARSE, 0, 0, "%s record: \"%s\" longer than %zu bytes",
+		                   type, key, len - 1);
 	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
 	return 0;
 }
@@ -34,8 +34,8 @@ static int number(const cJSON *o, const char *key, double lo, double hi, double 
 
 	if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi)
 		return ep_diag_set(d, EP_EPARSE, 0, 0,
-		                   "%s record: \"%s\" missing or not a number in %.0f-%.0f", type, key,
-		                   lo, hi);
+		                   "%s record: \"%s\" missing or not a number in %.0f-%.0f", type,
+		                   key, lo, hi);
 	*out = v->valuedouble;
 	return 0;
 }
@@ -61,13 +61,13 @@ static int result(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 	memset(&r, 0, sizeof(r));
 	rc = str(o, "address", text, sizeof(text), 1, "result", d);
 	if (rc == 0 && ep_addr_parse(text, &r.t.addr))
-		rc = ep_diag_set(d, EP_EPARSE, 0, 0, "result record: \"address\" '%s' is not an address",
-		                 text);
+		rc = ep_diag_set(d, EP_EPARSE, 0, 0,
+		                 "result record: \"address\" '%s' is not an address", text);
 	if (rc == 0)
 		rc = str(o, "proto", text, sizeof(text), 1, "result", d);
 	if (rc == 0 && proto(text, &r.t.proto))
-		rc = ep_diag_set(d, EP_EPARSE, 0, 0, "result record: \"proto\" '%s' is not tcp or udp",
-		                 text);
+		rc = ep_diag_set(d, EP_EPARSE, 0, 0,
+		                 "result record: \"proto\" '%s' is not tcp or udp", text);
 	if (rc == 0)
 		rc = number(o, "port", 0, 65535, &v, "result", d);
 	r.t.port = (uint16_t)v;
@@ -80,7 +80,8 @@ static int result(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 		if (strcmp(text, ep_state_name((enum ep_state)s)) == 0)
 			r.state = (enum ep_state)s;
 	if (r.state == EP_STATE_COUNT)
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "result record: \"state\" '%s' unknown", text);
+		return ep_diag_set(d, EP_EPARSE, 0, 0, "result record: \"state\" '%s' unknown",
+		                   text);
 	rc = str(o, "reason", text, sizeof(text), 0, "result", d);
 	for (int s = 0; rc == 0 && s < EP_REASON_COUNT; s++)
 		if (strcmp(text, ep_reason_name((enum ep_reason)s)) == 0)
@@ -96,7 +97,8 @@ static int ports(struct ep_finding *f, const cJSON *o, struct ep_diag *d)
 	long prev = -1;
 
 	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) < 1)
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"ports\" missing or empty");
+		return ep_diag_set(d, EP_EPARSE, 0, 0,
+		                   "finding record: \"ports\" missing or empty");
 	cJSON_ArrayForEach(p, list)
 	{
 		const cJSON *lo = cJSON_GetArrayItem(p, 0), *hi = cJSON_GetArrayItem(p, 1);
@@ -104,9 +106,10 @@ static int ports(struct ep_finding *f, const cJSON *o, struct ep_diag *d)
 		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsNumber(lo) ||
 		    !cJSON_IsNumber(hi) || lo->valuedouble < 1 || hi->valuedouble > 65535 ||
 		    lo->valuedouble > hi->valuedouble || lo->valuedouble <= prev)
-			return ep_diag_set(d, EP_EPARSE, 0, 0,
-			                   "finding record: \"ports\" must be ascending [from, to] pairs "
-			                   "of ports");
+			return ep_diag_set(
+			    d, EP_EPARSE, 0, 0,
+			    "finding record: \"ports\" must be ascending [from, to] pairs "
+			    "of ports");
 		if (ep_finding_add_range(f, (uint16_t)lo->valuedouble, (uint16_t)hi->valuedouble))
 			return ep_diag_set(d, EP_EPARSE, 0, 0,
 			                   "finding record: \"ports\" has more than %d ranges",
@@ -135,10 +138,12 @@ static int finding(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 		if (strcmp(text, ep_finding_kind_name(ep_checks[i].kind)) == 0)
 			f.kind = ep_checks[i].kind;
 	if ((size_t)f.kind == ep_nchecks)
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"kind\" '%s' unknown", text);
+		return ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"kind\" '%s' unknown",
+		                   text);
 	rc = str(o, "severity", text, sizeof(text), 1, "finding", d);
 	if (rc == 0 && ep_severity_parse(text, &f.severity))
-		rc = ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"severity\" '%s' unknown", text);
+		rc = ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"severity\" '%s' unknown",
+		                 text);
 	if (rc == 0)
 		rc = str(o, "account", f.account, sizeof(f.account), 1, "finding", d);
 	if (rc == 0)
@@ -152,8 +157,8 @@ static int finding(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 	if (rc == 0)
 		rc = str(o, "proto", text, sizeof(text), 1, "finding", d);
 	if (rc == 0 && proto(text, &f.proto))
-		rc = ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"proto\" '%s' is not tcp or udp",
-		                 text);
+		rc = ep_diag_set(d, EP_EPARSE, 0, 0,
+		                 "finding record: \"proto\" '%s' is not tcp or udp", text);
 	if (rc == 0)
 		rc = ports(&f, o, d);
 	if (rc == 0)
@@ -169,22 +174,24 @@ static int finding(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 	if (rc)
 		return rc;
 	if (ctl && !cJSON_IsArray(ctl))
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "finding record: \"controls\" is not an array");
+		return ep_diag_set(d, EP_EPARSE, 0, 0,
+		                   "finding record: \"controls\" is not an array");
 	cJSON_ArrayForEach(k, ctl)
 	{
 		int i = cJSON_IsString(k) ? ep_control_find(k->valuestring) : -1;
 
 		if (i < 0)
-			return ep_diag_set(d, EP_EPARSE, 0, 0,
-			                   "finding record: \"controls\" holds an unknown control (see "
-			                   "ecsprobe checks)");
+			return ep_diag_set(
+			    d, EP_EPARSE, 0, 0,
+			    "finding record: \"controls\" holds an unknown control (see "
+			    "ecsprobe checks)");
 		bits |= 1u << i;
 	}
 	return ep_collect_finding(c, &f, bits);
 }
 
-int ep_ndjson_read_line(struct ep_collect *c, struct ep_html_meta *m, const char *line,
-                        size_t len, struct ep_diag *d)
+int ep_ndjson_read_line(struct ep_collect *c, struct ep_html_meta *m, const char *line, size_t len,
+                        struct ep_diag *d)
 {
 	cJSON *o;
 	const cJSON *type;
@@ -195,7 +202,8 @@ int ep_ndjson_read_line(struct ep_collect *c, struct ep_html_meta *m, const char
 	if (len == 0)
 		return 0;
 	if (len > EP_NDJSON_LINE_MAX)
-		return ep_diag_set(d, EP_EPARSE, 0, 0, "line longer than %u bytes", EP_NDJSON_LINE_MAX);
+		return ep_diag_set(d, EP_EPARSE, 0, 0, "line longer than %u bytes",
+		                   EP_NDJSON_LINE_MAX);
 	o = cJSON_ParseWithLength(line, len);
 	if (o == NULL)
 		return ep_diag_set(d, EP_EPARSE, 0, 0, "not a JSON object");

@@ -17,7 +17,7 @@
 
 /* One line (without its newline).  Errors: EP_EPARSE with d->msg naming
  * the record type and field (the caller adds file and line), EP_ENOMEM. */
-int ep_ndjson_read_line(struct ep_collect *c, struct ep_html_meta *m, const char *line,
-                        size_t len, struct ep_diag *d);
+int ep_ndjson_read_line(struct ep_collect *c, struct ep_html_meta *m, const char *line, size_t len,
+                        struct ep_diag *d);
 
 #endif

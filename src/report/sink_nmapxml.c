@@ -75,10 +75,10 @@ static int out_close(void *ctx)
 	return 0;
 }
 
-#define W(call)                   \
-	do {                      \
-		if ((call) < 0)   \
-			rc = -1;  \
+#define W(call)                  \
+	do {                     \
+		if ((call) < 0)  \
+			rc = -1; \
 	} while (0)
 
 static void attr(xmlTextWriterPtr w, int *rcp, const char *name, const char *val)
@@ -122,9 +122,9 @@ static size_t services(const struct ep_collect *c, enum ep_proto p, char *out, s
 		while (hi < 65535 && ep_collect_probed(c, p, (uint16_t)(hi + 1)))
 			hi++;
 		count += hi - port + 1;
-		k = hi == port ? snprintf(out + used, len - used, "%s%u", used ? "," : "", port)
-		               : snprintf(out + used, len - used, "%s%u-%u", used ? "," : "", port,
-		                          hi);
+		k = hi == port
+		        ? snprintf(out + used, len - used, "%s%u", used ? "," : "", port)
+		        : snprintf(out + used, len - used, "%s%u-%u", used ? "," : "", port, hi);
 		if (k > 0 && (size_t)k < len - used)
 			used += (size_t)k;
 		port = hi;
@@ -149,9 +149,9 @@ static void scaninfo(xmlTextWriterPtr w, int *rcp, const struct nmapxml *n)
 			continue;
 		xmlTextWriterStartElement(w, BAD_CAST "scaninfo");
 		attr(w, rcp, "type",
-		     p == EP_PROTO_UDP                         ? "udp"
+		     p == EP_PROTO_UDP                       ? "udp"
 		     : strncmp(n->info->mode, "syn", 3) == 0 ? "syn"
-		                                               : "connect");
+		                                             : "connect");
 		attr(w, rcp, "protocol", p == EP_PROTO_UDP ? "udp" : "tcp");
 		attru(w, rcp, "numservices", count);
 		attr(w, rcp, "services", text);
@@ -217,9 +217,10 @@ static void host_findings(xmlTextWriterPtr w, int *rcp, const struct ep_collect 
 		if (strcmp(f->address, addr) != 0)
 			continue;
 		ep_finding_ports_text(f, ports, sizeof(ports));
-		ep_buf_printf(&out, "%s%s %s %s %s/%s: %s (evidence: %s; owner %s)", any ? "\n" : "",
-		              f->id, ep_severity_name(f->severity), ep_finding_kind_name(f->kind),
-		              ep_finding_proto_name(f), ports, f->message, f->evidence, f->owner);
+		ep_buf_printf(&out, "%s%s %s %s %s/%s: %s (evidence: %s; owner %s)",
+		              any ? "\n" : "", f->id, ep_severity_name(f->severity),
+		              ep_finding_kind_name(f->kind), ep_finding_proto_name(f), ports,
+		              f->message, f->evidence, f->owner);
 		any = 1;
 	}
 	if (any && out.data == NULL)
