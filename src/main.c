@@ -8,10 +8,12 @@
 #include "config/completion.h"
 #include "config/options.h"
 #include "report/sink.h"
+#include "checks_cmd.h"
 #include "flush_cmd.h"
 #include "inventory_cmd.h"
 #include "plan_cmd.h"
 #include "probes_cmd.h"
+#include "report_cmd.h"
 #include "verify_cmd.h"
 #include "scan.h"
 
@@ -83,6 +85,9 @@ static const struct command commands[] = {
     {ep_cmd_flush, "send what network outputs left in a --spool directory", &ep_flush_cmdline},
     {ep_cmd_probes, "list the UDP probe payloads loaded from the probes/ files",
      &ep_probes_cmdline},
+    {ep_cmd_report, "write the HTML report of a run from its NDJSON output", &ep_report_cmdline},
+    {ep_cmd_checks, "list the finding kinds, their severity, fixes and public controls",
+     &ep_checks_cmdline},
     {cmd_completion, "print a bash or zsh completion script", &completion_cmdline},
     {cmd_version, "print the version", &version_cmdline},
     {cmd_help, "show help for a command", &help_cmdline},

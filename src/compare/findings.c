@@ -8,6 +8,7 @@
 #include "base/buf.h"
 #include "base/text.h"
 #include "base/err.h"
+#include "compare/checks.h"
 
 const char *ep_finding_kind_name(enum ep_finding_kind k)
 {
@@ -165,6 +166,24 @@ void ep_finding_print(FILE *out, const struct ep_finding *f)
 	    ep_text_safe(f->account, a, sizeof(a)), ep_text_safe(f->region, r, sizeof(r)));
 }
 
+/* ,"controls":["aws-fsbp/EC2.18",...]: the public controls the finding
+ * fails (compare/checks.h); left out when none. */
+static void controls_json(struct ep_buf *b, const struct ep_finding *f)
+{
+	unsigned bits = ep_checks_control_bits(f);
+	const char *sep = ",\"controls\":[";
+
+	if (bits == 0)
+		return;
+	for (size_t c = 0; c < ep_ncontrols; c++)
+		if (bits & (1u << c)) {
+			ep_buf_adds(b, sep);
+			ep_buf_json_str(b, ep_controls[c].key);
+			sep = ",";
+		}
+	ep_buf_adds(b, "]");
+}
+
 int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char *scan_id)
 {
 	ep_buf_printf(b,
@@ -191,6 +210,7 @@ int ep_finding_json_buf(struct ep_buf *b, const struct ep_finding *f, const char
 		ep_buf_adds(b, ",\"rule\":");
 		ep_buf_json_str(b, f->rule);
 	}
+	controls_json(b, f);
 	ep_buf_adds(b, ",\"message\":");
 	ep_buf_json_str(b, f->message);
 	ep_buf_adds(b, ",\"evidence\":");

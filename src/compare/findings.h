@@ -48,6 +48,9 @@ struct ep_finding {
 	unsigned nranges;                                  /* at least 1 */
 	uint32_t nports;                                   /* ports in ranges[] */
 	char rule[48]; /* latent_exposure: the deciding rule ("sg-1#2"), part of the id */
+	/* what the public controls need (compare/checks.h); not part of the id */
+	uint8_t world;      /* a world-open rule (0.0.0.0/0, ::/0) admits the ports */
+	uint8_t default_sg; /* the deciding rule's group is named "default" */
 	char message[256];
 	char evidence[320];
 	char first_seen[40], last_seen[40]; /* RFC 3339; first_seen from --baseline */

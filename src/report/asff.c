@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "compare/checks.h"
 #include "report/export.h"
 
 void ep_asff_id(const struct ep_finding *f, char *out, size_t len)
@@ -105,6 +106,28 @@ static void product_fields(cJSON *o, const struct ep_finding *f, const char *sca
 		cJSON_AddStringToObject(p, "ecsprobe/interface", f->interface);
 }
 
+/* Compliance: the public controls the finding fails (compare/checks.h) as
+ * RelatedRequirements "STANDARD/CONTROL", Status FAILED; left out when the
+ * finding meets none. */
+static void compliance(cJSON *o, const struct ep_finding *f)
+{
+	unsigned ctl[32];
+	size_t n = ep_checks_controls(f, ctl, sizeof(ctl) / sizeof(ctl[0]));
+	cJSON *c, *req;
+	char text[160];
+
+	if (n == 0)
+		return;
+	c = cJSON_AddObjectToObject(o, "Compliance");
+	cJSON_AddStringToObject(c, "Status", "FAILED");
+	req = cJSON_AddArrayToObject(c, "RelatedRequirements");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "%s/%s", ep_controls[ctl[i]].standard,
+		         ep_controls[ctl[i]].id);
+		cJSON_AddItemToArray(req, cJSON_CreateString(text));
+	}
+}
+
 cJSON *ep_asff_finding(const struct ep_finding *f, const char *scan_id, const char *now)
 {
 	cJSON *o = cJSON_CreateObject(), *types, *sev, *rec;
@@ -151,6 +174,7 @@ cJSON *ep_asff_finding(const struct ep_finding *f, const char *scan_id, const ch
 	cJSON_AddStringToObject(rec, "Text", ep_export_kind_fix(f->kind));
 	cJSON_AddStringToObject(o, "RecordState", "ACTIVE");
 	network(o, f);
+	compliance(o, f);
 	resources(o, f);
 	product_fields(o, f, scan_id);
 	return o;

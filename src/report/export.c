@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/text.h"
+#include "compare/checks.h"
 #include "net/cookie.h"
 
 #define FLUSH_AT (64 * 1024)
@@ -367,28 +368,10 @@ const char *ep_export_sev_title(enum ep_severity s)
 
 const char *ep_export_kind_text(enum ep_finding_kind k)
 {
-	static const char *const v[] = {
-	    "A port answers although no task port mapping, load-balancer listener or intent "
-	    "declares it, or the intent denies it.",
-	    "A port answers although no security-group rule admits the probing vantage: the "
-	    "inventory is stale or another path reaches it.",
-	    "A declared or intended port that the security groups admit does not answer.",
-	    "A security-group rule admits ports that nothing declares; they are closed today but "
-	    "open to whatever starts listening on them.",
-	};
-	return v[k];
+	return ep_check_of(k)->meaning;
 }
 
 const char *ep_export_kind_fix(enum ep_finding_kind k)
 {
-	static const char *const v[] = {
-	    "Stop the listener, or declare the port (port mapping, listener or intent allow) if it "
-	    "is meant to be reachable; narrow the security-group rule that exposes it.",
-	    "Refresh the inventory (ecsprobe inventory) and look for the path that admits the "
-	    "vantage: another security group, a NACL, a peering or a public address.",
-	    "Check the service's tasks and health checks, or remove the declaration if the port "
-	    "was retired.",
-	    "Narrow the security-group rule to the ports that are declared.",
-	};
-	return v[k];
+	return ep_check_of(k)->fix;
 }

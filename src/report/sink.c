@@ -22,6 +22,8 @@ const struct ep_sink_ops *ep_sink_find(const char *name)
 {
 	if (strcmp(name, "table") == 0)
 		name = "text";
+	else if (strcmp(name, "json") == 0) /* what people type for NDJSON */
+		name = "ndjson";
 	for (size_t i = 0; i < sizeof(sinks) / sizeof(sinks[0]); i++)
 		if (strcmp(sinks[i]->name, name) == 0)
 			return sinks[i];

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare/checks.h"
 #include "compare/findings.h"
 #include "config/cidr.h"
 #include "report/export.h"
@@ -207,6 +208,69 @@ static void evidence_ports(struct ep_buf *b, const struct ep_finding *f)
 		kv(b, "rule", f->rule);
 }
 
+/* A Compliance Finding (class 2003) for one public control the finding
+ * fails (compare/checks.h): Detection Finding has no compliance attribute
+ * in OCSF 1.7.  Its finding_info.uid is the finding id and the control key,
+ * so each (finding, control) stays one finding across runs. */
+static int oc_compliance(struct ocsf *o, const struct ep_finding *f, const struct ep_control *c,
+                         uint64_t now, uint64_t first, uint64_t last)
+{
+	struct ep_buf *b = &o->x.buf;
+	char text[400];
+
+	ep_buf_adds(b, "{\"class_uid\":2003,\"class_name\":\"Compliance Finding\","
+	               "\"category_uid\":2,\"category_name\":\"Findings\",\"activity_id\":1,"
+	               "\"activity_name\":\"Create\",\"type_uid\":200301,"
+	               "\"type_name\":\"Compliance Finding: Create\"");
+	num(b, "severity_id", (uint64_t)ep_export_sev_ocsf(f->severity));
+	kv(b, "severity", ep_export_sev_title(f->severity));
+	ep_buf_adds(b, ",\"status_id\":1,\"status\":\"New\"");
+	num(b, "time", now / 1000000u);
+	ep_buf_adds(b, ",\"timezone_offset\":0");
+	snprintf(text, sizeof(text), "%s %s failed: %s", c->standard, c->id, f->message);
+	kv(b, "message", text);
+	ep_buf_adds(b, ",\"metadata\":{\"version\":\"" OCSF_VERSION "\",");
+	product(b);
+	ep_buf_adds(b, ",\"profiles\":[\"cloud\"],\"log_name\":\"findings\"");
+	kv(b, "event_code", c->key);
+	kv(b, "correlation_uid", o->info->scan_id);
+	snprintf(text, sizeof(text), "%s/%s/%s", o->info->scan_id, f->id, c->key);
+	kv(b, "uid", text);
+	ep_buf_adds(b, "},\"cloud\":{\"provider\":\"AWS\"");
+	kv(b, "region", f->region);
+	ep_buf_adds(b, ",\"account\":{\"type_id\":10,\"type\":\"AWS Account\"");
+	kv(b, "uid", f->account);
+	ep_buf_adds(b, "}},\"finding_info\":{");
+	snprintf(text, sizeof(text), "%s/%s", f->id, c->key);
+	ep_export_kv(b, "uid", text);
+	snprintf(text, sizeof(text), "%s %s: %s", c->standard, c->id, c->title);
+	kv(b, "title", text);
+	snprintf(text, sizeof(text), "ecsprobe finding %s (%s) meets it: %s", f->id,
+	         ep_finding_kind_name(f->kind), c->applies);
+	kv(b, "desc", text);
+	ep_buf_adds(b, ",\"types\":[\"compliance\"],\"data_sources\":[\"AWS inventory\","
+	               "\"network probe\"]");
+	num(b, "first_seen_time", first / 1000000u);
+	num(b, "last_seen_time", last / 1000000u);
+	ep_buf_addc(b, '}');
+	resources(b, f);
+	ep_buf_adds(b, ",\"compliance\":{\"standards\":[");
+	ep_export_json_str(b, c->standard);
+	ep_buf_adds(b, "]");
+	kv(b, "control", c->id);
+	ep_buf_adds(b, ",\"requirements\":[");
+	ep_export_json_str(b, c->title);
+	ep_buf_adds(b, "],\"status_id\":3,\"status\":\"Fail\"},\"remediation\":{");
+	ep_export_kv(b, "desc", ep_export_kind_fix(f->kind));
+	ep_buf_adds(b, "},\"unmapped\":{\"ecsprobe\":{");
+	ep_export_kv(b, "scan_id", o->info->scan_id);
+	kv(b, "finding_id", f->id);
+	kv(b, "control", c->key);
+	if (ep_buf_adds(b, "}}}\n"))
+		return EP_EIO;
+	return ep_export_end(&o->x);
+}
+
 /* Not a hot path (findings come once, after the scan), but a million still
  * render in seconds: literal text is appended as is, not through printf. */
 static int oc_finding(void *state, const struct ep_finding *f)
@@ -216,6 +280,9 @@ static int oc_finding(void *state, const struct ep_finding *f)
 	uint64_t now = ep_export_now_ns(), first = now, last = now;
 	const char *kind = ep_finding_kind_name(f->kind);
 	char ports[64], title[192], desc[700]; /* a long list ends in "..." in the title */
+	unsigned ctl[32];
+	size_t n;
+	int rc;
 
 	if (f->first_seen[0])
 		ep_export_time_parse(f->first_seen, &first);
@@ -283,13 +350,18 @@ static int oc_finding(void *state, const struct ep_finding *f)
 	kv(b, "owner", f->owner);
 	if (ep_buf_adds(b, "}}}\n"))
 		return EP_EIO;
-	return ep_export_end(&o->x);
+	rc = ep_export_end(&o->x);
+	n = ep_checks_controls(f, ctl, sizeof(ctl) / sizeof(ctl[0]));
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = oc_compliance(o, f, &ep_controls[ctl[i]], now, first, last);
+	return rc;
 }
 
 const struct ep_sink_ops ep_sink_ocsf = {
     .name = "ocsf",
     .help = "OCSF 1.7 events, one per line: results as Network Activity (4001), findings as "
-            "Detection Finding (2004) (ocsf:PATH, - for stdout)",
+            "Detection Finding (2004), each public control a finding fails as a Compliance "
+            "Finding (2003) (ocsf:PATH, - for stdout)",
     .open = oc_open,
     .result = oc_result,
     .finding = oc_finding,

@@ -83,6 +83,16 @@ static void rule_text(char *out, size_t len, const struct ep_admission *x)
 	         x->why.text);
 }
 
+/* Is the group named "default" (the VPC's default group)?  The public
+ * controls about it (checks.h) need to know. */
+static int default_group(const struct vaddr *a, const struct ep_admission *x)
+{
+	for (size_t i = 0; x && i < a->iface->ngroups; i++)
+		if (strcmp(a->iface->groups[i].id, x->why.sg_id) == 0 && a->iface->groups[i].sg)
+			return strcmp(a->iface->groups[i].sg->name, "default") == 0;
+	return 0;
+}
+
 /* The words of a finding on one port; the judge already decided its kind. */
 static int port_finding(struct verify *vf, const struct vaddr *a, const struct ep_outcome *o,
                         const struct ep_port_facts *pf, enum ep_proto proto, uint16_t port,
@@ -110,6 +120,8 @@ static int port_finding(struct verify *vf, const struct vaddr *a, const struct e
 		path_ok(vf, a, proto, port, path, sizeof(path));
 	fill_common(&f, a, o->kind, o->severity, proto, dcl ? dcl->owner : a->iface->owner);
 	ep_finding_set_ports(&f, port, port);
+	f.world = pf->world != 0;
+	f.default_sg = (uint8_t)default_group(a, adm);
 	switch (o->kind) {
 	case EP_FINDING_UNEXPLAINED_OPEN:
 		say(f.message, sizeof(f.message), "open, but %s (stale inventory or another path)",
@@ -196,6 +208,8 @@ static int latent_flush(struct verify *vf, const struct vaddr *a, struct latents
 			            a->iface->owner);
 			while (at < l->n && ep_finding_add_range(&f, l->s[at].lo, l->s[at].hi) == 0)
 				at++;
+			f.world = x->world != 0;
+			f.default_sg = (uint8_t)default_group(a, x);
 			say(f.message, sizeof(f.message),
 			    "%u undeclared port%s admitted, none open today (of this rule: %u "
 			    "closed, %u filtered)",

@@ -76,7 +76,7 @@ sed -n 's/^\\fB\\-\\-\([a-z0-9\\-]*\)\\fR.*/--\1/p; s/^\\fB\\-[a-z]\\fR, \\fB\\-
 "$EP" completion zsh >zsh.comp 2>/dev/null
 grep -o -- '--[a-z][a-z0-9-]*[[}]' zsh.comp | sed 's/.$//' | sort -u >zsh.opts
 missing=
-for c in scan inventory plan verify flush probes version help completion; do
+for c in scan inventory plan verify flush probes report checks version help completion; do
 	"$EP" help "$c" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u >"opts.$c"
 	while read -r o; do
 		grep -qx -- "$o" opts.man || missing="$missing man:$c:$o"

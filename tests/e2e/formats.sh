@@ -23,9 +23,9 @@ CHECK="$SRC/tests/e2e/formats_check.py"
 tmp=$(mktemp -d)
 fpid= lpid=
 trap 'kill $fpid $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
-echo "1..16"
+echo "1..17"
 if ! command -v python3 >/dev/null || ! python3 -c 'import botocore' 2>/dev/null; then
-	for i in $(seq 16); do echo "ok $i # SKIP needs python3 and python3-botocore"; done
+	for i in $(seq 17); do echo "ok $i # SKIP needs python3 and python3-botocore"; done
 	exit 0
 fi
 python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$SRC/data/demo/account.json" --port-file "$tmp/port" \
@@ -87,6 +87,9 @@ else
 	sed 's/^/# /' "$tmp/1.out" | tail -5
 fi
 nres=$(grep -c '"type":"result"' "$tmp/1.ndjson")
+# the public controls the findings fail (ecsprobe checks): one OCSF
+# Compliance Finding each
+ncomp=$(python3 -c 'import json,sys; print(sum(len(json.loads(l).get("controls", [])) for l in open(sys.argv[1]) if "\"type\":\"finding\"" in l))' "$tmp/1.ndjson")
 ids() { grep '"type":"finding"' "$tmp/1.ndjson" | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/' | sort; }
 
 ocsf_ok() {
@@ -214,7 +217,7 @@ same_ports() {
 		b="$b ${fe%%=*}=$tmp/r.${fe#*=}"
 	done
 	[ "$nfind" -gt 0 ] &&
-		checks "^$((nres + nfind)) records" ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/1.ocsf" &&
+		checks "^$((nres + nfind + ncomp)) records" ocsf "$DATA/schema/ocsf-1.7.0" "$tmp/1.ocsf" &&
 		{ ! has_jsonschema || checks "^$nfind records" sarif "$DATA/schema/sarif-2.1.0/sarif-schema-2.1.0.json" "$tmp/1.sarif"; } &&
 		checks "^$nfind records" asff "$tmp/1.asff" &&
 		checks "\"alert\": $nfind" elastic "$tmp/1.ecs" &&
@@ -266,3 +269,30 @@ neg_multi() {
 		sed '1s/cn2=10/cn2=9/' "$tmp/r.cef" >"$tmp/c2" && rejects cef "$tmp/c2"
 }
 ok 16 "the checkers reject a single-range field (port_from, port, port_to, portFrom, OpenPortRange, DestinationPort, dpt) or a wrong port count on a finding of several ranges" neg_multi
+
+# the public controls (ecsprobe checks): the demo's world-open rule (sg-lb,
+# tcp 8400-8499 from 0.0.0.0/0) makes its two findings fail AWS FSBP EC2.18;
+# NDJSON "controls", OCSF Compliance Findings and ASFF Compliance agree
+controls_ok() {
+	python3 - "$tmp/1.ndjson" "$tmp/1.ocsf" "$tmp/1.asff" <<'EOF'
+import json, sys
+nd = [json.loads(l) for l in open(sys.argv[1]) if '"type":"finding"' in l]
+want = sorted((f["id"], c) for f in nd for c in f.get("controls", []))
+oc = [json.loads(l) for l in open(sys.argv[2]) if '"class_uid":2003' in l]
+got = sorted(tuple(e["finding_info"]["uid"].split("/", 1)) for e in oc)
+assert want == got, (want, got)
+assert all(e["compliance"]["status_id"] == 3 and e["compliance"]["control"] for e in oc)
+std = {"aws-fsbp": "AWS Foundational Security Best Practices v1.0.0",
+       "cis-aws-3.0.0": "CIS AWS Foundations Benchmark v3.0.0"}
+asff = {f["ProductFields"]["ecsprobe/finding_id"]: f for f in json.load(open(sys.argv[3]))}
+for f in nd:
+    a = asff[f["id"]].get("Compliance")
+    exp = ["%s/%s" % (std[c.split("/")[0]], c.split("/")[1]) for c in f.get("controls", [])]
+    assert (a or {}).get("RelatedRequirements", []) == exp, (f["id"], a, exp)
+    assert not exp or a["Status"] == "FAILED"
+ec218 = sorted(f["port_count"] for f in nd if "aws-fsbp/EC2.18" in f.get("controls", []))
+assert ec218 == [1, 99], ec218
+print(len(want), "controls")
+EOF
+}
+ok 17 "controls: the 2 world-open findings fail EC2.18; NDJSON controls = OCSF Compliance Findings (2003) = ASFF Compliance.RelatedRequirements" controls_ok

@@ -242,6 +242,13 @@ def check_asff(path):
                 bad(w, "resource Type %r unexpected" % r.get("Type"))
             if r.get("Partition") not in (None, "aws", "aws-cn", "aws-us-gov"):
                 bad(w, "Partition invalid")
+        comp = o.get("Compliance")
+        if comp is not None:
+            req = comp.get("RelatedRequirements", []) if isinstance(comp, dict) else None
+            if not isinstance(comp, dict) or comp.get("Status") not in ("PASSED", "WARNING", "FAILED", "NOT_AVAILABLE"):
+                bad(w, "Compliance.Status invalid")
+            if not (isinstance(req, list) and len(req) <= 32 and all(isinstance(r, str) and r for r in req)):
+                bad(w, "Compliance.RelatedRequirements must be at most 32 non-empty strings")
         net = o.get("Network", {})
         rng = net.get("OpenPortRange")
         pf = o.get("ProductFields", {})

@@ -2,9 +2,9 @@
 # Replays every committed fuzz corpus input through its parser harness (TAP).
 dir=${EP_FUZZ_DIR:-tests/fuzz}
 src=${top_srcdir:-.}/tests/fuzz/corpus
-echo "1..13"
+echo "1..14"
 n=0
-for h in portspec targetfile awsxml ini sigv4 inventory intent states packet payloads spool s3xml cmdline; do
+for h in portspec targetfile awsxml ini sigv4 inventory intent states packet payloads spool s3xml cmdline ndjson; do
 	n=$((n + 1))
 	if out=$("$dir/replay_$h" "$src/$h" 2>&1); then
 		echo "ok $n - fuzz corpus $h: $out"
