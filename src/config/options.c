@@ -43,6 +43,7 @@ const char ep_scan_usage[] =
     "                          protocol payloads from the probes directory\n"
     "      --interface IF      syn mode: capture on IF instead of the routes' interface\n"
     "      --source-ip ADDR    syn mode: send from ADDR (once per address family)\n"
+    "      --send-path P       syn mode: packet (AF_PACKET frames), raw (raw IP sockets), auto\n"
     "      --user USER         after opening raw sockets as root, run as USER with no\n"
     "                          capabilities (default nobody)\n"
     "      --probes-dir DIR    UDP payload files (default: the installed probes/)\n"
@@ -101,6 +102,7 @@ enum {
 	OPT_BANNERS,
 	OPT_SECURITYHUB,
 	OPT_MIN_TIMEOUT,
+	OPT_SEND_PATH,
 };
 
 static const struct option long_opts[] = {
@@ -133,6 +135,7 @@ static const struct option long_opts[] = {
     {"banners", no_argument, NULL, OPT_BANNERS},
     {"min-timeout", required_argument, NULL, OPT_MIN_TIMEOUT},
     {"securityhub", no_argument, NULL, OPT_SECURITYHUB},
+    {"send-path", required_argument, NULL, OPT_SEND_PATH},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -448,6 +451,15 @@ static int parse(struct ep_config *c, int argc, char **argv, int run_only, struc
 			break;
 		case OPT_BANNERS:
 			c->banners = 1;
+			break;
+		case OPT_SEND_PATH:
+			c->send_path = strcmp(optarg, "packet") == 0 ? EP_SEND_PACKET
+			               : strcmp(optarg, "raw") == 0  ? EP_SEND_RAW
+			               : strcmp(optarg, "auto") == 0 ? EP_SEND_AUTO
+			                                             : -1;
+			if (c->send_path < 0)
+				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
+				                 "--send-path: '%s' is not packet, raw or auto", optarg);
 			break;
 		case OPT_MIN_TIMEOUT:
 			rc = parse_u64("--min-timeout", optarg, 0, 600000, 0, &v, d);
