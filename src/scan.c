@@ -41,7 +41,7 @@ struct scan {
 	uv_signal_t sigint, sigterm;
 	int progress_on;
 	int stopping;     /* signals seen */
-	ep_result_cb tap; /* optional: every result also goes here (workers, lock held) */
+	ep_result_cb tap; /* optional: every result also goes here (writer thread, lock held) */
 	void *tap_arg;
 	struct ep_summary last;      /* the summary, for callers of ep_scan_targets */
 	struct ep_payloads payloads; /* UDP payloads, when UDP ports are scanned */
@@ -51,7 +51,7 @@ struct scan {
 	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
 	struct ep_banners *banners;          /* --banners */
 	struct ep_banner_notes banner_notes; /* what they said, for the caller (verify) */
-	/* written by workers under the pool lock */
+	/* written by the pool's writer thread under the pool lock */
 	uint64_t done;
 	uint64_t open;
 };
@@ -135,7 +135,8 @@ static void print_plan(const struct scan *s)
 	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
 }
 
-/* Worker threads, pool lock held (or the main thread before they start). */
+/* The pool's writer thread, pool lock held (or the main thread before the
+ * workers start). */
 static void on_result(void *arg, const struct ep_result *r)
 {
 	struct scan *s = arg;
