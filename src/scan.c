@@ -28,6 +28,7 @@
 #include "report/sink.h"
 
 #define FD_RESERVE 64 /* descriptors kept for outputs, the loop and libraries */
+#define RAW_INFLIGHT_MAX 131072 /* raw modes: probes in flight at most, all engines */
 
 struct scan {
 	struct ep_config cfg;
@@ -350,8 +351,12 @@ static int run(struct scan *s, struct ep_diag *d)
 	if (raw && !s->cfg.inflight_set) {
 		double need = s->cfg.rate * s->cfg.timeout_ms / 1000.0 * 1.5;
 
+		/* capped, so memory does not follow the rate: ~170 bytes a slot
+		 * (slot, retry items, reply table) makes the cap ~22 MiB; it
+		 * binds only when more than RAW_INFLIGHT_MAX probes wait in
+		 * silence at once (cap / timeout probes a second of silence) */
 		if (need > eo.max_inflight)
-			eo.max_inflight = need > 1000000 ? 1000000 : (unsigned)need;
+			eo.max_inflight = need > RAW_INFLIGHT_MAX ? RAW_INFLIGHT_MAX : (unsigned)need;
 	}
 	if (!raw && nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
 		eo.max_inflight = (unsigned)(nofile - FD_RESERVE);

@@ -73,6 +73,7 @@ struct syn_prober {
 	uint64_t last_drops;
 	struct ep_inflight inflight; /* keyed by cookie */
 	uint64_t invalid, late;
+	size_t ring; /* capture ring bytes, from the rate */
 	int handles;
 };
 
@@ -417,8 +418,9 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 	                   sp->src.addr[1].family ? &sp->src.addr[1] : NULL, sp->src.port);
 	if (rc)
 		goto fail;
-	rc = ep_capture_open(&sp->cap, e->loop, sp->src.ifname, filter, on_frame, sp, err,
-	                     sizeof(err));
+	sp->ring = ep_capture_ring_bytes(e->opts.rate);
+	rc = ep_capture_open_sized(&sp->cap, e->loop, sp->src.ifname, filter, sp->ring, on_frame,
+	                           sp, err, sizeof(err));
 	if (rc) {
 		ep_log(EP_LOG_ERROR, "syn", "capture on %s: %s", sp->src.ifname, err);
 		goto fail;
@@ -451,6 +453,7 @@ static void syn_stats(void *state, struct ep_summary *s)
 	s->cap_dropped += d;
 	s->cap_ifdropped += i;
 	s->invalid += sp->invalid;
+	s->reserved_bytes += sp->ring + (sp->inflight.mask + 1) * sizeof(*sp->inflight.bucket);
 	s->late += sp->late;
 }
 

@@ -82,6 +82,7 @@ struct ep_summary {
 	uint64_t cap_received; /* packets that passed the kernel filter */
 	uint64_t cap_dropped;  /* lost in the capture ring (pcap_stats ps_drop) */
 	uint64_t cap_ifdropped;
+	uint64_t reserved_bytes; /* set aside for probes in flight and capture rings */
 	uint64_t invalid; /* passed the filter but failed cookie validation */
 	uint64_t late;    /* valid answers to probes already finished (duplicates, late) */
 	double duration_s;
