@@ -112,6 +112,13 @@ static int plan_host(struct ep_packet_tx *tx, const struct ep_addr *a, struct ep
 
 	if (h->a.family)
 		return 0;
+	if (a->family == 4 && a->b[0] == 127) {
+		/* a frame from 127/8 injected on lo has no route attached, and
+		 * the kernel drops it as a martian (unless route_localnet) */
+		h->a = *a;
+		h->hop = EP_PTX_HOP_RAW;
+		return 0;
+	}
 	rc = ep_route_get(a, &r);
 	if (rc) {
 		snprintf(why, whylen, "no route to %s", ep_addr_format(a, text, sizeof(text)));
@@ -130,7 +137,7 @@ static int plan_host(struct ep_packet_tx *tx, const struct ep_addr *a, struct ep
 		return EP_EUNSUPPORTED;
 	}
 	h->a = *a;
-	h->hop = r.is_local ? -1 : add_hop(hops, nhops, r.gateway.family ? &r.gateway : a);
+	h->hop = r.is_local ? EP_PTX_HOP_LOCAL : add_hop(hops, nhops, r.gateway.family ? &r.gateway : a);
 	return 0;
 }
 
@@ -220,7 +227,7 @@ int ep_packet_tx_open(struct ep_packet_tx *tx, const struct ep_targets *t, int p
 		return EP_ENOMEM;
 	rc = plan(tx, t, proto, hops, &nhops, why, whylen);
 	if (rc == 0 && tx->ifindex == 0) {
-		snprintf(why, whylen, "no target to send to");
+		snprintf(why, whylen, "every target is in 127/8 (frames from there are martians)");
 		rc = EP_EUNSUPPORTED;
 	}
 	if (rc == 0)
@@ -275,9 +282,9 @@ int ep_packet_tx_tcp(struct ep_packet_tx *tx, const struct ep_addr *src, const s
 	const uint8_t *mac = NULL;
 	unsigned i;
 
-	if (h->a.family == 0) {
+	if (h->a.family == 0 || h->hop == EP_PTX_HOP_RAW) {
 		tx->refused++;
-		return EP_ENOENT; /* not a planned target (an RST's peer, say) */
+		return EP_ENOENT; /* not a planned target, or one the raw path takes */
 	}
 	if (h->hop >= 0) {
 		mac = ep_neigh_mac(&tx->neigh, (size_t)h->hop);

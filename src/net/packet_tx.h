@@ -6,7 +6,7 @@
  * the main or local table; next-hop addresses come from net/neigh.h.
  * Anything else (tunnels, other link types, policy routing, multipath,
  * targets on several links) keeps the raw IP socket: ep_packet_tx_open says
- * why.  A probe whose next hop is not resolved is refused (EP_ENOENT) and
+ * why.  IPv4 127/8 targets always take the raw path (see plan_host).  A probe whose next hop is not resolved is refused (EP_ENOENT) and
  * goes the raw way, where the kernel resolves it as before.
  * Embedded by its owner; loop thread only; owns its socket and tables. */
 #ifndef EP_PACKET_TX_H
@@ -25,9 +25,12 @@
 
 struct ep_targets;
 
+#define EP_PTX_HOP_LOCAL (-1) /* local delivery on lo: no link address */
+#define EP_PTX_HOP_RAW   (-2) /* IPv4 127/8: the raw path takes it */
+
 struct ep_ptx_host {
 	struct ep_addr a; /* family 0: empty slot */
-	int32_t hop;      /* index into neigh; -1: loopback (no link address) */
+	int32_t hop;      /* index into neigh, or EP_PTX_HOP_* */
 };
 
 struct ep_packet_tx {

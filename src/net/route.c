@@ -110,6 +110,7 @@ static int ask(int fd, const struct ep_addr *dst, struct ep_route *out)
 	req.nh.nlmsg_seq = SEQ;
 	req.rt.rtm_family = dst->family == 6 ? AF_INET6 : AF_INET;
 	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	req.rt.rtm_flags = RTM_F_LOOKUP_TABLE; /* report the table the lookup used (policy rules) */
 	a = RTM_RTA(&req.rt);
 	a->rta_type = RTA_DST;
 	a->rta_len = RTA_LENGTH(alen);
