@@ -27,7 +27,7 @@
 #include "report/progress.h"
 #include "report/sink.h"
 
-#define FD_RESERVE 64 /* descriptors kept for outputs, the loop and libraries */
+#define FD_RESERVE       64     /* descriptors kept for outputs, the loop and libraries */
 #define RAW_INFLIGHT_MAX 131072 /* raw modes: probes in flight at most, all engines */
 
 struct scan {
@@ -356,7 +356,8 @@ static int run(struct scan *s, struct ep_diag *d)
 		 * binds only when more than RAW_INFLIGHT_MAX probes wait in
 		 * silence at once (cap / timeout probes a second of silence) */
 		if (need > eo.max_inflight)
-			eo.max_inflight = need > RAW_INFLIGHT_MAX ? RAW_INFLIGHT_MAX : (unsigned)need;
+			eo.max_inflight =
+			    need > RAW_INFLIGHT_MAX ? RAW_INFLIGHT_MAX : (unsigned)need;
 	}
 	if (!raw && nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
 		eo.max_inflight = (unsigned)(nofile - FD_RESERVE);

@@ -459,7 +459,8 @@ static int parse(struct ep_config *c, int argc, char **argv, int run_only, struc
 			                                             : -1;
 			if (c->send_path < 0)
 				rc = ep_diag_set(d, EP_EINVAL, 0, 0,
-				                 "--send-path: '%s' is not packet, raw or auto", optarg);
+				                 "--send-path: '%s' is not packet, raw or auto",
+				                 optarg);
 			break;
 		case OPT_MIN_TIMEOUT:
 			rc = parse_u64("--min-timeout", optarg, 0, 600000, 0, &v, d);

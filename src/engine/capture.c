@@ -79,8 +79,8 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, c
 }
 
 int ep_capture_open_sized(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
-                          const char *filter, size_t ring, ep_capture_cb cb, void *arg,
-                          char *err, size_t errlen)
+                          const char *filter, size_t ring, ep_capture_cb cb, void *arg, char *err,
+                          size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;

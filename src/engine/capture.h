@@ -41,8 +41,8 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, c
                     ep_capture_cb cb, void *arg, char *err, size_t errlen);
 /* The same with a ring of ring bytes instead of EP_CAPTURE_BUFFER. */
 int ep_capture_open_sized(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
-                          const char *filter, size_t ring, ep_capture_cb cb, void *arg,
-                          char *err, size_t errlen);
+                          const char *filter, size_t ring, ep_capture_cb cb, void *arg, char *err,
+                          size_t errlen);
 /* Reads whatever is waiting now (also called by the poll callback). */
 void ep_capture_drain(struct ep_capture *c);
 /* Counters from pcap_stats; zeros if unavailable. */

@@ -251,8 +251,8 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		sum->cap_ifdropped += e->capture.cap_ifdropped;
 		/* the engine's slots and retry ring (16-byte items), the prober's
 		 * ring and table (its stats) */
-		sum->reserved_bytes += e->capture.reserved_bytes + e->opts.max_inflight * e->slot_size +
-		                       e->retry_cap * 16;
+		sum->reserved_bytes += e->capture.reserved_bytes +
+		                       e->opts.max_inflight * e->slot_size + e->retry_cap * 16;
 		sum->invalid += e->capture.invalid;
 		sum->late += e->capture.late;
 		walked &= e->perm_done && e->retry_len == 0;

@@ -10,8 +10,8 @@
 
 #include "config/cidr.h"
 
-#define EP_ETH_HLEN   14
-#define EP_FRAME_MAX  (EP_ETH_HLEN + 40 + 24) /* IPv6 + TCP with MSS: the largest SYN */
+#define EP_ETH_HLEN  14
+#define EP_FRAME_MAX (EP_ETH_HLEN + 40 + 24) /* IPv6 + TCP with MSS: the largest SYN */
 
 /* What stays the same for every frame of one path: the link and TTL. */
 struct ep_frame_link {

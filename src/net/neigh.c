@@ -74,7 +74,8 @@ static void apply(struct ep_neigh *nb, const struct nlmsghdr *nh)
 	if (nh->nlmsg_type == RTM_NEWNEIGH && (nd->ndm_state & USABLE) && ll) {
 		memcpy(e->mac, ll, 6);
 		e->valid = 1;
-	} else if (nh->nlmsg_type == RTM_DELNEIGH || (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE))) {
+	} else if (nh->nlmsg_type == RTM_DELNEIGH ||
+	           (nd->ndm_state & (NUD_FAILED | NUD_INCOMPLETE))) {
 		e->valid = 0; /* its probes go the raw way until it is back */
 	}
 	nb->updates++;
@@ -156,7 +157,8 @@ static void solicit(const struct ep_addr *hop, int ifindex)
 	if (hop->family == 6)
 		sa.sin6_scope_id = (uint32_t)ifindex; /* link-local routers need it */
 	if (connect(fd, (struct sockaddr *)&sa,
-	            hop->family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) == 0)
+	            hop->family == 6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ==
+	    0)
 		(void)!send(fd, "", 0, MSG_DONTWAIT);
 	close(fd);
 }

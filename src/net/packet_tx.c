@@ -137,7 +137,8 @@ static int plan_host(struct ep_packet_tx *tx, const struct ep_addr *a, struct ep
 		return EP_EUNSUPPORTED;
 	}
 	h->a = *a;
-	h->hop = r.is_local ? EP_PTX_HOP_LOCAL : add_hop(hops, nhops, r.gateway.family ? &r.gateway : a);
+	h->hop =
+	    r.is_local ? EP_PTX_HOP_LOCAL : add_hop(hops, nhops, r.gateway.family ? &r.gateway : a);
 	return 0;
 }
 

@@ -6,8 +6,8 @@
  * the main or local table; next-hop addresses come from net/neigh.h.
  * Anything else (tunnels, other link types, policy routing, multipath,
  * targets on several links) keeps the raw IP socket: ep_packet_tx_open says
- * why.  IPv4 127/8 targets always take the raw path (see plan_host).  A probe whose next hop is not resolved is refused (EP_ENOENT) and
- * goes the raw way, where the kernel resolves it as before.
+ * why.  IPv4 127/8 targets always take the raw path (see plan_host).  A probe whose next hop is not
+ * resolved is refused (EP_ENOENT) and goes the raw way, where the kernel resolves it as before.
  * Embedded by its owner; loop thread only; owns its socket and tables. */
 #ifndef EP_PACKET_TX_H
 #define EP_PACKET_TX_H

@@ -312,7 +312,8 @@ static void destroy(struct syn_prober *sp)
 			close(sp->out[f].fd);
 	ep_inflight_free(&sp->inflight);
 	if (sp->packet) {
-		ep_log(EP_LOG_DEBUG, "syn", "AF_PACKET path: %llu frames, %llu sent raw (no next hop)",
+		ep_log(EP_LOG_DEBUG, "syn",
+		       "AF_PACKET path: %llu frames, %llu sent raw (no next hop)",
 		       (unsigned long long)sp->ptx.frames, (unsigned long long)sp->ptx.refused);
 		ep_packet_tx_close(&sp->ptx);
 	}
@@ -372,8 +373,9 @@ static int open_packet_path(struct syn_prober *sp, const struct ep_config *c)
 	rc = ep_packet_tx_open(&sp->ptx, sp->engine->targets, IPPROTO_TCP, 1000, why, sizeof(why));
 	if (rc == 0) {
 		sp->packet = 1;
-		ep_log(EP_LOG_INFO, "syn", "send path: AF_PACKET frames (ifindex %d, %zu next hops)",
-		       sp->ptx.ifindex, sp->ptx.neigh.n);
+		ep_log(EP_LOG_INFO, "syn",
+		       "send path: AF_PACKET frames (ifindex %d, %zu next hops)", sp->ptx.ifindex,
+		       sp->ptx.neigh.n);
 		return 0;
 	}
 	if (c->send_path == EP_SEND_PACKET) {
@@ -381,7 +383,8 @@ static int open_packet_path(struct syn_prober *sp, const struct ep_config *c)
 		       why[0] ? why : ep_strerror(rc));
 		return rc == EP_ENOMEM ? rc : EP_EUNSUPPORTED;
 	}
-	ep_log(EP_LOG_INFO, "syn", "send path: raw IP sockets (%s)", why[0] ? why : ep_strerror(rc));
+	ep_log(EP_LOG_INFO, "syn", "send path: raw IP sockets (%s)",
+	       why[0] ? why : ep_strerror(rc));
 	return 0;
 }
 
