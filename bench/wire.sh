@@ -148,8 +148,8 @@ mass() {
 		--adapter-ip "$LAB_SRC4" --adapter-mac "$LAB_SCANNER_MAC" --router-mac "$LAB_TARGET_MAC" --wait 2 -oL "$W/$name.list"
 	kill "$TRICKLE_PID" 2>/dev/null; wait "$TRICKLE_PID" 2>/dev/null; TRICKLE_PID=
 	awk '$1 == "open" { print $4, $3, "open" }' "$W/$name.list" | score 1 > "$W/$name.score"
-	set -- $(cat "$W/$name.score")
-	row masscan "$1" "$name" "$1" "$2" - - -
+	set -- "$1" $(cat "$W/$name.score")
+	row masscan "$1" "$name" "$2" "$3" - - -
 	log "masscan run $1: exit $(cat "$W/$name.rc") open/wrong-open $(cat "$W/$name.score")"
 }
 
