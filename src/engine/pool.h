@@ -33,8 +33,8 @@ void ep_pool_stop(struct ep_pool *p, int hard);
 /* Shared state touched by cb must be read under this lock elsewhere. */
 void ep_pool_lock(struct ep_pool *p);
 void ep_pool_unlock(struct ep_pool *p);
-/* Joins the threads, waits until cb has seen every result, and sums the workers' summaries (unfinished and
- * complete are left to the caller, who knows the scope). */
+/* Joins the threads, waits until cb has seen every result, and sums the workers' summaries
+ * (unfinished and complete are left to the caller, who knows the scope). */
 void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc);
 
 #endif
