@@ -30,7 +30,8 @@
 #include "report/progress.h"
 #include "report/sink.h"
 
-#define FD_RESERVE 64 /* descriptors kept for outputs, the loop and libraries */
+#define FD_RESERVE       64     /* descriptors kept for outputs, the loop and libraries */
+#define RAW_INFLIGHT_MAX 131072 /* raw modes: probes in flight at most, all engines */
 
 struct scan {
 	FILE *summary; /* the GitHub step summary, opened before probing; or NULL */
@@ -45,7 +46,7 @@ struct scan {
 	uv_signal_t sigint, sigterm;
 	int progress_on;
 	int stopping;     /* signals seen */
-	ep_result_cb tap; /* optional: every result also goes here (workers, lock held) */
+	ep_result_cb tap; /* optional: every result also goes here (writer thread, lock held) */
 	void *tap_arg;
 	struct ep_summary last;      /* the summary, for callers of ep_scan_targets */
 	struct ep_payloads payloads; /* UDP payloads, when UDP ports are scanned */
@@ -55,7 +56,7 @@ struct scan {
 	uint64_t replayed, replayed_counts[EP_STATE_COUNT];
 	struct ep_banners *banners;          /* --banners */
 	struct ep_banner_notes banner_notes; /* what they said, for the caller (verify) */
-	/* written by workers under the pool lock */
+	/* written by the pool's writer thread under the pool lock */
 	uint64_t done;
 	uint64_t open;
 };
@@ -143,7 +144,8 @@ static void print_plan(const struct scan *s)
 	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
 }
 
-/* Worker threads, pool lock held (or the main thread before they start). */
+/* The pool's writer thread, pool lock held (or the main thread before the
+ * workers start). */
 static void on_result(void *arg, const struct ep_result *r)
 {
 	struct scan *s = arg;
@@ -357,8 +359,13 @@ static int run(struct scan *s, struct ep_diag *d)
 	if (raw && !s->cfg.inflight_set) {
 		double need = s->cfg.rate * s->cfg.timeout_ms / 1000.0 * 1.5;
 
+		/* capped, so memory does not follow the rate: ~170 bytes a slot
+		 * (slot, retry items, reply table) makes the cap ~22 MiB; it
+		 * binds only when more than RAW_INFLIGHT_MAX probes wait in
+		 * silence at once (cap / timeout probes a second of silence) */
 		if (need > eo.max_inflight)
-			eo.max_inflight = need > 1000000 ? 1000000 : (unsigned)need;
+			eo.max_inflight =
+			    need > RAW_INFLIGHT_MAX ? RAW_INFLIGHT_MAX : (unsigned)need;
 	}
 	if (!raw && nofile > FD_RESERVE && eo.max_inflight > nofile - FD_RESERVE) {
 		eo.max_inflight = (unsigned)(nofile - FD_RESERVE);
@@ -407,7 +414,10 @@ static int run(struct scan *s, struct ep_diag *d)
 	if (rc) {
 		ep_diag_set(d, rc, 0, 0, "cannot start probing: %s (see the message above)",
 		            ep_strerror(rc));
-		internal = 1;
+		/* what the command line asked for and cannot be (a send path the
+		 * route refuses, raw sockets without the privilege) is the user's
+		 * to change: exit 2; anything else failed here: exit 3 */
+		internal = rc != EP_EUNSUPPORTED && rc != EP_EPERM && rc != EP_EINVAL;
 		goto fail_sinks;
 	}
 	uv_timer_init(&s->loop, &s->flush_timer);

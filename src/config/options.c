@@ -29,6 +29,7 @@ enum {
 	OPT_THREADS,
 	OPT_MODE,
 	OPT_INTERFACE,
+	OPT_SEND_PATH,
 	OPT_USER,
 	OPT_PROBES_DIR,
 	OPT_BANNERS,
@@ -103,6 +104,10 @@ static const struct ep_opt run_opts[] = {
      "connect()), auto (default: syn when allowed, else connect); UDP ports (U:) always "
      "get protocol payloads from the probes directory",
      "auto syn connect"},
+    {"send-path", 0, 1, OPT_SEND_PATH, "PATH",
+     "syn mode: packet (AF_PACKET frames on Ethernet and loopback links), raw (raw IP "
+     "sockets), auto (default: packet where the route allows, else raw)",
+     "auto packet raw"},
     {"interface", 0, 1, OPT_INTERFACE, "IF",
      "syn mode: capture on IF instead of the routes' interface", NULL},
     {"user", 0, 1, OPT_USER, "USER",
@@ -450,6 +455,15 @@ static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d)
 			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not an interface name",
 			                   val);
 		snprintf(c->interface, sizeof(c->interface), "%s", val);
+		break;
+	case OPT_SEND_PATH:
+		c->send_path = strcmp(val, "packet") == 0 ? EP_SEND_PACKET
+		               : strcmp(val, "raw") == 0  ? EP_SEND_RAW
+		               : strcmp(val, "auto") == 0 ? EP_SEND_AUTO
+		                                          : -1;
+		if (c->send_path < 0)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s' is not packet, raw or auto",
+			                   val);
 		break;
 	case OPT_USER:
 		c->user = val;

@@ -35,6 +35,7 @@ struct ep_config {
 	int progress;                /* -1 auto (stderr is a TTY), 0 off, 1 on */
 	char mode[16];               /* auto, syn or connect: how TCP ports are probed */
 	char interface[16];          /* --interface, "" to follow the routes */
+	int send_path;               /* --send-path: EP_SEND_AUTO, EP_SEND_PACKET or EP_SEND_RAW */
 	struct ep_addr source_ip[2]; /* --source-ip, [0] IPv4, [1] IPv6; family 0 unset */
 	const char *user;            /* --user: drop to this user after opening raw sockets */
 	const char *probes_dir;      /* --probes-dir, NULL for the default */
@@ -55,6 +56,10 @@ struct ep_config {
 		unsigned index, count; /* 0-based index; count 0: not a part */
 	} part;
 };
+
+/* How raw probes leave (syn mode): AF_PACKET frames when the link allows,
+ * or raw IP sockets (see net/packet_tx.h). */
+enum { EP_SEND_AUTO = 0, EP_SEND_PACKET, EP_SEND_RAW };
 
 #define EP_DEFAULT_RATE           1000
 #define EP_DEFAULT_INFLIGHT       1024

@@ -60,8 +60,27 @@ static int fail(struct ep_capture *c, int rc, const char *what, char *err, size_
 	return rc;
 }
 
+size_t ep_capture_ring_bytes(double rate)
+{
+	double want = rate * 0.25 * 144;
+
+	if (want < (double)(2u << 20))
+		return 2u << 20;
+	if (want > (double)(8u << 20))
+		return 8u << 20;
+	return (size_t)want;
+}
+
 int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, const char *filter,
                     ep_capture_cb cb, void *arg, char *err, size_t errlen)
+{
+	return ep_capture_open_sized(c, loop, ifname, filter, EP_CAPTURE_BUFFER, cb, arg, err,
+	                             errlen);
+}
+
+int ep_capture_open_sized(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
+                          const char *filter, size_t ring, ep_capture_cb cb, void *arg, char *err,
+                          size_t errlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
@@ -79,7 +98,7 @@ int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, c
 	pcap_set_snaplen(c->pcap, SNAPLEN);
 	pcap_set_promisc(c->pcap, 0);
 	pcap_set_immediate_mode(c->pcap, 1);
-	pcap_set_buffer_size(c->pcap, (int)EP_CAPTURE_BUFFER);
+	pcap_set_buffer_size(c->pcap, (int)ring);
 	rc = pcap_activate(c->pcap);
 	if (rc < 0)
 		return fail(c, rc == PCAP_ERROR_PERM_DENIED ? EP_EPERM : EP_EIO, ifname, err,

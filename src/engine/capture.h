@@ -27,11 +27,22 @@ struct ep_capture {
 
 #define EP_CAPTURE_BUFFER (32u << 20) /* bytes of ring: bursts of ~200k replies */
 
+/* Ring for a scan expecting up to rate replies a second on one capture:
+ * 250 ms of them at ~144 bytes a frame (TPACKET_V3 header + a reply), at
+ * least 2 MiB and at most 8 MiB whatever the rate (unpaced included), so the
+ * ring does not grow with the rate; a fuller ring shows as drops, which cut
+ * the rate (ep_engine_congested) and are retried. */
+size_t ep_capture_ring_bytes(double rate);
+
 /* Opens ifname ("any" for every interface) with filter (pcap-filter text).
  * On failure returns EP_EPERM (no privilege) or EP_EIO and writes pcap's
  * message into err. */
 int ep_capture_open(struct ep_capture *c, uv_loop_t *loop, const char *ifname, const char *filter,
                     ep_capture_cb cb, void *arg, char *err, size_t errlen);
+/* The same with a ring of ring bytes instead of EP_CAPTURE_BUFFER. */
+int ep_capture_open_sized(struct ep_capture *c, uv_loop_t *loop, const char *ifname,
+                          const char *filter, size_t ring, ep_capture_cb cb, void *arg, char *err,
+                          size_t errlen);
 /* Reads whatever is waiting now (also called by the poll callback). */
 void ep_capture_drain(struct ep_capture *c);
 /* Counters from pcap_stats; zeros if unavailable. */

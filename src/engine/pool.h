@@ -1,8 +1,9 @@
 /* A pool of engines, one per thread, each walking its own shard of the same
  * permutation on its own libuv loop.  perf showed a connect scan is bound by
  * the kernel's connect path in the sending thread, so a second core nearly
- * doubles throughput.  Results from all workers reach one callback,
- * serialised by the pool's lock.  Created and controlled from the main loop. */
+ * doubles throughput.  Results from all workers reach one callback on the
+ * pool's writer thread, off the probing threads.  Created and controlled
+ * from the main loop. */
 #ifndef EP_POOL_H
 #define EP_POOL_H
 
@@ -13,7 +14,8 @@
 struct ep_pool;
 
 /* Starts n workers (n >= 1); each gets rate/n and max_inflight/n.
- * cb runs on worker threads with the pool lock held.  on_done runs on
+ * cb runs on the writer thread (one for the pool) with the pool lock held;
+ * a full writer ring makes workers wait (results are never dropped).  on_done runs on
  * main_loop once every worker has finished.  The pool owns its threads,
  * loops and engines; free it with ep_pool_free after main_loop ends. */
 /* o->shard_index/shard_count (this machine's part of a scan split across
@@ -31,8 +33,8 @@ void ep_pool_stop(struct ep_pool *p, int hard);
 /* Shared state touched by cb must be read under this lock elsewhere. */
 void ep_pool_lock(struct ep_pool *p);
 void ep_pool_unlock(struct ep_pool *p);
-/* Joins the threads and sums the workers' summaries (unfinished and
- * complete are left to the caller, who knows the scope). */
+/* Joins the threads, waits until cb has seen every result, and sums the workers' summaries
+ * (unfinished and complete are left to the caller, who knows the scope). */
 void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc);
 
 #endif

@@ -51,6 +51,7 @@ static int parse_route(struct nlmsghdr *nh, uint8_t family, struct ep_route *out
 	default:
 		break;
 	}
+	out->table = rt->rtm_table;
 	len = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*rt)));
 	for (a = RTM_RTA(rt); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		struct ep_addr *dst = NULL;
@@ -65,6 +66,15 @@ static int parse_route(struct nlmsghdr *nh, uint8_t family, struct ep_route *out
 			break;
 		case RTA_GATEWAY:
 			dst = &out->gateway;
+			break;
+		case RTA_TABLE:
+			if (RTA_PAYLOAD(a) >= sizeof(unsigned))
+				memcpy(&out->table, RTA_DATA(a), sizeof(unsigned));
+			break;
+		case RTA_MULTIPATH:
+		case RTA_ENCAP:
+		case RTA_VIA:
+			out->special = 1;
 			break;
 		default:
 			break;
@@ -100,6 +110,7 @@ static int ask(int fd, const struct ep_addr *dst, struct ep_route *out)
 	req.nh.nlmsg_seq = SEQ;
 	req.rt.rtm_family = dst->family == 6 ? AF_INET6 : AF_INET;
 	req.rt.rtm_dst_len = (unsigned char)(alen * 8);
+	req.rt.rtm_flags = RTM_F_LOOKUP_TABLE; /* report the table the lookup used (policy rules) */
 	a = RTM_RTA(&req.rt);
 	a->rta_type = RTA_DST;
 	a->rta_len = RTA_LENGTH(alen);

@@ -14,6 +14,8 @@ struct ep_route {
 	struct ep_addr src;     /* preferred source (RTA_PREFSRC), family 0 if none */
 	struct ep_addr gateway; /* family 0 when dst is on-link */
 	int is_local;           /* dst is one of this host's own addresses */
+	unsigned table;         /* routing table the answer came from (RT_TABLE_MAIN...) */
+	int special;            /* multipath, encapsulation or RTA_VIA: not a plain next hop */
 };
 
 /* Returns 0, EP_ENOENT (no route: unreachable, prohibited, blackhole), EP_EIO

@@ -9,7 +9,11 @@
  * kernel filter that passes only replies to our source port, polled by the
  * loop; the callback only parses, validates and reports.  Send path: SYNs
  * are written into a batch and leave in one sendmmsg() per batch, flushed
- * when full and before the loop sleeps (uv_prepare).
+ * when full and before the loop sleeps (uv_prepare).  Two ways out: whole
+ * Ethernet frames on an AF_PACKET socket (net/packet_tx.h: no per-packet
+ * route, netfilter or qdisc work; chosen when the link allows it, see
+ * --send-path), else raw IP sockets.  A frame whose next hop is not
+ * resolved takes the raw socket, as do the RSTs.
  *
  * The engine keeps one slot per probe in flight; a valid reply finds its
  * slot through a hash on the cookie (already computed, so free) chained
@@ -36,6 +40,7 @@
 #include "net/bpf.h"
 #include "net/cookie.h"
 #include "net/packet.h"
+#include "net/packet_tx.h"
 #include "net/route.h"
 #include "net/source.h"
 
@@ -60,12 +65,15 @@ struct syn_prober {
 	struct ep_source src;
 	struct ep_cookie_key key;
 	struct fam_out out[2];
+	int packet; /* ptx is open: SYNs leave as frames */
+	struct ep_packet_tx ptx;
 	struct ep_capture cap;
 	uv_prepare_t flush;
 	uv_timer_t watch; /* capture drops -> ep_engine_congested */
 	uint64_t last_drops;
 	struct ep_inflight inflight; /* keyed by cookie */
 	uint64_t invalid, late;
+	size_t ring; /* capture ring bytes, from the rate */
 	int handles;
 };
 
@@ -123,10 +131,21 @@ static int flush_family(struct syn_prober *sp, struct fam_out *o)
 	return 0;
 }
 
+static int flush_packet(struct syn_prober *sp)
+{
+	if (!sp->packet || sp->ptx.n == 0)
+		return 0;
+	if (ep_packet_tx_flush(&sp->ptx) != 0)
+		return EP_EAGAIN;
+	read_capture(sp); /* receive path first, as in flush_family */
+	return 0;
+}
+
 static void on_flush(uv_prepare_t *h)
 {
 	struct syn_prober *sp = h->data;
 
+	flush_packet(sp);
 	flush_family(sp, &sp->out[0]);
 	flush_family(sp, &sp->out[1]);
 }
@@ -141,9 +160,24 @@ static int syn_start(void *state, struct ep_probe *p)
 
 	if (o->fd < 0)
 		return EP_EUNSUPPORTED;
+	c = ep_cookie(&sp->key, src, &p->t.addr, sp->src.port, p->t.port, IPPROTO_TCP);
+	if (sp->packet) {
+		/* the cookie doubles as the flow label: stable per flow */
+		int rc = ep_packet_tx_tcp(&sp->ptx, src, &p->t.addr, sp->src.port, p->t.port, c, 0,
+		                          EP_TCP_SYN, c);
+
+		if (rc == EP_EAGAIN)
+			return rc;
+		if (rc == 0) {
+			ep_inflight_add(&sp->inflight, p, c);
+			if (sp->ptx.n == EP_PTX_BATCH)
+				flush_packet(sp);
+			return 0;
+		}
+		/* EP_ENOENT: next hop not resolved; the kernel resolves it */
+	}
 	if (o->n == BATCH && flush_family(sp, o) != 0 && o->n == BATCH)
 		return EP_EAGAIN;
-	c = ep_cookie(&sp->key, src, &p->t.addr, sp->src.port, p->t.port, IPPROTO_TCP);
 	ep_pkt_tcp(o->pkt[o->n], src, &p->t.addr, sp->src.port, p->t.port, c, 0, EP_TCP_SYN);
 	ep_sockaddr_from(&p->t.addr, &o->to[o->n]);
 	o->n++;
@@ -264,6 +298,8 @@ static void on_watch(uv_timer_t *t)
 	if (d + i > sp->last_drops)
 		ep_engine_congested(sp->engine);
 	sp->last_drops = d + i;
+	if (sp->packet)
+		ep_packet_tx_poll(&sp->ptx); /* neighbour changes */
 }
 
 /* ---- setup and teardown ---- */
@@ -275,6 +311,12 @@ static void destroy(struct syn_prober *sp)
 		if (sp->out[f].fd >= 0)
 			close(sp->out[f].fd);
 	ep_inflight_free(&sp->inflight);
+	if (sp->packet) {
+		ep_log(EP_LOG_DEBUG, "syn",
+		       "AF_PACKET path: %llu frames, %llu sent raw (no next hop)",
+		       (unsigned long long)sp->ptx.frames, (unsigned long long)sp->ptx.refused);
+		ep_packet_tx_close(&sp->ptx);
+	}
 	free(sp);
 }
 
@@ -319,6 +361,33 @@ static int open_sender(struct fam_out *o, const struct ep_addr *src)
 	return 0;
 }
 
+/* --send-path: frames on an AF_PACKET socket when the link allows (auto,
+ * packet), else raw sockets (auto falls back; packet fails). */
+static int open_packet_path(struct syn_prober *sp, const struct ep_config *c)
+{
+	char why[160];
+	int rc;
+
+	if (c->send_path == EP_SEND_RAW)
+		return 0;
+	rc = ep_packet_tx_open(&sp->ptx, sp->engine->targets, IPPROTO_TCP, 1000, why, sizeof(why));
+	if (rc == 0) {
+		sp->packet = 1;
+		ep_log(EP_LOG_INFO, "syn",
+		       "send path: AF_PACKET frames (ifindex %d, %zu next hops)", sp->ptx.ifindex,
+		       sp->ptx.neigh.n);
+		return 0;
+	}
+	if (c->send_path == EP_SEND_PACKET) {
+		ep_log(EP_LOG_ERROR, "syn", "--send-path packet: %s",
+		       why[0] ? why : ep_strerror(rc));
+		return rc == EP_ENOMEM ? rc : EP_EUNSUPPORTED;
+	}
+	ep_log(EP_LOG_INFO, "syn", "send path: raw IP sockets (%s)",
+	       why[0] ? why : ep_strerror(rc));
+	return 0;
+}
+
 static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state)
 {
 	struct syn_prober *sp = calloc(1, sizeof(*sp));
@@ -338,6 +407,9 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 			rc = open_sender(&sp->out[f], &sp->src.addr[f]);
 	if (rc)
 		goto fail;
+	rc = open_packet_path(sp, c);
+	if (rc)
+		goto fail;
 	rc = ep_cookie_key_random(&sp->key);
 	if (rc)
 		goto fail;
@@ -349,8 +421,9 @@ static int syn_open(struct ep_engine *e, const struct ep_config *c, void **state
 	                   sp->src.addr[1].family ? &sp->src.addr[1] : NULL, sp->src.port);
 	if (rc)
 		goto fail;
-	rc = ep_capture_open(&sp->cap, e->loop, sp->src.ifname, filter, on_frame, sp, err,
-	                     sizeof(err));
+	sp->ring = ep_capture_ring_bytes(e->opts.rate);
+	rc = ep_capture_open_sized(&sp->cap, e->loop, sp->src.ifname, filter, sp->ring, on_frame,
+	                           sp, err, sizeof(err));
 	if (rc) {
 		ep_log(EP_LOG_ERROR, "syn", "capture on %s: %s", sp->src.ifname, err);
 		goto fail;
@@ -383,6 +456,7 @@ static void syn_stats(void *state, struct ep_summary *s)
 	s->cap_dropped += d;
 	s->cap_ifdropped += i;
 	s->invalid += sp->invalid;
+	s->reserved_bytes += sp->ring + (sp->inflight.mask + 1) * sizeof(*sp->inflight.bucket);
 	s->late += sp->late;
 }
 

@@ -211,9 +211,10 @@ static int nd_close(void *state, const struct ep_summary *s)
 	if (s->has_capture)
 		ep_buf_printf(
 		    &n->buf,
-		    ",\"capture\":{\"received\":%llu,\"dropped\":%llu,\"if_dropped\":%llu}",
+		    ",\"capture\":{\"received\":%llu,\"dropped\":%llu,\"if_dropped\":%llu},"
+		    "\"reserved_bytes\":%llu",
 		    (unsigned long long)s->cap_received, (unsigned long long)s->cap_dropped,
-		    (unsigned long long)s->cap_ifdropped);
+		    (unsigned long long)s->cap_ifdropped, (unsigned long long)s->reserved_bytes);
 	if (s->has_capture || s->invalid || s->late)
 		ep_buf_printf(&n->buf, ",\"invalid_replies\":%llu,\"late_replies\":%llu",
 		              (unsigned long long)s->invalid, (unsigned long long)s->late);

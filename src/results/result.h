@@ -82,8 +82,9 @@ struct ep_summary {
 	uint64_t cap_received; /* packets that passed the kernel filter */
 	uint64_t cap_dropped;  /* lost in the capture ring (pcap_stats ps_drop) */
 	uint64_t cap_ifdropped;
-	uint64_t invalid; /* passed the filter but failed cookie validation */
-	uint64_t late;    /* valid answers to probes already finished (duplicates, late) */
+	uint64_t reserved_bytes; /* set aside for probes in flight and capture rings */
+	uint64_t invalid;        /* passed the filter but failed cookie validation */
+	uint64_t late;           /* valid answers to probes already finished (duplicates, late) */
 	double duration_s;
 	double sending_s; /* until every target had its first probe: the send phase */
 	double wait_ms; /* the adaptive wait for answers at the end (the longest of the engines) */

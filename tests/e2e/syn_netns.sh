@@ -9,9 +9,15 @@
 # --shard I/2 and I/3 with the same --seed are disjoint and their union is
 # the full scan; while probing, every thread of the scan process runs as
 # nobody (or --user) with empty capability sets; the loopback lab (lo link
-# type) gives the truth too.
+# type) gives the truth too.  Every scan runs on one send path, EP_SEND_PATH
+# (packet, the default here: AF_PACKET frames; raw: raw IP sockets, run by
+# tests/e2e/syn_netns_raw.sh), and the script checks that path was the one
+# used (SYNs through the IP output hook: none on packet, all on raw), that
+# both paths put SYNs of the same meaning on the wire (t5), and that a
+# policy-routed target makes --send-path packet refuse and auto fall back.
 #
 # Environment:
+#   EP_SEND_PATH    packet (default) or raw
 #   ECSPROBE        ecsprobe binary (default: $abs_top_builddir/ecsprobe, then
 #                   paths relative to this script)
 #   EP_LISTEN       ep_listen binary (built from tests/lab/ep_listen.c with
@@ -120,7 +126,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 SEED=${LAB_SEED:-20240611}
-COMMON="--mode syn --timeout 500 --retries 1 --seed 7 --no-progress -q"
+SEND_PATH=${EP_SEND_PATH:-packet}
+COMMON="--mode syn --send-path $SEND_PATH --timeout 500 --retries 1 --seed 7 --no-progress -q"
+echo "# send path: $SEND_PATH"
+# SYNs that went through the kernel's IP output path (raw sockets do; frames
+# on an AF_PACKET socket do not): an nft counter on the output hook.
+out_syns() {
+	nft list counter inet epsendpath syns 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") { print $(i + 1); exit } }'
+}
+nft -f - <<'NFT' || bail "cannot load the output counter"
+table inet epsendpath {
+	counter syns { }
+	chain out {
+		type filter hook output priority 0; policy accept;
+		tcp flags & (syn | ack) == syn counter name syns
+	}
+}
+NFT
 
 # scan NAME ARGS... : ecsprobe scan; stdout/stderr/status in $W/NAME.*
 scan() {
@@ -239,8 +262,11 @@ fi
 # ---------------------------------------------------------------- t1: low rate
 isolated || bail "lab not isolated"
 syn0=$(lab_syn_count)
+ip neigh flush dev "$LAB_IF" 2>/dev/null # the packet path must resolve next hops itself
+out0=$(out_syns)
 scan t1 --targets "$W/targets" -p "$PLO-$PHI" --rate 2000 $COMMON -o "ndjson:$W/t1.ndjson"
 t1_syn=$(( $(lab_syn_count) - syn0 ))
+t1_out=$(( $(out_syns) - out0 ))
 expect_rc "t1 --mode syn --rate 2000: exit status 0" t1 0
 results "$W/t1.ndjson" > "$W/t1.got"
 same_file "t1 results equal the ground truth ($NPROBES probes, v4+v6)" "$W/truth" "$W/t1.got"
@@ -253,12 +279,19 @@ if [ "$t1_syn" -ge "$NPROBES" ] && [ "$t1_syn" -le $((NPROBES + T_FILT)) ]; then
 else
 	not_ok "t1 the target saw $t1_syn SYNs, want $NPROBES..$((NPROBES + T_FILT))"
 fi
+if [ "$SEND_PATH" = packet ] && [ "$t1_out" = 0 ]; then
+	ok "t1 send path packet: no SYN went through the IP output path (all $t1_syn were frames)"
+elif [ "$SEND_PATH" = raw ] && [ "$t1_out" = "$t1_syn" ]; then
+	ok "t1 send path raw: every SYN ($t1_out) went through the IP output path"
+else
+	not_ok "t1 send path $SEND_PATH: $t1_out of $t1_syn SYNs went through the IP output path"
+fi
 
 # ---------------------------------------------------------------- t1b: no retries
 # Nothing is lost on the veth, so every probe must be answered (or, if
 # filtered, time out) on its first and only attempt.
 isolated || bail "lab not isolated"
-scan t1b --targets "$W/targets" -p "$PLO-$PHI" --rate 5000 --mode syn --timeout 500 --retries 0 --seed 7 \
+scan t1b --targets "$W/targets" -p "$PLO-$PHI" --rate 5000 --mode syn --send-path "$SEND_PATH" --timeout 500 --retries 0 --seed 7 \
 	--no-progress -q -o "ndjson:$W/t1b.ndjson"
 expect_rc "t1b --mode syn --retries 0: exit status 0" t1b 0
 results "$W/t1b.ndjson" > "$W/t1b.got"
@@ -299,6 +332,59 @@ for n in 2 3; do
 	LC_ALL=C sort -u "$W/sh$n.all" > "$W/sh$n.union"
 	same_file "t3 the union of $n shards equals the full scan (= the truth)" "$W/truth" "$W/sh$n.union"
 done
+
+# ---------------------------------------------------------------- t5: same SYNs
+# The same small scan on each path, its SYNs captured at the target: the
+# header fields must mean the same (lengths, DF, TTL, options, checksums).
+frames_of() { # frames_of PATH -> $W/t5-PATH.shape
+	isolated || bail "lab not isolated"
+	lab_veth_exec python3 "$here/syn_frames.py" "$LAB_PEER_IF" 4 > "$W/t5-$1.shape" 2> "$W/t5-$1.err" &
+	local cap=$!
+	sleep 1
+	scan "t5-$1" "$H1" "$H2" "$G1" -p 1-200 --send-path "$1" --mode syn --timeout 300 --retries 0 \
+		--no-progress -q -o "ndjson:$W/t5-$1.ndjson"
+	wait "$cap"
+}
+frames_of raw
+frames_of packet
+if [ -s "$W/t5-raw.shape" ] && cmp -s "$W/t5-raw.shape" "$W/t5-packet.shape" &&
+	grep -q "^v4 .*ipsum=ok .*tcpsum=ok" "$W/t5-raw.shape" && grep -q "^v6 .*tcpsum=ok" "$W/t5-raw.shape" &&
+	! grep -q BAD "$W/t5-raw.shape" && grep -q "ids vary: True" "$W/t5-raw.shape" &&
+	grep -q "labels set: True" "$W/t5-raw.shape"; then
+	ok "t5 SYNs of both send paths mean the same on the wire (v4+v6 headers, options, checksums, IDs, flow labels)"
+else
+	not_ok "t5 SYNs of both send paths mean the same on the wire"
+	diff "$W/t5-raw.shape" "$W/t5-packet.shape" 2>&1 | head -n 20 | diag
+	cat "$W/t5-raw.err" "$W/t5-packet.err" 2>/dev/null | head -n 5 | diag
+fi
+
+# ---------------------------------------------------------------- t6: policy routing
+# A host routed by a rule to another table: packet refuses, auto falls back.
+isolated || bail "lab not isolated"
+ip route add "$H3/32" dev "$LAB_IF" table 100 && ip rule add to "$H3/32" table 100 pref 100 ||
+	bail "cannot add the policy route"
+scan t6p "$H3" "$H1" -p 1-300 --send-path packet --mode syn --timeout 300 --retries 1 --no-progress -q \
+	-o "ndjson:$W/t6p.ndjson"
+if [ "$(cat "$W/t6p.rc")" = 2 ] && grep -q "policy" "$W/t6p.stderr"; then
+	ok "t6 --send-path packet refuses a policy-routed target (exit 2, says why)"
+else
+	not_ok "t6 --send-path packet refuses a policy-routed target (exit $(cat "$W/t6p.rc"))"
+	head -n 5 "$W/t6p.stderr" | diag
+fi
+out0=$(out_syns)
+scan t6a "$H3" "$H1" -p 1-300 --send-path auto --mode syn --timeout 300 --retries 1 --no-progress -q \
+	-o "ndjson:$W/t6a.ndjson"
+t6_out=$(( $(out_syns) - out0 ))
+results "$W/t6a.ndjson" > "$W/t6a.got"
+awk -v a="$H1" -v b="$H3" '($1 == a || $1 == b) && $2 <= 300' "$W/truth" | LC_ALL=C sort > "$W/t6a.truth"
+if [ "$(cat "$W/t6a.rc")" = 0 ] && cmp -s "$W/t6a.truth" "$W/t6a.got" && [ "$t6_out" -ge 600 ]; then
+	ok "t6 --send-path auto falls back to raw sockets with a policy route ($t6_out SYNs through IP output), exact"
+else
+	not_ok "t6 --send-path auto with a policy route: exit $(cat "$W/t6a.rc"), $t6_out SYNs through IP output"
+	diff "$W/t6a.truth" "$W/t6a.got" | head -n 5 | diag
+fi
+ip rule del to "$H3/32" table 100 pref 100
+ip route flush table 100
 
 # ---------------------------------------------------------------- t4: privileges
 # threads_field PID FIELD -> that /proc status field of every thread, one line each

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "frames.h"
+#include "net/frame.h"
 #include "net/packet.h"
 
 static const int all_dlts[] = {FR_DLT_EN10MB, FR_DLT_SLL,  FR_DLT_SLL2, FR_DLT_RAW, FR_DLT_RAWLT,
@@ -525,6 +526,54 @@ static void test_link_details(void **state)
 	assert_int_equal(info.kind, EP_PKT_OTHER);
 }
 
+/* AF_PACKET frames: the IP header the raw socket would write (DF, TTL,
+ * lengths, a valid header checksum; IPv6 flow label and hop limit) around
+ * the same TCP header, and the parser reads the flow back. */
+static void test_frame_tcp(void **state)
+{
+	struct ep_frame_link l = {{2, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 2}, 64};
+	struct ep_addr s4 = {4, {198, 18, 0, 1}}, d4 = {4, {198, 18, 0, 10}};
+	struct ep_addr s6 = {6, {0x20, 0x01, 0, 2, [15] = 1}}, d6 = {6, {0x20, 0x01, 0, 2, [15] = 10}};
+	uint8_t f[EP_FRAME_MAX], tcp[EP_TCP_SYN_LEN];
+	struct ep_pkt_info in;
+	size_t n;
+
+	(void)state;
+	n = ep_frame_tcp(f, &l, &s4, &d4, 40000, 443, 0x01020304, 0, EP_TCP_SYN, 0x1234, 0xabcde);
+	assert_int_equal(n, 14 + 20 + 24);
+	assert_memory_equal(f, l.dst_mac, 6);
+	assert_memory_equal(f + 6, l.src_mac, 6);
+	assert_int_equal(f[12] << 8 | f[13], 0x0800);
+	assert_int_equal(f[14], 0x45);
+	assert_int_equal(f[16] << 8 | f[17], 44);    /* total length */
+	assert_int_equal(f[18] << 8 | f[19], 0x1234); /* ID */
+	assert_int_equal(f[20] << 8 | f[21], 0x4000); /* DF */
+	assert_int_equal(f[22], 64);
+	assert_int_equal(f[23], 6);
+	assert_int_equal(ep_csum_fold(ep_csum_partial(f + 14, 20, 0)), 0); /* header checksum */
+	ep_pkt_tcp(tcp, &s4, &d4, 40000, 443, 0x01020304, 0, EP_TCP_SYN);
+	assert_memory_equal(f + 34, tcp, sizeof(tcp)); /* the raw path's TCP header */
+	assert_int_equal(ep_pkt_parse(1, f, n, &in), 0);
+	assert_int_equal(in.kind, EP_PKT_TCP);
+	assert_int_equal(in.flow.dport, 443);
+	assert_int_equal(in.flow.seq, 0x01020304);
+
+	n = ep_frame_tcp(f, &l, &s6, &d6, 40000, 22, 7, 0, EP_TCP_SYN, 0, 0xabcde);
+	assert_int_equal(n, 14 + 40 + 24);
+	assert_int_equal(f[12] << 8 | f[13], 0x86dd);
+	assert_int_equal(f[14] >> 4, 6);
+	assert_int_equal(((f[15] & 0x0f) << 16) | (f[16] << 8) | f[17], 0xabcde); /* flow label */
+	assert_int_equal(f[15] >> 4, 0);              /* traffic class low bits */
+	assert_int_equal(f[18] << 8 | f[19], 24);     /* payload length */
+	assert_int_equal(f[20], 6);
+	assert_int_equal(f[21], 64);
+	ep_pkt_tcp(tcp, &s6, &d6, 40000, 22, 7, 0, EP_TCP_SYN);
+	assert_memory_equal(f + 54, tcp, sizeof(tcp));
+	assert_int_equal(ep_pkt_parse(1, f, n, &in), 0);
+	assert_int_equal(in.family, 6);
+	assert_int_equal(in.flow.dport, 22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +583,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_icmp),          cmocka_unit_test(test_icmp_not_errors),
 	    cmocka_unit_test(test_truncation),          cmocka_unit_test(test_ip_oddities),
 	    cmocka_unit_test(test_ipv6_ext_headers),    cmocka_unit_test(test_link_details),
+	    cmocka_unit_test(test_frame_tcp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
