@@ -6,6 +6,7 @@
 #include "cmdutil.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,15 +45,24 @@ const char ep_inventory_usage[] =
     "                          AWS_ENDPOINT_URL are honoured too)\n"
     "      --max-attempts N    tries per call, throttling and 5xx included (default 5)\n"
     "      --api-rate N        calls per second per account, region and API (default 10)\n"
+    "      --api-timeout SECS  longest wait for one answer, per try (default 30)\n"
+    "      --max-pages N       pages one list may take (default 10000); a NextToken\n"
+    "                          that repeats ends the list at once\n"
+    "      --max-inventory-size SIZE  answers the whole pull may add up to (default\n"
+    "                          1G; K, M, G suffixes); past it nothing is written\n"
     "      --debug             log every call (never credentials)\n"
     "  -h, --help              this text\n"
     "\n"
     "Exit status: 0 complete, 2 usage error, 3 AWS error (document written; what is\n"
-    "missing is listed under each region's \"errors\").\n";
+    "missing is listed under each region's \"errors\"; past --max-inventory-size\n"
+    "nothing is written), 4 interrupted (SIGINT, SIGTERM, SIGHUP: nothing written).\n";
 
 struct run {
 	const char *out;
 	int status;
+	struct ep_inv *inv; /* the pull, until on_done */
+	uv_signal_t sig[3];
+	int nsig;
 };
 
 static int count(const cJSON *doc, const char *a, const char *b)
@@ -126,6 +136,19 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* A signal ends the pull: every call fails now, and on_done writes nothing
+ * (a partial document would read as a complete one) and exits 4. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct run *run = h->data;
+	char why[64];
+
+	snprintf(why, sizeof(why), "interrupted by %s",
+	         signum == SIGINT ? "SIGINT" : signum == SIGHUP ? "SIGHUP" : "SIGTERM");
+	if (run->inv)
+		ep_inventory_stop(run->inv, why);
+}
+
 /* The document goes out only once it is whole: a failed pull leaves an
  * earlier file (or object) as it was. */
 static void on_done(void *arg, int rc, cJSON *doc, const char *err)
@@ -136,9 +159,13 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 	char *text;
 	int wrc;
 
+	run->inv = NULL;
+	for (int i = 0; i < run->nsig; i++)
+		uv_close((uv_handle_t *)&run->sig[i], NULL);
 	if (doc == NULL) {
-		fprintf(stderr, "ecsprobe: inventory: %s\n", err && *err ? err : ep_strerror(rc));
-		run->status = 3;
+		fprintf(stderr, "ecsprobe: inventory: %s%s\n", err && *err ? err : ep_strerror(rc),
+		        rc == EP_ESTOPPED ? "; nothing written" : "");
+		run->status = rc == EP_ESTOPPED ? 4 : 3;
 		return;
 	}
 	text = cJSON_Print(doc);
@@ -173,7 +200,7 @@ int ep_cmd_inventory(int argc, char **argv)
 	                               {"help", no_argument, NULL, 'h'}};
 	size_t nopts = 2;
 	struct ep_awsopts *a = malloc(sizeof(*a));
-	struct run run = {"-", 3};
+	struct run run = {.out = "-", .status = 3};
 	uv_loop_t loop;
 	int opt, status = 2;
 
@@ -221,14 +248,25 @@ int ep_cmd_inventory(int argc, char **argv)
 			goto out;
 		}
 	}
-	a->o.aws.timeout_ms = 30000;
+	if (a->o.aws.timeout_ms == 0)
+		a->o.aws.timeout_ms = 30000;
 	status = 3;
 	if (uv_loop_init(&loop))
 		goto out;
-	if (ep_inventory_pull(&loop, &a->o, on_done, &run)) {
+	if (ep_inventory_pull(&loop, &a->o, on_done, &run, &run.inv)) {
 		fprintf(stderr, "ecsprobe: inventory: cannot start\n");
 		uv_loop_close(&loop);
 		goto out;
+	}
+	{
+		static const int signums[] = {SIGINT, SIGTERM, SIGHUP};
+
+		for (int i = 0; i < 3 && run.inv; i++) {
+			uv_signal_init(&loop, &run.sig[i]);
+			run.sig[i].data = &run;
+			uv_signal_start(&run.sig[i], on_signal, signums[i]);
+			run.nsig++;
+		}
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop))

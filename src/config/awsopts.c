@@ -3,6 +3,7 @@
 #include "config/awsopts.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ const struct ep_awsopt ep_aws_options[] = {
     {"accounts", required_argument, EP_AWSOPT_ACCOUNTS},
     {"all-accounts", no_argument, EP_AWSOPT_ALL_ACCOUNTS},
     {"role-name", required_argument, EP_AWSOPT_ROLE_NAME},
+    {"max-pages", required_argument, EP_AWSOPT_MAX_PAGES},
+    {"max-inventory-size", required_argument, EP_AWSOPT_MAX_SIZE},
+    {"api-timeout", required_argument, EP_AWSOPT_TIMEOUT},
 };
 const size_t ep_aws_noptions = sizeof(ep_aws_options) / sizeof(ep_aws_options[0]);
 
@@ -91,6 +95,33 @@ static int load_accounts(struct ep_awsopts *a, const char *path)
 	return 0;
 }
 
+/* "512M", "2G", "1048576": bytes, at least 1 MiB, at most 1 TiB. */
+static int parse_size(const char *val, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (*val < '0' || *val > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	if (mul != 1)
+		end++;
+	if (*end || v > (1ull << 40) / mul || v * mul < (1ull << 20))
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
 int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val)
 {
 	struct ep_inventory_opts *o = &a->o;
@@ -151,6 +182,34 @@ int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val
 	case EP_AWSOPT_ROLE_NAME:
 		o->role_name = val;
 		break;
+	case EP_AWSOPT_MAX_PAGES:
+		errno = 0;
+		o->max_pages = (unsigned)strtoul(val, &end, 10);
+		if (*val < '1' || *val > '9' || *end || errno || o->max_pages > 10000000) {
+			fprintf(stderr, "ecsprobe: --max-pages '%s': a whole number 1-10000000\n",
+			        val);
+			return 2;
+		}
+		break;
+	case EP_AWSOPT_MAX_SIZE:
+		if (parse_size(val, &o->max_bytes)) {
+			fprintf(stderr,
+			        "ecsprobe: --max-inventory-size '%s': a size from 1M to 1024G "
+			        "(bytes, or with K, M or G)\n",
+			        val);
+			return 2;
+		}
+		break;
+	case EP_AWSOPT_TIMEOUT: {
+		double secs = strtod(val, &end);
+
+		if (*val == '\0' || *end || !(secs >= 0.1 && secs <= 3600)) {
+			fprintf(stderr, "ecsprobe: --api-timeout '%s': seconds, 0.1-3600\n", val);
+			return 2;
+		}
+		o->aws.timeout_ms = (long)(secs * 1000);
+		break;
+	}
 	case EP_AWSOPT_DEBUG:
 		o->aws.debug = 1;
 		ep_log_set_level(EP_LOG_DEBUG);

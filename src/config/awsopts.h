@@ -1,6 +1,6 @@
 /* The AWS option group: one typed table of the options that say where and
  * how to pull the inventory (profile, regions, roles, accounts, endpoint,
- * retries, rate, debug), shared by `inventory` and by `verify`'s live pull,
+ * retries, rate, timeouts and caps, debug), shared by `inventory` and by `verify`'s live pull,
  * and by their --help (a unit test keeps each usage text listing every
  * option of the table). */
 #ifndef EP_AWSOPTS_H
@@ -22,7 +22,10 @@ enum ep_awsopt_id {
 	EP_AWSOPT_DEBUG,
 	EP_AWSOPT_ACCOUNTS,
 	EP_AWSOPT_ALL_ACCOUNTS,
-	EP_AWSOPT_ROLE_NAME
+	EP_AWSOPT_ROLE_NAME,
+	EP_AWSOPT_MAX_PAGES,
+	EP_AWSOPT_MAX_SIZE,
+	EP_AWSOPT_TIMEOUT
 };
 
 struct ep_awsopt {

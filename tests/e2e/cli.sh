@@ -144,7 +144,8 @@ expect 2 "verify with a positional target: refused" "$EP" verify --inventory /de
 has err "127.0.0.1: the targets and ports come from the inventory here" "verify: the refused target is named"
 # every AWS option is in both usage texts
 missing=
-for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate debug; do
+for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate \
+	api-timeout max-pages max-inventory-size debug; do
 	"$EP" inventory --help | grep -q -- "--$o" || missing="$missing inventory:--$o"
 	"$EP" verify --help | grep -q -- "--$o" || missing="$missing verify:--$o"
 done
