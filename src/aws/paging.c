@@ -79,7 +79,7 @@ static int guard_next(struct token_guard *g, struct ep_inv_region *r, const char
 	for (size_t i = 0; i < g->n; i++)
 		if (g->h[i] == h) {
 			snprintf(msg, sizeof(msg),
-			         "page %u repeats an earlier NextToken; paging stopped", g->pages + 1);
+			         "page %u repeats an earlier NextToken; paging stopped", g->pages);
 			ep_inv_error(r, who, "RepeatedToken", msg);
 			return -1;
 		}
