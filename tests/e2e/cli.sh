@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..61"
+echo "1..65"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -139,6 +139,10 @@ expect 0 "--exclude ::/0 leaves IPv4 targets alone" "$EP" scan 127.0.0.1 -p 1808
 expect 2 "verify --role-arn: validated as for inventory" "$EP" verify --role-arn nope --source-ip 127.0.0.1
 has err "--role-arn 'nope': not an ARN" "verify --role-arn: the message names the option"
 expect 2 "verify --max-attempts 0: out of range" "$EP" verify --max-attempts 0 --source-ip 127.0.0.1
+expect 2 "inventory --max-inventory-size 10: below 1M" "$EP" inventory --max-inventory-size 10
+has err "--max-inventory-size '10': a size from 1M to 1024G" "--max-inventory-size: the message names the option"
+expect 2 "inventory --max-pages 0: out of range" "$EP" inventory --max-pages 0
+expect 2 "inventory --api-timeout x: not seconds" "$EP" inventory --api-timeout x
 expect 2 "verify --accounts missing file" "$EP" verify --accounts "$tmp/no-such-file" --all-accounts
 expect 2 "verify with a positional target: refused" "$EP" verify --inventory /dev/null 127.0.0.1
 has err "127.0.0.1: the targets and ports come from the inventory here" "verify: the refused target is named"
