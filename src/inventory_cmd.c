@@ -144,7 +144,9 @@ static void on_signal(uv_signal_t *h, int signum)
 	char why[64];
 
 	snprintf(why, sizeof(why), "interrupted by %s",
-	         signum == SIGINT ? "SIGINT" : signum == SIGHUP ? "SIGHUP" : "SIGTERM");
+	         signum == SIGINT   ? "SIGINT"
+	         : signum == SIGHUP ? "SIGHUP"
+	                            : "SIGTERM");
 	if (run->inv)
 		ep_inventory_stop(run->inv, why);
 }

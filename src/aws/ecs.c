@@ -16,8 +16,7 @@ struct batch {
 
 /* ECS's answer had field of the wrong type (or null): an error, so the
  * pull ends in exit 3 and says which API and field, never a quiet gap. */
-static void bad_field(struct ep_inv_region *r, const char *api, const char *field,
-                      const char *want)
+static void bad_field(struct ep_inv_region *r, const char *api, const char *field, const char *want)
 {
 	char who[64], msg[200];
 
@@ -120,9 +119,10 @@ static void describe_batches(struct ep_inv_region *r, cJSON *cluster, const char
 			if (cJSON_IsString(arn))
 				cJSON_AddItemToArray(list, cJSON_Duplicate(arn, 0));
 			else
-				bad_field(r, strcmp(api, "DescribeTasks") == 0      ? "ListTasks"
-				             : strcmp(api, "DescribeServices") == 0 ? "ListServices"
-				                                                    : api,
+				bad_field(r,
+				          strcmp(api, "DescribeTasks") == 0      ? "ListTasks"
+				          : strcmp(api, "DescribeServices") == 0 ? "ListServices"
+				                                                 : api,
 				          arg_key, "a list of strings");
 		}
 		if (strcmp(api, "DescribeTasks") == 0 || strcmp(api, "DescribeServices") == 0) {

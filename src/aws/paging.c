@@ -223,7 +223,8 @@ static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_r
 			cJSON_ArrayForEach(it, list)
 			{
 				if (!cJSON_IsString(it) && !cJSON_IsObject(it)) {
-					bad_field(r, j, j->list_key, "an array of strings or objects");
+					bad_field(r, j, j->list_key,
+					          "an array of strings or objects");
 					continue;
 				}
 				cJSON_AddItemToArray(j->dest, cJSON_Duplicate(it, 1));

@@ -103,7 +103,7 @@ static int has_addr(const struct ep_targets *t, const char *text)
 static void test_exclusion_aliases(void **state)
 {
 	static const char *const gone[] = {"::ffff:10.1.0.4", "::10.1.0.5", "64:ff9b::10.1.0.6",
-	                                   "::ffff:10.1.0.7", "10.2.0.1", "10.2.0.2",
+	                                   "::ffff:10.1.0.7", "10.2.0.1",   "10.2.0.2",
 	                                   "fd00::1"};
 	static const char *const kept[] = {"::ffff:10.1.0.9", "64:ff9b::10.1.1.1", "10.3.0.1"};
 	struct ep_target_list l;
@@ -161,9 +161,9 @@ static void test_per_line_ports_and_overlap(void **state)
 	(void)state;
 	ep_target_list_init(&l);
 	ep_rangelist_init(&ex);
-	add(&l, "10.0.0.0/30");     /* default ports 1-3 */
-	add(&l, "10.0.0.1 443,2");  /* union on 10.0.0.1: 1,2,3,443 */
-	add(&l, "10.0.0.1");        /* duplicate: no extra probes */
+	add(&l, "10.0.0.0/30");    /* default ports 1-3 */
+	add(&l, "10.0.0.1 443,2"); /* union on 10.0.0.1: 1,2,3,443 */
+	add(&l, "10.0.0.1");       /* duplicate: no extra probes */
 	add(&l, "10.0.0.9 T:5,U:53");
 	ports("1-3", p);
 	assert_int_equal(ep_targets_build(&t, &l, p, &ex, 1, &d), 0);
