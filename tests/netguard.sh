@@ -34,6 +34,8 @@ if [ -z "${NETGUARD_INSIDE:-}" ]; then
 	exec env NETGUARD_INSIDE=1 unshare -n -m --propagation private "$0" "$@"
 fi
 
+# a guard run inside this one (tests/e2e/netguard.sh) makes its own namespace
+unset NETGUARD_INSIDE
 set -e
 ip link set lo up
 ip link add ng0 type veth peer name ng1

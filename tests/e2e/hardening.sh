@@ -76,6 +76,13 @@ unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0700 none /proc &
 	exec timeout 20 "$1" scan 127.0.0.1 -p 18080-18090 --banners --mode syn --no-progress -q \
 		-o ndjson:"$2"' sh "$EP" "$tmp/p.ndjson" >"$tmp/out" 2>"$tmp/err"
 st=$?
+# An ASan build's leak checker needs /proc at exit (it cannot even read
+# ASAN_OPTIONS without it) and fails there: the scan itself must still have
+# run to its end, so that one failure is taken for success.
+if [ $st != 0 ] && grep -q "LeakSanitizer has encountered a fatal error" "$tmp/err" &&
+	grep -q '"type":"summary"' "$tmp/p.ndjson"; then
+	st=0
+fi
 if [ $st = 0 ] && [ "$(grep -c '"type":"result"' "$tmp/p.ndjson")" = 11 ] &&
 	! grep -q "capabilities remain" "$tmp/err"; then
 	ok "/proc unreadable after the drop: the scan runs (exit 0, 11 results)"
