@@ -6,6 +6,7 @@
 #include "cmdutil.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +32,12 @@ static const struct ep_opt inventory_opts[] = {
 struct run {
 	const char *out;
 	int status;
-	int tty;        /* stderr is a terminal: one progress line, redrawn */
-	int verbose;    /* -v: a line per call */
-	uint64_t drawn; /* when the line was last drawn (ns) */
+	int tty;            /* stderr is a terminal: one progress line, redrawn */
+	int verbose;        /* -v: a line per call */
+	uint64_t drawn;     /* when the line was last drawn (ns) */
+	struct ep_inv *inv; /* the pull, until on_done */
+	uv_signal_t sig[3];
+	int nsig;
 };
 
 /* After every AWS call: people watching a long pull see it move. */
@@ -78,7 +82,8 @@ const struct ep_cmdline ep_inventory_cmdline = {
     NULL,
     {&inventory_group, &ep_aws_group, &ep_common_group, NULL},
     "Exit status: 0 complete, 2 usage error, 3 AWS error (document written; what is\n"
-    "missing is listed under each region's \"errors\").\n",
+    "missing is listed under each region's \"errors\"; past --max-inventory-size\n"
+    "nothing is written), 4 interrupted (SIGINT, SIGTERM, SIGHUP: nothing written).\n",
 };
 
 static int count(const cJSON *doc, const char *a, const char *b)
@@ -169,6 +174,21 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* A signal ends the pull: every call fails now, and on_done writes nothing
+ * (a partial document would read as a complete one) and exits 4. */
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct run *run = h->data;
+	char why[64];
+
+	snprintf(why, sizeof(why), "interrupted by %s",
+	         signum == SIGINT   ? "SIGINT"
+	         : signum == SIGHUP ? "SIGHUP"
+	                            : "SIGTERM");
+	if (run->inv)
+		ep_inventory_stop(run->inv, why);
+}
+
 /* The document goes out only once it is whole: a failed pull leaves an
  * earlier file (or object) as it was. */
 static void on_done(void *arg, int rc, cJSON *doc, const char *err)
@@ -182,9 +202,13 @@ static void on_done(void *arg, int rc, cJSON *doc, const char *err)
 	if (run->tty && run->drawn)
 		fputs("\r\033[K", stderr); /* the progress line */
 
+	run->inv = NULL;
+	for (int i = 0; i < run->nsig; i++)
+		uv_close((uv_handle_t *)&run->sig[i], NULL);
 	if (doc == NULL) {
-		fprintf(stderr, "ecsprobe: inventory: %s\n", err && *err ? err : ep_strerror(rc));
-		run->status = 3;
+		fprintf(stderr, "ecsprobe: inventory: %s%s\n", err && *err ? err : ep_strerror(rc),
+		        rc == EP_ESTOPPED ? "; nothing written" : "");
+		run->status = rc == EP_ESTOPPED ? 4 : 3;
 		return;
 	}
 	text = cJSON_Print(doc);
@@ -217,7 +241,7 @@ int ep_cmd_inventory(int argc, char **argv)
 {
 	struct ep_awsopts *a = malloc(sizeof(*a));
 	struct ep_common_opts common = {0};
-	struct run run = {"-", 3, 0, 0, 0};
+	struct run run = {.out = "-", .status = 3};
 	struct ep_diag d = {0};
 	void *ctx[] = {&run, a, &common};
 	uv_loop_t loop;
@@ -231,6 +255,7 @@ int ep_cmd_inventory(int argc, char **argv)
 	status = ep_cmd_parse(&ep_inventory_cmdline, ctx, &common, argc, argv, NULL, &npos);
 	if (status >= 0)
 		goto out;
+	status = 2;
 	a->o.aws.debug = common.debug;
 	run.tty = isatty(STDERR_FILENO);
 	run.verbose = common.verbose || common.debug;
@@ -249,14 +274,25 @@ int ep_cmd_inventory(int argc, char **argv)
 			goto out;
 		}
 	}
-	a->o.aws.timeout_ms = 30000;
+	if (a->o.aws.timeout_ms == 0)
+		a->o.aws.timeout_ms = 30000;
 	status = 3;
 	if (uv_loop_init(&loop))
 		goto out;
-	if (ep_inventory_pull(&loop, &a->o, on_done, &run)) {
+	if (ep_inventory_pull(&loop, &a->o, on_done, &run, &run.inv)) {
 		fprintf(stderr, "ecsprobe: inventory: cannot start\n");
 		uv_loop_close(&loop);
 		goto out;
+	}
+	{
+		static const int signums[] = {SIGINT, SIGTERM, SIGHUP};
+
+		for (int i = 0; i < 3 && run.inv; i++) {
+			uv_signal_init(&loop, &run.sig[i]);
+			run.sig[i].data = &run;
+			uv_signal_start(&run.sig[i], on_signal, signums[i]);
+			run.nsig++;
+		}
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (uv_loop_close(&loop))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmdutil.h"
+#include "base/privdrop.h"
 #include "compare/judge.h"
 #include "config/completion.h"
 #include "config/options.h"
@@ -253,6 +254,8 @@ int main(int argc, char **argv)
 	for (int i = 2; c->run == ep_cmd_scan && i < argc; i++)
 		if (strcmp(argv[i], "--intent") == 0 || strncmp(argv[i], "--intent=", 9) == 0)
 			c = find("verify");
+	if (ep_privdrop_nocore())
+		return 3;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		fprintf(stderr, "ecsprobe: cannot initialise libcurl\n");
 		return 3;

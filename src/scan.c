@@ -43,7 +43,7 @@ struct scan {
 	struct ep_progress progress;
 	uv_loop_t loop;
 	uv_timer_t flush_timer;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
 	int progress_on;
 	int stopping;     /* signals seen */
 	ep_result_cb tap; /* optional: every result also goes here (writer thread, lock held) */
@@ -196,7 +196,10 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct scan *s = h->data;
 
-	ep_log(EP_LOG_WARN, "scan", "%s: %s", signum == SIGINT ? "SIGINT" : "SIGTERM",
+	ep_log(EP_LOG_WARN, "scan", "%s: %s",
+	       signum == SIGINT   ? "SIGINT"
+	       : signum == SIGHUP ? "SIGHUP"
+	                          : "SIGTERM",
 	       s->stopping ? "abandoning probes in flight" : "stopping; draining probes in flight");
 	s->stopping++;
 	ep_pool_stop(s->pool, s->stopping > 1);
@@ -212,6 +215,7 @@ static void on_pool_done(void *arg)
 		ep_banners_finish(s->banners, NULL, NULL);
 	uv_close((uv_handle_t *)&s->sigint, NULL);
 	uv_close((uv_handle_t *)&s->sigterm, NULL);
+	uv_close((uv_handle_t *)&s->sighup, NULL);
 	if (s->progress_on)
 		ep_progress_stop(&s->progress);
 }
@@ -275,7 +279,8 @@ static int on_pool_ready(void *arg)
 {
 	struct scan *s = arg;
 
-	if (!s->drop_privs || strcmp(s->cfg.mode, "syn") != 0)
+	/* every mode: after start-up a connect or UDP scan needs no root either */
+	if (!s->drop_privs)
 		return 0;
 	return ep_privdrop(s->cfg.user);
 }
@@ -417,7 +422,8 @@ static int run(struct scan *s, struct ep_diag *d)
 		/* what the command line asked for and cannot be (a send path the
 		 * route refuses, raw sockets without the privilege) is the user's
 		 * to change: exit 2; anything else failed here: exit 3 */
-		internal = rc != EP_EUNSUPPORTED && rc != EP_EPERM && rc != EP_EINVAL;
+		internal =
+		    rc != EP_EUNSUPPORTED && rc != EP_EPERM && rc != EP_EINVAL && rc != EP_ENOENT;
 		goto fail_sinks;
 	}
 	uv_timer_init(&s->loop, &s->flush_timer);
@@ -425,9 +431,13 @@ static int run(struct scan *s, struct ep_diag *d)
 	uv_timer_start(&s->flush_timer, on_flush, 200, 200);
 	uv_signal_init(&s->loop, &s->sigint);
 	uv_signal_init(&s->loop, &s->sigterm);
-	s->sigint.data = s->sigterm.data = s;
+	uv_signal_init(&s->loop, &s->sighup);
+	s->sigint.data = s->sigterm.data = s->sighup.data = s;
 	uv_signal_start(&s->sigint, on_signal, SIGINT);
 	uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+	/* a closed terminal or session ends the scan as SIGTERM does: summary,
+	 * outputs closed, exit 4, not 129 with nothing written */
+	uv_signal_start(&s->sighup, on_signal, SIGHUP);
 	s->progress_on = s->cfg.progress == 1 || (s->cfg.progress == -1 && isatty(STDERR_FILENO));
 	if (s->progress_on)
 		ep_progress_start(&s->progress, &s->loop, s->targets.total, read_progress, s,
@@ -467,6 +477,10 @@ static int run(struct scan *s, struct ep_diag *d)
 	return 0;
 
 fail_sinks:
+	/* the banner grabber's handles would keep the loop below alive forever */
+	if (s->banners)
+		ep_banners_finish(s->banners, NULL, NULL);
+	s->banners = NULL;
 	memset(&sum, 0, sizeof(sum));
 	sum.info = &s->info;
 	ep_sinks_close(&s->sinks, &sum);

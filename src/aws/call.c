@@ -585,13 +585,9 @@ static void on_kick_closed(uv_handle_t *h)
 	ep_http_close(a->http, on_http_closed, a);
 }
 
-void ep_aws_close(struct ep_aws *a, void (*done)(void *arg), void *arg)
+/* Calls waiting for a slot or sleeping before a retry fail now. */
+static void cancel_waiting(struct ep_aws *a)
 {
-	a->closing = 1;
-	a->closed_cb = done;
-	a->closed_arg = arg;
-	/* calls waiting for a slot or sleeping before a retry fail now; calls
-	 * on the wire are aborted by ep_http_close */
 	for (struct call *c = a->all, *next; c; c = next) {
 		struct ep_aws_reply r;
 
@@ -609,5 +605,21 @@ void ep_aws_close(struct ep_aws *a, void (*done)(void *arg), void *arg)
 		c->cb(c->arg, EP_ESTOPPED, &r);
 		call_free(c);
 	}
+}
+
+void ep_aws_abort(struct ep_aws *a)
+{
+	a->closing = 1;
+	cancel_waiting(a);
+	ep_http_abort(a->http);
+}
+
+void ep_aws_close(struct ep_aws *a, void (*done)(void *arg), void *arg)
+{
+	a->closing = 1;
+	a->closed_cb = done;
+	a->closed_arg = arg;
+	/* calls on the wire are aborted by ep_http_close */
+	cancel_waiting(a);
 	uv_close((uv_handle_t *)&a->kick_timer, on_kick_closed);
 }

@@ -56,6 +56,9 @@ typedef void (*ep_aws_cb)(void *arg, int rc, const struct ep_aws_reply *reply);
 
 int ep_aws_new(struct ep_aws **out, uv_loop_t *loop, const struct ep_aws_opts *o);
 void ep_aws_close(struct ep_aws *a, void (*done)(void *arg), void *arg);
+/* Fails every call now (waiting, sleeping or on the wire: each callback runs
+ * with an error) and refuses new ones; ep_aws_close still ends the client. */
+void ep_aws_abort(struct ep_aws *a);
 unsigned ep_aws_pending(const struct ep_aws *a);
 /* The HTTP client the calls share (for metadata endpoints). */
 struct ep_http *ep_aws_http(struct ep_aws *a);

@@ -69,6 +69,9 @@ void ep_creds_done(struct resolve *r, int rc, const char *fmt, ...)
 		vsnprintf(msg, sizeof(msg), fmt, ap);
 		va_end(ap);
 	}
+	if (rc == 0 && r->id.region[0] == '\0')
+		/* every source: the region the environment, profile or IMDS gave */
+		snprintf(r->id.region, sizeof(r->id.region), "%s", r->region);
 	if (rc && r->last_resort) {
 		/* as the AWS CLI does: every source tried, and how to give one */
 		char all[2400];

@@ -18,7 +18,7 @@ struct resolve {
 	char role_arn[256], external_id[256], session[64], region[32];
 	char imds[256], imds_token[256], imds_role[128];
 	char *web_token;
-	int step; /* IMDS: 0 token, 1 role name, 2 credentials */
+	int step; /* IMDS: 0 token, 1 role name, 2 region (when none is set), 3 credentials */
 	/* the chain fell through to its last source: a failure there means no
 	 * source had credentials, and the message says what was tried */
 	int last_resort;

@@ -90,6 +90,11 @@ static void on_imds(void *arg, const struct ep_http_response *resp)
 {
 	struct resolve *r = arg;
 
+	if (resp->status != 200 && r->step == 2) {
+		r->step++; /* no region there: the credentials still count */
+		ep_creds_imds(r);
+		return;
+	}
 	if (resp->status != 200) {
 		ep_creds_done(r, EP_EIO, "no credentials found: instance metadata (%s) step %d: %s",
 		              r->imds, r->step, resp->curl_code ? resp->error : "HTTP error");
@@ -102,6 +107,14 @@ static void on_imds(void *arg, const struct ep_http_response *resp)
 		size_t n = strcspn(resp->body, "\r\n");
 
 		snprintf(r->imds_role, sizeof(r->imds_role), "%.*s", (int)n, resp->body);
+	} else if (r->step == 2) {
+		/* the instance's region, as the SDKs' region chain ends (only when
+		 * neither the environment nor the profile named one) */
+		size_t n = strcspn(resp->body, "\r\n");
+
+		if (n > 0 && n < sizeof(r->region) &&
+		    strspn(resp->body, "abcdefghijklmnopqrstuvwxyz0123456789-") == n)
+			snprintf(r->region, sizeof(r->region), "%.*s", (int)n, resp->body);
 	} else {
 		ep_creds_parse_json(r, resp->body, resp->body_len, "instance metadata");
 		return;
@@ -123,9 +136,15 @@ void ep_creds_imds(struct resolve *r)
 		snprintf(url, sizeof(url), "%s/latest/api/token", r->imds);
 		snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token-ttl-seconds: 21600");
 		req.method = "PUT";
+	} else if (r->step == 2 && r->region[0] == '\0') {
+		snprintf(url, sizeof(url), "%s/latest/meta-data/placement/region", r->imds);
+		snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token: %s", r->imds_token);
+		req.method = "GET";
 	} else {
+		if (r->step == 2)
+			r->step = 3; /* the region is known: straight to the credentials */
 		snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s",
-		         r->imds, r->step == 2 ? r->imds_role : "");
+		         r->imds, r->step == 3 ? r->imds_role : "");
 		snprintf(tokhdr, sizeof(tokhdr), "X-aws-ec2-metadata-token: %s", r->imds_token);
 		req.method = "GET";
 	}

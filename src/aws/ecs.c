@@ -14,6 +14,32 @@ struct batch {
 	const char *api;
 };
 
+/* ECS's answer had field of the wrong type (or null): an error, so the
+ * pull ends in exit 3 and says which API and field, never a quiet gap. */
+static void bad_field(struct ep_inv_region *r, const char *api, const char *field, const char *want)
+{
+	char who[64], msg[200];
+
+	snprintf(who, sizeof(who), "ecs:%s", api);
+	snprintf(msg, sizeof(msg), "field '%s' is not %s", field, want);
+	ep_inv_error(r, who, "MalformedAnswer", msg);
+}
+
+/* item[key] when it is a string; absent is NULL; any other type is an error. */
+static const char *string_field(struct ep_inv_region *r, const char *api, const cJSON *item,
+                                const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, key);
+
+	if (v == NULL)
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		bad_field(r, api, key, "a string");
+		return NULL;
+	}
+	return v->valuestring;
+}
+
 static cJSON *ecs_obj(struct ep_inv_region *r)
 {
 	return cJSON_GetObjectItemCaseSensitive(r->obj, "ecs");
@@ -40,7 +66,9 @@ static void on_taskdef(struct ep_inv_region *r, void *ctx, const struct ep_aws_r
 	if (reply == NULL)
 		return;
 	td = cJSON_GetObjectItemCaseSensitive(reply->json, "taskDefinition");
-	if (cJSON_IsObject(td))
+	if (!cJSON_IsObject(td))
+		bad_field(r, "DescribeTaskDefinition", "taskDefinition", "an object");
+	else
 		cJSON_AddItemToArray(
 		    cJSON_GetObjectItemCaseSensitive(ecs_obj(r), "task_definitions"),
 		    cJSON_Duplicate(td, 1));
@@ -85,8 +113,18 @@ static void describe_batches(struct ep_inv_region *r, cJSON *cluster, const char
 		b->out_key = out_key;
 		b->api = api;
 		cJSON_AddStringToObject(req, "cluster", clusterArn->valuestring);
-		for (int k = i; k < n && k < i + max; k++)
-			cJSON_AddItemToArray(list, cJSON_Duplicate(cJSON_GetArrayItem(arns, k), 0));
+		for (int k = i; k < n && k < i + max; k++) {
+			const cJSON *arn = cJSON_GetArrayItem(arns, k);
+
+			if (cJSON_IsString(arn))
+				cJSON_AddItemToArray(list, cJSON_Duplicate(arn, 0));
+			else
+				bad_field(r,
+				          strcmp(api, "DescribeTasks") == 0      ? "ListTasks"
+				          : strcmp(api, "DescribeServices") == 0 ? "ListServices"
+				                                                 : api,
+				          arg_key, "a list of strings");
+		}
 		if (strcmp(api, "DescribeTasks") == 0 || strcmp(api, "DescribeServices") == 0) {
 			cJSON *inc = cJSON_AddArrayToObject(req, "include");
 
@@ -108,21 +146,38 @@ static void on_described(struct ep_inv_region *r, void *ctx, const struct ep_aws
 
 	if (reply == NULL)
 		goto out;
+	if (!cJSON_IsObject(reply->json)) {
+		bad_field(r, b->api, "(the answer)", "a JSON object");
+		goto out;
+	}
 	items = cJSON_GetObjectItemCaseSensitive(reply->json, b->out_key);
+	if (items && !cJSON_IsArray(items)) {
+		bad_field(r, b->api, b->out_key, "an array");
+		items = NULL;
+	}
 	cJSON_ArrayForEach(it, items)
 	{
-		const cJSON *td = cJSON_GetObjectItemCaseSensitive(it, "taskDefinitionArn");
-		const cJSON *ci = cJSON_GetObjectItemCaseSensitive(it, "containerInstanceArn");
+		const char *td, *ci;
 
+		if (!cJSON_IsObject(it)) {
+			bad_field(r, b->api, b->out_key, "an array of objects");
+			continue;
+		}
+		td = string_field(r, b->api, it, "taskDefinitionArn");
 		if (td == NULL)
-			td = cJSON_GetObjectItemCaseSensitive(it, "taskDefinition");
-		if (cJSON_IsString(td))
-			describe_taskdef(r, td->valuestring);
-		if (cJSON_IsString(ci) && first_time(r, "instances", ci->valuestring))
-			cJSON_AddItemToArray(cis, cJSON_CreateString(ci->valuestring));
+			td = string_field(r, b->api, it, "taskDefinition");
+		ci = string_field(r, b->api, it, "containerInstanceArn");
+		if (td)
+			describe_taskdef(r, td);
+		if (ci && first_time(r, "instances", ci))
+			cJSON_AddItemToArray(cis, cJSON_CreateString(ci));
 		cJSON_AddItemToArray(out, cJSON_Duplicate(it, 1));
 	}
 	fails = cJSON_GetObjectItemCaseSensitive(reply->json, "failures");
+	if (fails && !cJSON_IsArray(fails)) {
+		bad_field(r, b->api, "failures", "an array");
+		fails = NULL;
+	}
 	cJSON_ArrayForEach(it, fails)
 	{
 		const cJSON *arn = cJSON_GetObjectItemCaseSensitive(it, "arn");
@@ -171,8 +226,11 @@ static void after_clusters(struct ep_inv_region *r, cJSON *arns, void *ctx)
 		cJSON *c = cJSON_CreateObject();
 		cJSON *req;
 
-		if (!cJSON_IsString(arn))
+		if (!cJSON_IsString(arn)) {
+			bad_field(r, "ListClusters", "clusterArns", "a list of strings");
+			cJSON_Delete(c);
 			continue;
+		}
 		cJSON_AddStringToObject(c, "clusterArn", arn->valuestring);
 		cJSON_AddArrayToObject(c, "services");
 		cJSON_AddArrayToObject(c, "tasks");

@@ -48,6 +48,8 @@ void ep_inv_query_list(struct ep_inv_region *r, const char *service, const char 
 void ep_inv_json_list(struct ep_inv_region *r, const char *service, const char *api, cJSON *req,
                       const char *list_key, cJSON *dest, void *ctx,
                       void (*after)(struct ep_inv_region *r, cJSON *dest, void *ctx));
+/* Pages one paginated list may take (--max-pages). */
+unsigned ep_inv_max_pages(const struct ep_inv_region *r);
 /* Records something missing for an expected reason (not an error). */
 void ep_inv_note(struct ep_inv_region *r, const char *api, const char *msg);
 /* Records an error that is not a failed call. */

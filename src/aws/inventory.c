@@ -36,6 +36,9 @@ struct ep_inv {
 	unsigned errors;
 	unsigned calls;
 	int fatal;
+	int stopped;    /* ep_inventory_stop or a cap: every call fails now */
+	int stop_rc;    /* what the callback hears: EP_ESTOPPED or EP_ERANGE */
+	uint64_t bytes; /* of answers so far, against opts.max_bytes */
 	char fatal_msg[2600];
 	struct ep_aws_identity base;
 	char default_region[32];
@@ -51,6 +54,30 @@ struct pending {
 };
 
 static void finish_if_idle(struct ep_inv *inv);
+
+/* Ends the pull early: no document (a partial one would pass for complete). */
+static void stop(struct ep_inv *inv, int rc, const char *why)
+{
+	if (inv->stopped)
+		return;
+	inv->stopped = 1;
+	inv->stop_rc = rc;
+	inv->fatal = 1;
+	snprintf(inv->fatal_msg, sizeof(inv->fatal_msg), "%s", why);
+	ep_aws_abort(inv->aws);
+}
+
+void ep_inventory_stop(struct ep_inv *inv, const char *why)
+{
+	stop(inv, EP_ESTOPPED, why);
+}
+
+unsigned ep_inv_max_pages(const struct ep_inv_region *r)
+{
+	unsigned n = r->acct->inv->opts.max_pages;
+
+	return n ? n : EP_INV_MAX_PAGES;
+}
 
 /* ---- calls ---- */
 
@@ -88,6 +115,7 @@ static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
 {
 	struct pending *p = arg;
 	struct ep_inv *inv = p->r->acct->inv;
+	uint64_t cap = inv->opts.max_bytes ? inv->opts.max_bytes : EP_INV_MAX_BYTES;
 	char api[100], account[16], region[32];
 
 	/* the reader's callback may release the region and its account */
@@ -95,7 +123,20 @@ static void on_call(void *arg, int rc, const struct ep_aws_reply *reply)
 	snprintf(account, sizeof(account), "%s", p->r->acct->account_id);
 	snprintf(region, sizeof(region), "%s", p->r->name);
 	inv->calls += reply->attempts;
-	if (rc) {
+	inv->bytes += reply->body_len;
+	if (inv->bytes > cap && !inv->stopped) {
+		char why[200];
+
+		/* a list that never ends (fresh tokens, huge pages) must not take
+		 * all memory: the answers are capped as a whole */
+		snprintf(why, sizeof(why),
+		         "%s:%s: the answers exceed %llu MiB (--max-inventory-size); stopped",
+		         p->service, p->api, (unsigned long long)(cap >> 20));
+		stop(inv, EP_ERANGE, why);
+	}
+	if (inv->stopped) {
+		p->cb(p->r, p->ctx, NULL); /* the reader ends its bookkeeping */
+	} else if (rc) {
 		ep_inv_error(p->r, api, reply->error_code, reply->error_msg);
 		/* the reader still hears about it, so it can finish its bookkeeping */
 		p->cb(p->r, p->ctx, NULL);
@@ -211,6 +252,10 @@ void ep_inv_call(struct ep_inv_region *r, const char *service, const char *api, 
 	struct ep_aws_scope s = {r->acct->account_id, r->name, &r->acct->id.creds};
 	struct pending *p;
 
+	if (inv->stopped) {
+		cb(r, ctx, NULL);
+		return;
+	}
 	if ((r->acct->refreshing || needs_refresh(r->acct)) &&
 	    defer(r, service, api, params, cb, ctx) == 0) {
 		start_refresh(r->acct);
@@ -241,8 +286,18 @@ void ep_inv_call(struct ep_inv_region *r, const char *service, const char *api, 
 static void start_region(struct ep_inv_account *a, const char *name)
 {
 	struct ep_inv *inv = a->inv;
-	struct ep_inv_region *r = calloc(1, sizeof(*r));
+	struct ep_inv_region *r;
+	const cJSON *seen;
 
+	/* a region named twice (--regions, or DescribeRegions) is pulled once */
+	cJSON_ArrayForEach(seen, a->regions)
+	{
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(seen, "region");
+
+		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
+			return;
+	}
+	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return;
 	r->acct = a;
@@ -489,9 +544,10 @@ static void on_base(void *arg, int rc, const struct ep_aws_identity *id, const c
 	struct ep_inv *inv = arg;
 
 	inv->outstanding--;
-	if (rc) {
+	if (rc || inv->stopped) {
+		if (!inv->stopped)
+			snprintf(inv->fatal_msg, sizeof(inv->fatal_msg), "credentials: %s", err);
 		inv->fatal = 1;
-		snprintf(inv->fatal_msg, sizeof(inv->fatal_msg), "credentials: %s", err);
 		finish_if_idle(inv);
 		return;
 	}
@@ -532,7 +588,7 @@ static void on_aws_closed(void *arg)
 {
 	struct ep_inv *inv = arg;
 	cJSON *doc = inv->doc;
-	int rc = inv->fatal ? EP_EINVAL : inv->errors ? EP_EIO : 0;
+	int rc = inv->stopped ? inv->stop_rc : inv->fatal ? EP_EINVAL : inv->errors ? EP_EIO : 0;
 	char msg[sizeof(inv->fatal_msg)];
 
 	snprintf(msg, sizeof(msg), "%s", inv->fatal_msg);
@@ -572,7 +628,7 @@ static void finish_if_idle(struct ep_inv *inv)
 }
 
 int ep_inventory_pull(uv_loop_t *loop, const struct ep_inventory_opts *o, ep_inventory_cb cb,
-                      void *arg)
+                      void *arg, struct ep_inv **handle)
 {
 	struct ep_inv *inv = calloc(1, sizeof(*inv));
 	struct ep_creds_opts co = {o->profile, "ecsprobe"};
@@ -602,6 +658,8 @@ int ep_inventory_pull(uv_loop_t *loop, const struct ep_inventory_opts *o, ep_inv
 	cJSON_AddStringToObject(inv->doc, "schema", "ecsprobe.inventory/1");
 	cJSON_AddStringToObject(inv->doc, "generated", ts);
 	inv->accounts = cJSON_AddArrayToObject(inv->doc, "accounts");
+	if (handle)
+		*handle = inv;
 	inv->outstanding++;
 	rc = ep_creds_resolve(inv->aws, &co, on_base, inv);
 	if (rc) {

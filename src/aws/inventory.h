@@ -25,6 +25,11 @@ struct ep_inventory_opts {
 	const char *accounts[EP_INV_MAX_ROLES]; /* account ids (--accounts FILE) */
 	int naccounts;
 	int all_accounts; /* Organizations ListAccounts */
+	/* hostile or broken answers end: pages per paginated list (0: the
+	 * default, EP_INV_MAX_PAGES) and bytes of answers per pull (0:
+	 * EP_INV_MAX_BYTES); past either the pull fails (EP_ERANGE / errors) */
+	unsigned max_pages;
+	uint64_t max_bytes;
 	struct ep_aws_opts aws;
 	/* told after every call (NULL: nobody asks): what finished, how many
 	 * calls finished so far and how many are still to come */
@@ -33,13 +38,23 @@ struct ep_inventory_opts {
 	void *progress_arg;
 };
 
+#define EP_INV_MAX_PAGES 10000
+#define EP_INV_MAX_BYTES (1024ull << 20)
+
 /* rc 0: doc complete; rc EP_EIO: doc written but some calls failed (their
- * errors are in each region's "errors"); other rc: no doc (message in err).
+ * errors are in each region's "errors"); EP_ESTOPPED: stopped, no doc;
+ * other rc: no doc (message in err).
  * The callback owns doc. */
 typedef void (*ep_inventory_cb)(void *arg, int rc, cJSON *doc, const char *err);
 
+struct ep_inv;
+
+/* Starts the pull; *handle (may be NULL) stays valid until cb has run. */
 int ep_inventory_pull(uv_loop_t *loop, const struct ep_inventory_opts *o, ep_inventory_cb cb,
-                      void *arg);
+                      void *arg, struct ep_inv **handle);
+/* Loop thread, before cb has run: every call fails now and cb gets rc
+ * EP_ESTOPPED, no document, and why as the message (a signal: write nothing). */
+void ep_inventory_stop(struct ep_inv *inv, const char *why);
 
 /* Reader registry (services.def): each starts its calls for one region. */
 struct ep_inv_region;

@@ -8,6 +8,7 @@
 
 #include "aws/inv_internal.h"
 #include "aws/xmljson.h"
+#include "base/buf.h"
 
 /* ---- ordering ---- */
 
@@ -39,6 +40,57 @@ void ep_json_sort_by(cJSON *array, const char *key)
 	free(items);
 }
 
+/* ---- loop guard ---- */
+
+/* The tokens a list has been given, as 64-bit FNV-1a hashes: a token seen
+ * before means the service is walking in a circle.  Bounded by the page cap;
+ * the linear search costs O(pages) per page, 10^8 compares at the default
+ * cap of 10,000, paid only by a list that long. */
+struct token_guard {
+	uint64_t *h;
+	size_t n, cap;
+	unsigned pages;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* 0: ask for the page of token.  Else records why the list stops there (an
+ * error: the document is incomplete) and returns -1. */
+static int guard_next(struct token_guard *g, struct ep_inv_region *r, const char *service,
+                      const char *api, const char *token)
+{
+	uint64_t h = fnv1a(token);
+	char who[100], msg[200];
+
+	snprintf(who, sizeof(who), "%s:%s", service, api);
+	if (++g->pages >= ep_inv_max_pages(r)) {
+		snprintf(msg, sizeof(msg), "more than %u pages (--max-pages); the rest is missing",
+		         ep_inv_max_pages(r));
+		ep_inv_error(r, who, "TooManyPages", msg);
+		return -1;
+	}
+	for (size_t i = 0; i < g->n; i++)
+		if (g->h[i] == h) {
+			snprintf(msg, sizeof(msg),
+			         "page %u repeats an earlier NextToken; paging stopped", g->pages);
+			ep_inv_error(r, who, "RepeatedToken", msg);
+			return -1;
+		}
+	if (ep_array_reserve((void **)&g->h, &g->cap, g->n + 1, sizeof(*g->h))) {
+		ep_inv_error(r, who, "LocalError", "out of memory");
+		return -1;
+	}
+	g->h[g->n++] = h;
+	return 0;
+}
+
 /* ---- Query API pagination ---- */
 
 struct qlist {
@@ -46,6 +98,7 @@ struct qlist {
 	char *params;
 	cJSON *dest;
 	void (*after)(struct ep_inv_region *r, cJSON *dest);
+	struct token_guard guard;
 };
 
 static void qlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
@@ -85,12 +138,13 @@ static void qlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_r
 		if (tok && tok->children && tok->children->content && tok->children->content[0])
 			token = (const char *)tok->children->content;
 	}
-	if (token) {
+	if (token && guard_next(&q->guard, r, q->service, q->api, token) == 0) {
 		qlist_send(r, q, token);
 		return;
 	}
 	if (q->after)
 		q->after(r, q->dest);
+	free(q->guard.h);
 	free(q->params);
 	free(q);
 }
@@ -122,6 +176,7 @@ struct jlist {
 	cJSON *dest;
 	void *ctx;
 	void (*after)(struct ep_inv_region *r, cJSON *dest, void *ctx);
+	struct token_guard guard;
 };
 
 static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply);
@@ -134,25 +189,58 @@ static void jlist_send(struct ep_inv_region *r, struct jlist *j)
 	cJSON_free(body);
 }
 
+/* A JSON answer of the wrong shape is an error naming the API and the field,
+ * not a list that quietly ends. */
+static void bad_field(struct ep_inv_region *r, const struct jlist *j, const char *field,
+                      const char *want)
+{
+	char who[100], msg[200];
+
+	snprintf(who, sizeof(who), "%s:%s", j->service, j->api);
+	snprintf(msg, sizeof(msg), "field '%s' is not %s", field, want);
+	ep_inv_error(r, who, "MalformedAnswer", msg);
+}
+
 static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_reply *reply)
 {
 	struct jlist *j = ctx;
 	const cJSON *tok = NULL;
+	const char *key = "nextToken";
 
+	if (reply && !cJSON_IsObject(reply->json)) {
+		bad_field(r, j, "(the answer)", "a JSON object");
+		reply = NULL;
+	}
 	if (reply) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(reply->json, j->list_key);
 		const cJSON *it;
 
-		cJSON_ArrayForEach(it, list) cJSON_AddItemToArray(j->dest, cJSON_Duplicate(it, 1));
-		tok = cJSON_GetObjectItemCaseSensitive(reply->json, "nextToken");
-		if (tok == NULL)
-			tok = cJSON_GetObjectItemCaseSensitive(reply->json, "NextToken");
+		/* absent is an empty page (AWS leaves out empty lists); null, an
+		 * object or a string is not a list */
+		if (list != NULL && !cJSON_IsArray(list))
+			bad_field(r, j, j->list_key, "an array");
+		else
+			cJSON_ArrayForEach(it, list)
+			{
+				if (!cJSON_IsString(it) && !cJSON_IsObject(it)) {
+					bad_field(r, j, j->list_key,
+					          "an array of strings or objects");
+					continue;
+				}
+				cJSON_AddItemToArray(j->dest, cJSON_Duplicate(it, 1));
+			}
+		tok = cJSON_GetObjectItemCaseSensitive(reply->json, key);
+		if (tok == NULL) {
+			key = "NextToken";
+			tok = cJSON_GetObjectItemCaseSensitive(reply->json, key);
+		}
+		if (tok && !cJSON_IsString(tok) && !cJSON_IsNull(tok)) {
+			bad_field(r, j, key, "a string");
+			tok = NULL;
+		}
 	}
-	if (cJSON_IsString(tok) && tok->valuestring[0]) {
-		const char *key = cJSON_GetObjectItemCaseSensitive(reply->json, "nextToken")
-		                      ? "nextToken"
-		                      : "NextToken";
-
+	if (cJSON_IsString(tok) && tok->valuestring[0] &&
+	    guard_next(&j->guard, r, j->service, j->api, tok->valuestring) == 0) {
 		cJSON_DeleteItemFromObjectCaseSensitive(j->req, key);
 		cJSON_AddStringToObject(j->req, key, tok->valuestring);
 		jlist_send(r, j);
@@ -160,6 +248,7 @@ static void jlist_page(struct ep_inv_region *r, void *ctx, const struct ep_aws_r
 	}
 	if (j->after)
 		j->after(r, j->dest, j->ctx);
+	free(j->guard.h);
 	cJSON_Delete(j->req);
 	free(j);
 }

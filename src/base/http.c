@@ -391,6 +391,13 @@ unsigned ep_http_pending(const struct ep_http *h)
 	return h->pending;
 }
 
+void ep_http_abort(struct ep_http *h)
+{
+	/* a callback may start another transfer: it is aborted too */
+	while (h->transfers)
+		finish(h->transfers, CURLE_ABORTED_BY_CALLBACK);
+}
+
 void ep_http_close(struct ep_http *h, void (*done)(void *arg), void *arg)
 {
 	h->closing = 1;

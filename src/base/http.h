@@ -57,6 +57,9 @@ int ep_http_start(struct ep_http *h, const struct ep_http_request *req, ep_http_
 unsigned ep_http_pending(const struct ep_http *h);
 /* Aborts transfers (their callbacks run with curl_code set), closes the
  * handles; done runs on the loop once everything is released. */
+/* Loop thread: ends every transfer now (each callback sees an error); the
+ * client stays usable.  For a command that was interrupted. */
+void ep_http_abort(struct ep_http *h);
 void ep_http_close(struct ep_http *h, void (*done)(void *arg), void *arg);
 
 #endif

@@ -6,37 +6,50 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "base/err.h"
 #include "base/log.h"
 
-static unsigned long long status_hex(const char *key)
+/* The kernel's own answer (capget), not /proc/self/status: after the drop
+ * that file may be unreadable (a root directory the new user cannot enter,
+ * a non-dumpable process), and a failed read must not pass for capabilities
+ * left.  0 with *eff and *prm set, or -1 with errno. */
+static int caps_now(unsigned long long *eff, unsigned long long *prm)
 {
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	size_t klen = strlen(key);
-	unsigned long long v = ~0ULL;
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
 
-	if (f == NULL)
-		return v;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			v = strtoull(line + klen + 1, NULL, 16);
-			break;
-		}
-	fclose(f);
-	return v;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		return -1;
+	*eff = (unsigned long long)d[1].effective << 32 | d[0].effective;
+	*prm = (unsigned long long)d[1].permitted << 32 | d[0].permitted;
+	return 0;
 }
 
 unsigned long long ep_privdrop_capeff(void)
 {
-	return status_hex("CapEff");
+	unsigned long long eff, prm;
+
+	return caps_now(&eff, &prm) == 0 ? eff : ~0ULL;
+}
+
+int ep_privdrop_nocore(void)
+{
+	struct rlimit none = {0, 0};
+
+	/* a core or a ptrace attach would show the AWS secret and tokens */
+	if (setrlimit(RLIMIT_CORE, &none) != 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		ep_log(EP_LOG_ERROR, "privdrop", "cannot forbid core dumps: %s", strerror(errno));
+		return EP_EPERM;
+	}
+	return 0;
 }
 
 static int clear_caps(void)
@@ -70,6 +83,7 @@ static int lookup(const char *user, uid_t *uid, gid_t *gid)
 
 int ep_privdrop(const char *user)
 {
+	unsigned long long eff, prm;
 	uid_t uid;
 	gid_t gid;
 
@@ -100,8 +114,14 @@ int ep_privdrop(const char *user)
 		return EP_EPERM;
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	if (status_hex("CapEff") != 0 || status_hex("CapPrm") != 0) {
-		ep_log(EP_LOG_ERROR, "privdrop", "capabilities remain after the drop");
+	if (caps_now(&eff, &prm) != 0) {
+		ep_log(EP_LOG_ERROR, "privdrop", "capget after the drop: %s", strerror(errno));
+		return EP_EPERM;
+	}
+	if (eff != 0 || prm != 0) {
+		ep_log(EP_LOG_ERROR, "privdrop",
+		       "capabilities remain after the drop (effective %llx, permitted %llx)", eff,
+		       prm);
 		return EP_EPERM;
 	}
 	ep_log(EP_LOG_DEBUG, "privdrop", "running as uid %u with no capabilities",

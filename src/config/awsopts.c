@@ -42,6 +42,12 @@ static const struct ep_opt aws_opts[] = {
      "tries per call, throttling and 5xx included (default 5)", NULL},
     {"api-rate", 0, 1, EP_AWSOPT_RATE, "N",
      "calls per second per account, region and API (default 10)", NULL},
+    {"api-timeout", 0, 1, EP_AWSOPT_TIMEOUT, "SECS",
+     "give up one try of a call after SECS (0.1-3600; default 30)", NULL},
+    {"max-pages", 0, 1, EP_AWSOPT_MAX_PAGES, "N",
+     "stop a list after N pages (default 10000); a NextToken seen before always stops it", NULL},
+    {"max-inventory-size", 0, 1, EP_AWSOPT_MAX_SIZE, "SIZE",
+     "stop the pull, writing nothing, past SIZE of answers (default 1G; K, M, G)", NULL},
 };
 
 static int apply(void *ctx, int id, const char *val, struct ep_diag *d)
@@ -94,6 +100,33 @@ static int load_accounts(struct ep_awsopts *a, const char *path, struct ep_diag 
 		a->o.accounts[a->o.naccounts++] = a->ids[a->nids++];
 	}
 	fclose(f);
+	return 0;
+}
+
+/* "512M", "2G", "1048576": bytes, at least 1 MiB, at most 1 TiB. */
+static int parse_size(const char *val, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	if (*val < '0' || *val > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1ull << 10;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1ull << 20;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1ull << 30;
+	if (mul != 1)
+		end++;
+	if (*end || v > (1ull << 40) / mul || v * mul < (1ull << 20))
+		return -1;
+	*out = v * mul;
 	return 0;
 }
 
@@ -150,6 +183,27 @@ int ep_awsopts_apply(struct ep_awsopts *a, enum ep_awsopt_id id, const char *val
 			return ep_diag_set(d, EP_EIO, 0, 0, "%s: %s", val, strerror(errno));
 		o->aws.ca_bundle = val;
 		break;
+	case EP_AWSOPT_MAX_PAGES:
+		errno = 0;
+		o->max_pages = (unsigned)strtoul(val, &end, 10);
+		if (*val < '1' || *val > '9' || *end || errno || o->max_pages > 10000000)
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': a whole number 1-10000000",
+			                   val);
+		break;
+	case EP_AWSOPT_MAX_SIZE:
+		if (parse_size(val, &o->max_bytes))
+			return ep_diag_set(
+			    d, EP_EINVAL, 0, 0,
+			    "'%s': a size from 1M to 1024G (bytes, or with K, M or G)", val);
+		break;
+	case EP_AWSOPT_TIMEOUT: {
+		double secs = strtod(val, &end);
+
+		if (*val == '\0' || *end || !(secs >= 0.1 && secs <= 3600))
+			return ep_diag_set(d, EP_EINVAL, 0, 0, "'%s': seconds, 0.1-3600", val);
+		o->aws.timeout_ms = (long)(secs * 1000);
+		break;
+	}
 	}
 	return 0;
 }

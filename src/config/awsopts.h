@@ -1,6 +1,7 @@
 /* The AWS option group: one typed table of the options that say where and
  * how to pull the inventory (profile, regions, roles, accounts, endpoint,
- * retries, rate), shared by `inventory` and by `verify`'s live pull. */
+ * retries, rate, timeouts and caps), shared by `inventory` and by
+ * `verify`'s live pull. */
 #ifndef EP_AWSOPTS_H
 #define EP_AWSOPTS_H
 
@@ -20,7 +21,10 @@ enum ep_awsopt_id {
 	EP_AWSOPT_RATE,
 	EP_AWSOPT_ACCOUNTS,
 	EP_AWSOPT_ALL_ACCOUNTS,
-	EP_AWSOPT_ROLE_NAME
+	EP_AWSOPT_ROLE_NAME,
+	EP_AWSOPT_MAX_PAGES,
+	EP_AWSOPT_MAX_SIZE,
+	EP_AWSOPT_TIMEOUT
 };
 
 /* The group: its context is a struct ep_awsopts. */

@@ -255,6 +255,63 @@ int ep_rangelist_contains(const struct ep_rangelist *l, const struct ep_addr *a)
 	return 0;
 }
 
+/* The /96 prefixes under which an IPv4 address has an IPv6 name.  Mapped:
+ * a dual-stack socket sends ::ffff:a.b.c.d to a.b.c.d itself.  Compatible:
+ * deprecated (RFC 4291) but still routed by automatic tunnels.  NAT64's
+ * well-known prefix (RFC 6052): a NAT64 gateway forwards it to a.b.c.d, so
+ * it names the same host too.  A network-specific NAT64 prefix cannot be
+ * known from here; exclude it by hand. */
+static const ep_u128 alias_prefix[] = {
+    (ep_u128)0xffff << 32,
+    0,
+    (ep_u128)0x0064ff9b << 96,
+};
+
+/* The IPv4 range r names if it is IPv6 inside an alias prefix: 1, else 0. */
+static int ipv4_named(const struct ep_iprange *r, struct ep_iprange *v4)
+{
+	for (size_t k = 0; k < sizeof(alias_prefix) / sizeof(alias_prefix[0]); k++) {
+		ep_u128 p = alias_prefix[k];
+
+		if (r->family == 6 && r->lo >= p && r->hi <= p + 0xffffffffu) {
+			*v4 = (struct ep_iprange){4, r->lo - p, r->hi - p};
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int ep_rangelist_add_aliased(struct ep_rangelist *l, const struct ep_iprange *r)
+{
+	struct ep_iprange v4;
+	int rc = ep_rangelist_add(l, r);
+
+	if (rc == 0 && ipv4_named(r, &v4))
+		rc = ep_rangelist_add(l, &v4);
+	return rc;
+}
+
+int ep_rangelist_with_aliases(struct ep_rangelist *out, const struct ep_rangelist *ex)
+{
+	int rc = 0;
+
+	for (size_t i = 0; ex && i < ex->n && rc == 0; i++) {
+		const struct ep_iprange *r = &ex->r[i];
+
+		rc = ep_rangelist_add_aliased(out, r);
+		for (size_t k = 0; r->family == 4 && rc == 0 &&
+		                   k < sizeof(alias_prefix) / sizeof(alias_prefix[0]);
+		     k++) {
+			struct ep_iprange a = {6, alias_prefix[k] + r->lo, alias_prefix[k] + r->hi};
+
+			rc = ep_rangelist_add(out, &a);
+		}
+	}
+	if (rc == 0)
+		ep_rangelist_normalize(out);
+	return rc;
+}
+
 uint64_t ep_rangelist_size(const struct ep_rangelist *l)
 {
 	uint64_t total = 0;

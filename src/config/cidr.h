@@ -51,6 +51,16 @@ void ep_rangelist_normalize(struct ep_rangelist *l);
 /* Removes every address of ex (normalized) from l (normalized). O(n + m). */
 int ep_rangelist_subtract(struct ep_rangelist *l, const struct ep_rangelist *ex);
 int ep_rangelist_contains(const struct ep_rangelist *l, const struct ep_addr *a);
+/* Adds r and, when r is IPv6 wholly inside an alias prefix below, the IPv4
+ * range it names: for exclusions as the user writes them, before ranges
+ * merge (an exclusion such as ::/0 is about IPv6 and names no IPv4 host). */
+int ep_rangelist_add_aliased(struct ep_rangelist *l, const struct ep_iprange *r);
+/* Fills out (initialised by the caller, normalized on return) with ex and
+ * every other name of its addresses: an IPv4 range also as IPv4-mapped
+ * (::ffff:0:0/96), IPv4-compatible (::/96) and NAT64 well-known
+ * (64:ff9b::/96) IPv6, and IPv6 as above.  For scope checks, so that an
+ * excluded address stays excluded under every alias.  O(n). */
+int ep_rangelist_with_aliases(struct ep_rangelist *out, const struct ep_rangelist *ex);
 /* Total addresses, saturating at UINT64_MAX. */
 uint64_t ep_rangelist_size(const struct ep_rangelist *l);
 

@@ -260,7 +260,7 @@ static int add_excludes(struct ep_config *c, const char *list, struct ep_diag *d
 			d->col = 0;
 			return rc;
 		}
-		rc = ep_rangelist_add(&c->exclude, &r);
+		rc = ep_rangelist_add_aliased(&c->exclude, &r);
 		if (rc)
 			return ep_diag_set(d, rc, 0, 0, "out of memory");
 		list += len;

@@ -271,7 +271,7 @@ static int exclude_line(void *arg, const char *line, unsigned lineno, struct ep_
 	rc = ep_iprange_parse(line, &r, d);
 	if (rc)
 		return rc;
-	rc = ep_rangelist_add(arg, &r);
+	rc = ep_rangelist_add_aliased(arg, &r);
 	return rc ? ep_diag_set(d, rc, 0, 0, "out of memory") : 0;
 }
 

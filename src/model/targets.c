@@ -153,7 +153,7 @@ int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
                      const struct ep_rangelist *ex, unsigned protos, struct ep_diag *d)
 {
 	static const struct ep_portset none[EP_PROTO_COUNT];
-	struct ep_rangelist hosts;
+	struct ep_rangelist hosts, wide;
 	size_t cap = 0;
 	int rc = 0;
 
@@ -179,9 +179,14 @@ int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
 			rc = build_family(t, &cap, list, defaults, 6, (enum ep_proto)proto);
 	}
 	ep_rangelist_init(&hosts);
+	ep_rangelist_init(&wide);
+	/* an excluded address is excluded under each of its names: without
+	 * this, ::ffff:127.0.0.1 walks past --exclude 127.0.0.1 */
+	if (rc == 0)
+		rc = ep_rangelist_with_aliases(&wide, ex);
 	for (size_t i = 0; i < t->n && rc == 0; i++) {
 		ep_rangelist_normalize(&t->g[i].addrs);
-		rc = ep_rangelist_subtract(&t->g[i].addrs, ex);
+		rc = ep_rangelist_subtract(&t->g[i].addrs, &wide);
 		if (rc == 0 && t->g[i].addrs.n == 0) {
 			/* wholly excluded: drop the group */
 			ep_rangelist_free(&t->g[i].addrs);
@@ -218,6 +223,7 @@ int ep_targets_build(struct ep_targets *t, const struct ep_target_list *list,
 		t->nhosts = ep_rangelist_size(&hosts);
 	}
 	ep_rangelist_free(&hosts);
+	ep_rangelist_free(&wide);
 	if (rc) {
 		ep_targets_free(t);
 		return ep_diag_set(d, rc, 0, 0, "building targets: %s", ep_strerror(rc));

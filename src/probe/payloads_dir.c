@@ -4,10 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 
@@ -22,14 +24,24 @@
 static int read_file(const char *path, const char *base, char *buf, size_t *len, struct ep_diag *d)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO (or a device) planted in the directory
+	 * must not wait forever for a writer; it is refused below */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	FILE *f;
 	int rc = 0;
 
 	snprintf(d->file, sizeof(d->file), "%s", base);
-	if (f == NULL)
+	if (fd < 0)
 		return ep_diag_set(d, EP_EIO, 0, 0, "cannot open: %s", strerror(errno));
-	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
-		rc = ep_diag_set(d, EP_EIO, 0, 0, "not a regular file");
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ep_diag_set(d, EP_EIO, 0, 0, "not a regular file");
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		close(fd);
+		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory");
+	}
 	if (rc == 0) {
 		*len = fread(buf, 1, MAX_FILE + 1, f);
 		if (ferror(f))

@@ -94,12 +94,13 @@ cJSON *ep_verify_pull_live(struct ep_inventory_opts *o, int *status)
 	struct pulled p = {NULL, 0};
 	uv_loop_t loop;
 
-	o->aws.timeout_ms = 30000;
+	if (o->aws.timeout_ms == 0)
+		o->aws.timeout_ms = 30000;
 	if (uv_loop_init(&loop)) {
 		*status = 3;
 		return NULL;
 	}
-	if (ep_inventory_pull(&loop, o, on_pulled, &p) == 0)
+	if (ep_inventory_pull(&loop, o, on_pulled, &p, NULL) == 0)
 		uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	if (p.doc == NULL || p.rc)

@@ -22,7 +22,7 @@ expect() {
 }
 has() { if grep -q -- "$2" "$tmp/$1"; then ok "$3"; else nok "$3 ('$2' not in $1)"; fi; }
 
-echo "1..55"
+echo "1..66"
 expect 0 "version" "$EP" version
 has out "^ecsprobe [0-9]" "version prints the version"
 expect 0 "help" "$EP" help
@@ -118,17 +118,39 @@ else
 	nok "--banners: $nb banner records"
 	sed 's/^/# /' "$tmp/b.ndjson" | head -20
 fi
+# exclusions win under every name of an address (issue 12, item 2): the
+# IPv4-mapped name reaches the listener, so only the scope check stops it
+"$EP" scan ::ffff:127.0.0.1 -p 18081 --mode connect --no-progress -q -o ndjson:"$tmp/m.ndjson" \
+	>"$tmp/out" 2>"$tmp/err"
+if grep -q '"state":"open"' "$tmp/m.ndjson"; then ok "::ffff:127.0.0.1 reaches the IPv4 listener"; else nok "::ffff:127.0.0.1 reaches the IPv4 listener"; fi
+expect 2 "IPv4-mapped target, IPv4 exclusion: nothing probed" "$EP" scan ::ffff:127.0.0.1 -p 18081 \
+	--mode connect --no-progress -o ndjson:"$tmp/m2.ndjson" --exclude 127.0.0.1
+has err "empty scope" "IPv4-mapped target: refused as excluded"
+expect 2 "IPv4 target, IPv4-mapped exclusion: nothing probed" "$EP" scan 127.0.0.1 -p 18081 \
+	--mode connect --no-progress --exclude ::ffff:127.0.0.1
+printf '::ffff:127.0.0.0/120\n' >"$tmp/ex.txt"
+expect 2 "IPv4 target, IPv4-mapped range in --exclude-file: nothing probed" "$EP" scan 127.0.0.1 \
+	-p 18081 --mode connect --no-progress --exclude-file "$tmp/ex.txt"
+expect 2 "IPv4-compatible and NAT64 names of an excluded address: nothing probed" "$EP" scan \
+	::127.0.0.1 64:ff9b::127.0.0.1 -p 18081 --dry-run --exclude 127.0.0.0/8
+expect 0 "--exclude ::/0 leaves IPv4 targets alone" "$EP" scan 127.0.0.1 -p 18081 --dry-run \
+	--exclude ::/0
 # verify takes the AWS option group of `inventory`, validated the same way,
 # and refuses targets of its own (they come from the inventory)
 expect 2 "verify --role-arn: validated as for inventory" "$EP" verify --role-arn nope --source-ip 127.0.0.1
 has err "^ecsprobe verify: --role-arn: 'nope' is not an ARN" "verify --role-arn: the message names the option"
 expect 2 "verify --max-attempts 0: out of range" "$EP" verify --max-attempts 0 --source-ip 127.0.0.1
+expect 2 "inventory --max-inventory-size 10: below 1M" "$EP" inventory --max-inventory-size 10
+has err "^ecsprobe inventory: --max-inventory-size: '10': a size from 1M to 1024G" "--max-inventory-size: the message names the option"
+expect 2 "inventory --max-pages 0: out of range" "$EP" inventory --max-pages 0
+expect 2 "inventory --api-timeout x: not seconds" "$EP" inventory --api-timeout x
 expect 2 "verify --accounts missing file" "$EP" verify --accounts "$tmp/no-such-file" --all-accounts
 expect 2 "verify with a positional target: refused" "$EP" verify --inventory /dev/null 127.0.0.1
 has err "'127.0.0.1': unexpected argument" "verify: the refused target is named"
 # every AWS option is in both usage texts
 missing=
-for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate debug; do
+for o in profile region role-arn external-id accounts all-accounts role-name endpoint-url max-attempts api-rate \
+	api-timeout max-pages max-inventory-size debug; do
 	"$EP" inventory --help | grep -q -- "--$o" || missing="$missing inventory:--$o"
 	"$EP" verify --help | grep -q -- "--$o" || missing="$missing verify:--$o"
 done

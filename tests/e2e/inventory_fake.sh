@@ -15,7 +15,7 @@ EXP="$SRC/tests/fakeaws/expected"
 
 if ! command -v python3 >/dev/null || ! python3 -c 'import botocore' 2>/dev/null || ! command -v jq >/dev/null; then
 	if [ "${CI:-}" = true ]; then
-		echo "1..1"
+		echo "1..2"
 		echo "not ok 1 - python3, python3-botocore and jq are needed (CI must not skip)"
 		exit 1
 	fi
@@ -94,7 +94,7 @@ fails_with() { # fails_with RUN PATTERN DESC: exit 3 and a one-line reason on st
 	fi
 }
 
-echo "1..23"
+echo "1..24"
 
 # 1-2: environment keys, two regions; the same document with one item per page
 inv env "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions us-east-1,eu-west-1
@@ -176,6 +176,7 @@ account_is sso 222222222222 "IAM Identity Center profile (sso-session, token cac
 # 10: credential_process
 cat >"$tmp/proc-config" <<CFG
 [profile proc]
+region = us-east-1
 credential_process = echo '{"Version": 1, "AccessKeyId": "$AK", "SecretAccessKey": "$SK"}'
 CFG
 inv proc "$PORT_main" AWS_CONFIG_FILE="$tmp/proc-config" AWS_SHARED_CREDENTIALS_FILE="$tmp/none" -- --profile proc
@@ -183,13 +184,23 @@ account_is proc 111111111111 "credential_process profile"
 
 # 11: ECS container credentials (full URI + authorization token)
 inv container "$PORT_main" AWS_CONTAINER_CREDENTIALS_FULL_URI="http://127.0.0.1:$PORT_main/creds" \
-	AWS_CONTAINER_AUTHORIZATION_TOKEN=fake-container-auth-token --
+	AWS_CONTAINER_AUTHORIZATION_TOKEN=fake-container-auth-token AWS_REGION=us-east-1 --
 account_is container 111111111111 "ECS container credentials"
 
 # 12: EC2 instance metadata, IMDSv2 (token PUT, then the role's credentials)
 inv imds "$PORT_main" AWS_EC2_METADATA_DISABLED=false \
 	AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_main" --
 account_is imds 111111111111 "EC2 instance metadata (IMDSv2)"
+# ...and with no region set anywhere, the instance's own (placement/region),
+# as the SDKs' region chain ends; never a silent us-east-1
+inv imdsregion "$PORT_main" AWS_EC2_METADATA_DISABLED=false AWS_REGION= \
+	AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$PORT_main" --
+if [ "$(rc imdsregion)" = 0 ] && [ "$(jq -r '.accounts[0].regions[0].region' "$tmp/imdsregion.json")" = us-east-1 ]; then
+	ok "no region set: the instance's region from IMDS"
+else
+	nok "no region set: IMDS region (exit $(rc imdsregion))"
+	sed 's/^/# /' "$tmp/imdsregion.err" | head -3
+fi
 
 # 13: --regions all asks DescribeRegions
 inv all "$PORT_main" AWS_ACCESS_KEY_ID=$AK AWS_SECRET_ACCESS_KEY=$SK -- --regions all

@@ -74,6 +74,81 @@ static void test_basic_and_exclusion(void **state)
 	ep_rangelist_free(&ex);
 }
 
+/* An excluded IPv4 address stays excluded under its IPv6 names (mapped,
+ * compatible, NAT64 well-known), and an excluded mapped address excludes the
+ * IPv4 host; ::/0 speaks of IPv6 only (issue 12, item 2). */
+static void exclude(struct ep_rangelist *ex, const char *text)
+{
+	struct ep_iprange r;
+
+	assert_int_equal(ep_iprange_parse(text, &r, NULL), 0);
+	assert_int_equal(ep_rangelist_add_aliased(ex, &r), 0);
+}
+
+static int has_addr(const struct ep_targets *t, const char *text)
+{
+	struct ep_addr a;
+
+	assert_int_equal(ep_addr_parse(text, &a), 0);
+	for (uint64_t i = 0; i < t->total; i++) {
+		struct ep_target x;
+
+		ep_targets_get(t, i, &x);
+		if (ep_addr_cmp(&x.addr, &a) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void test_exclusion_aliases(void **state)
+{
+	static const char *const gone[] = {"::ffff:10.1.0.4", "::10.1.0.5", "64:ff9b::10.1.0.6",
+	                                   "::ffff:10.1.0.7", "10.2.0.1",   "10.2.0.2",
+	                                   "fd00::1"};
+	static const char *const kept[] = {"::ffff:10.1.0.9", "64:ff9b::10.1.1.1", "10.3.0.1"};
+	struct ep_target_list l;
+	struct ep_portset p[EP_PROTO_COUNT];
+	struct ep_rangelist ex;
+	struct ep_targets t;
+	struct ep_diag d = {0};
+
+	(void)state;
+	ep_target_list_init(&l);
+	ep_rangelist_init(&ex);
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		add(&l, gone[i]);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		add(&l, kept[i]);
+	ports("80", p);
+	exclude(&ex, "10.1.0.4-10.1.0.7");
+	exclude(&ex, "::ffff:10.2.0.1");
+	exclude(&ex, "64:ff9b::10.2.0.2");
+	exclude(&ex, "::/0");
+	ep_rangelist_normalize(&ex);
+	assert_int_equal(ep_targets_build(&t, &l, p, &ex, 1, &d), 0);
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		if (has_addr(&t, gone[i]))
+			fail_msg("%s was probed despite the exclusions", gone[i]);
+	/* ::/0 took the IPv6 ones, not 10.3.0.1 */
+	assert_true(has_addr(&t, "10.3.0.1"));
+	assert_int_equal(t.total, 1);
+	ep_targets_free(&t);
+	ep_rangelist_free(&ex);
+	/* without ::/0 the IPv6 names outside the excluded hosts stay */
+	ep_rangelist_init(&ex);
+	exclude(&ex, "10.1.0.4-10.1.0.7");
+	ep_rangelist_normalize(&ex);
+	assert_int_equal(ep_targets_build(&t, &l, p, &ex, 1, &d), 0);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		assert_true(has_addr(&t, kept[i]));
+	assert_false(has_addr(&t, "::10.1.0.5"));
+	ep_targets_free(&t);
+	ep_target_list_free(&l);
+	ep_portset_free(&p[0]);
+	ep_portset_free(&p[1]);
+	ep_rangelist_free(&ex);
+}
+
 static void test_per_line_ports_and_overlap(void **state)
 {
 	struct ep_target_list l;
@@ -86,9 +161,9 @@ static void test_per_line_ports_and_overlap(void **state)
 	(void)state;
 	ep_target_list_init(&l);
 	ep_rangelist_init(&ex);
-	add(&l, "10.0.0.0/30");     /* default ports 1-3 */
-	add(&l, "10.0.0.1 443,2");  /* union on 10.0.0.1: 1,2,3,443 */
-	add(&l, "10.0.0.1");        /* duplicate: no extra probes */
+	add(&l, "10.0.0.0/30");    /* default ports 1-3 */
+	add(&l, "10.0.0.1 443,2"); /* union on 10.0.0.1: 1,2,3,443 */
+	add(&l, "10.0.0.1");       /* duplicate: no extra probes */
 	add(&l, "10.0.0.9 T:5,U:53");
 	ports("1-3", p);
 	assert_int_equal(ep_targets_build(&t, &l, p, &ex, 1, &d), 0);
@@ -229,6 +304,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_basic_and_exclusion),
+	    cmocka_unit_test(test_exclusion_aliases),
 	    cmocka_unit_test(test_per_line_ports_and_overlap),
 	    cmocka_unit_test(test_find_inverts_get),
 	    cmocka_unit_test(test_no_ports_is_error),
