@@ -51,9 +51,13 @@ echo "1..9"
 # 1. build, from the files git knows (committed or not, not ignored): what a clone has
 mkdir -p "$W/build/ecsprobe"
 (cd "$SRC" && git ls-files -co --exclude-standard -z | tar --null -T - -cf -) | tar -xf - -C "$W/build/ecsprobe"
-if (cd "$W/build/ecsprobe" && DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1; then
+# a clean environment, as a user's shell has: nothing of the calling make's
+# (MAKEFLAGS, its jobserver) or of the test harness's variables
+if (cd "$W/build/ecsprobe" && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$W" LANG=C.UTF-8 \
+	DEB_BUILD_OPTIONS="parallel=$(nproc)" dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1; then
 	ok "dpkg-buildpackage -us -uc -b builds $(cd "$W/build" && ls ecsprobe_*.deb) (dh, autoreconf, the unit tests)"
 else
+	grep -E '^(FAIL|ERROR): ' "$W/build.log" | sed 's/^/# /'
 	bail "dpkg-buildpackage failed" "$W/build.log"
 fi
 deb=$(ls "$W"/build/ecsprobe_*_*.deb)
