@@ -6,13 +6,17 @@
 # ecsprobe pulls the inventory, then verifies it.  No root, no AWS account;
 # nothing leaves this machine.
 # Usage: verify.sh ECSPROBE EP_LISTEN SRCDIR
+# SRCDIR is the source tree, or an installed copy (/usr/share/ecsprobe, where
+# the fake AWS endpoint sits in data/demo/fakeaws/).
 set -u
 EP=$1 LISTEN=$2 SRC=$3
+FAKEAWS=$SRC/tests/fakeaws/fakeaws.py
+[ -f "$FAKEAWS" ] || FAKEAWS=$SRC/data/demo/fakeaws/fakeaws.py
 tmp=$(mktemp -d)
 trap 'kill $fpid $lpid 2>/dev/null; rm -rf "$tmp"' EXIT
 command -v python3 >/dev/null && python3 -c 'import botocore' 2>/dev/null ||
 	{ echo "demo: needs python3 and python3-botocore (.ci/install-deps installs them)" >&2; exit 2; }
-python3 "$SRC/tests/fakeaws/fakeaws.py" --scenario "$SRC/data/demo/account.json" --port-file "$tmp/port" \
+python3 "$FAKEAWS" --scenario "$SRC/data/demo/account.json" --port-file "$tmp/port" \
 	>"$tmp/fake.log" 2>&1 &
 fpid=$!
 # the services: web :80, api :9000 is down (not started), worker's dynamic host

@@ -6,8 +6,12 @@
 # they are sent to; the split verify examples for consistency (the same
 # --seed and plan options on every shard and the merge, the merge reading
 # exactly the shards' states prefix, N in agreement); every option in their
-# ecsprobe commands one that ecsprobe knows.  Then copies with one mistake
-# each must fail, for the right reason.  Nothing is sent anywhere.  TAP.
+# ecsprobe commands one that ecsprobe knows; the systemd units with
+# systemd-analyze verify (in a scratch root holding the built ecsprobe),
+# systemd-analyze security (at most 2.0, "OK") and tests/deploy/systemd_unit.py
+# (SYN mode with an ambient CAP_NET_RAW, a baseline the first run can read).
+# Then copies with one mistake each must fail, for the right reason.
+# Nothing is sent anywhere.  TAP.
 set -u
 SRC=${top_srcdir:-.}
 EP=${ECSPROBE:-./ecsprobe}
@@ -15,6 +19,9 @@ DEP="$SRC/data/deploy"
 K8S="$DEP/kubernetes-verify-shards.yaml"
 BATCH="$DEP/aws-batch"
 CHECK="$SRC/tests/deploy/deploy_check.py"
+UNITCHECK="$SRC/tests/deploy/systemd_unit.py"
+SERVICE="$DEP/ecsprobe-verify.service"
+TIMER="$DEP/ecsprobe-verify.timer"
 
 # Debian's python3 first (python3-yaml, python3-jsonschema, python3-botocore)
 PY=
@@ -34,6 +41,16 @@ if [ -z "$PY" ]; then
 	exit 0
 fi
 
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+	if [ "${CI:-}" = true ]; then
+		echo "1..1"
+		echo "not ok 1 - systemd-analyze missing in CI (apt-get install systemd)"
+		exit 1
+	fi
+	echo "1..0 # SKIP needs systemd-analyze (apt-get install systemd)"
+	exit 0
+fi
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
@@ -45,7 +62,15 @@ nok() {
 	echo "not ok $n - $1"
 	[ -s "$tmp/err" ] && head -n 8 "$tmp/err" | sed 's/^/# /'
 }
-check() { "$PY" "$CHECK" "$@" >/dev/null 2>"$tmp/err"; }
+# check [UNITCHECK] ARGS...: deploy_check.py, or systemd_unit.py when named first
+check() {
+	if [ "$1" = "$UNITCHECK" ]; then
+		shift
+		"$PY" "$UNITCHECK" "$@" >/dev/null 2>"$tmp/err"
+	else
+		"$PY" "$CHECK" "$@" >/dev/null 2>"$tmp/err"
+	fi
+}
 # passes: check ARGS...
 passes() {
 	desc=$1
@@ -80,7 +105,7 @@ batch_copy() {
 	mutate "$BATCH/$1" "$tmp/batch/$1" "$2"
 }
 
-echo "1..22"
+echo "1..30"
 # 1-7: the examples as shipped
 passes "Kubernetes: kubernetes-verify-shards.yaml matches the schema subset and the Job rules" \
 	k8s-schema "$K8S"
@@ -150,4 +175,67 @@ if "$PY" "$CHECK" options "$tmp/help" "$tmp/batch" >/dev/null 2>"$tmp/err" || ! 
 else
 	ok "a misspelled ecsprobe option in a command is caught ($(head -n 1 "$tmp/err" | sed "s|$tmp/||"))"
 fi
+
+# 23-30: the systemd units.  systemd-analyze verify resolves ExecStart's
+# commands and the units' dependencies inside --root: a scratch root with the
+# host's units, the built ecsprobe, touch and mv, and the man page.
+sroot=$tmp/sroot
+mkdir -p "$sroot/usr/bin" "$sroot/usr/lib/systemd" "$sroot/etc/systemd/system" "$sroot/usr/share/man/man1"
+ln -s usr/lib "$sroot/lib"
+ln -s usr/bin "$sroot/bin"
+cp -a /usr/lib/systemd/system "$sroot/usr/lib/systemd/"
+cp "$EP" "$sroot/usr/bin/ecsprobe"
+cp "$(command -v touch)" "$(command -v mv)" "$sroot/usr/bin/"
+cp "$SRC/man/ecsprobe.1" "$sroot/usr/share/man/man1/"
+# unit_verify SERVICE: systemd-analyze verify says nothing and exits 0
+unit_verify() {
+	cp "$1" "$sroot/etc/systemd/system/ecsprobe-verify.service"
+	cp "$TIMER" "$sroot/etc/systemd/system/ecsprobe-verify.timer"
+	MANPATH=$sroot/usr/share/man systemd-analyze verify --root="$sroot" \
+		ecsprobe-verify.service ecsprobe-verify.timer >"$tmp/err" 2>&1 && [ ! -s "$tmp/err" ]
+}
+# unit_score SERVICE: systemd-analyze security's overall exposure
+unit_score() {
+	systemd-analyze security --offline=true "$1" 2>"$tmp/err" |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+if unit_verify "$SERVICE"; then
+	ok "systemd-analyze verify: ecsprobe-verify.service and .timer (commands resolved, man page found)"
+else
+	nok "systemd-analyze verify of the units"
+fi
+score=$(unit_score "$SERVICE")
+if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 2.0) }'; then
+	ok "systemd-analyze security ecsprobe-verify.service: $score (OK is <= 2.0)"
+else
+	nok "systemd-analyze security ecsprobe-verify.service: '$score', want <= 2.0"
+fi
+passes "the units: SYN mode with an ambient CAP_NET_RAW and no other capability, a baseline the first run can read, the run's output the next run's baseline" \
+	"$UNITCHECK" check "$SERVICE" "$TIMER"
+mkdir -p "$tmp/u"
+mutate "$SERVICE" "$tmp/u/ecsprobe-verify.service" 's/^AmbientCapabilities=/AmbientCapabilites=/'
+if unit_verify "$tmp/u/ecsprobe-verify.service"; then
+	nok "systemd-analyze verify: a misspelled directive passed"
+else
+	ok "systemd-analyze verify: a misspelled directive fails ($(grep -m1 -i unknown "$tmp/err" | cut -c1-120))"
+fi
+mutate "$SERVICE" "$tmp/u/ecsprobe-verify.service" 's/^ExecStart=ecsprobe /ExecStart=ecsprobe-missing /'
+if unit_verify "$tmp/u/ecsprobe-verify.service"; then
+	nok "systemd-analyze verify: an ExecStart command that does not exist passed"
+else
+	ok "systemd-analyze verify: an ExecStart command that does not exist fails ($(head -n 1 "$tmp/err" | cut -c1-120))"
+fi
+mutate "$SERVICE" "$tmp/u/ecsprobe-verify.service" '/^ProtectSystem=/,$d'
+score=$(unit_score "$tmp/u/ecsprobe-verify.service")
+if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s > 2.0) }'; then
+	ok "systemd-analyze security: the unit without its sandbox scores $score, above 2.0"
+else
+	nok "systemd-analyze security: the unit without its sandbox scores '$score'"
+fi
+mutate "$SERVICE" "$tmp/u/ecsprobe-verify.service" '/^ExecStartPre=/d'
+fails_with "no ExecStartPre creates it, so the first run fails" "the units: a baseline nothing creates (the first run's exit 2) fails" \
+	"$UNITCHECK" check "$tmp/u/ecsprobe-verify.service" "$TIMER"
+mutate "$SERVICE" "$tmp/u/ecsprobe-verify.service" 's/ --mode syn//'
+fails_with "SYN mode must be asked for" "the units: no --mode syn (a silent fall back to connect) fails" \
+	"$UNITCHECK" check "$tmp/u/ecsprobe-verify.service" "$TIMER"
 [ $fails = 0 ]
