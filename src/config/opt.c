@@ -306,7 +306,8 @@ static void wrap(FILE *out, const char *text, int col, int indent)
 
 void ep_cmdline_help(const struct ep_cmdline *cl, FILE *out)
 {
-	fprintf(out, "Usage: ecsprobe %s %s\n\n%s", cl->command, cl->synopsis, cl->about);
+	fprintf(out, "Usage: ecsprobe %s%s%s\n\n%s", cl->command, cl->synopsis[0] ? " " : "",
+	        cl->synopsis, cl->about);
 	for (size_t i = 0; i < EP_CMD_MAX_GROUPS && cl->groups[i]; i++) {
 		const struct ep_optgroup *grp = cl->groups[i];
 
