@@ -23,7 +23,7 @@ if [ "${1:-}" = "" ]; then
 	exit 2
 fi
 if [ -z "${NETGUARD_INSIDE:-}" ]; then
-	if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! unshare -n -m true 2>/dev/null; then
+	if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null || ! unshare -n true 2>/dev/null; then
 		if [ "${CI:-}" = true ]; then
 			echo "netguard: needs root, unshare and nft (CI must not run unguarded)" >&2
 			exit 1
@@ -31,7 +31,13 @@ if [ -z "${NETGUARD_INSIDE:-}" ]; then
 		echo "netguard: WARNING: not root or no unshare/nft: running unguarded" >&2
 		exec "$@"
 	fi
-	exec env NETGUARD_INSIDE=1 unshare -n -m --propagation private "$0" "$@"
+	if unshare -n -m --propagation private true 2>/dev/null; then
+		exec env NETGUARD_INSIDE=1 NETGUARD_MOUNTNS=1 unshare -n -m --propagation private "$0" "$@"
+	fi
+	# a chroot ("/" is no mount point) cannot have a private mount
+	# namespace: /etc/resolv.conf stays, and its nameservers, behind the
+	# default route out, are recorded like any other address
+	exec env NETGUARD_INSIDE=1 NETGUARD_MOUNTNS= unshare -n "$0" "$@"
 fi
 
 # a guard run inside this one (tests/e2e/netguard.sh) makes its own namespace
@@ -46,7 +52,13 @@ ip route add default via 192.0.2.254 dev ng0 onlink
 ip -6 route add default via 2001:db8:ffff::fe dev ng0 onlink
 resolv=$(mktemp)
 echo "nameserver 192.0.2.53" >"$resolv"
-mount --bind "$resolv" /etc/resolv.conf
+if [ -n "${NETGUARD_MOUNTNS:-}" ]; then
+	mount --bind "$resolv" /etc/resolv.conf
+elif grep -qE '^nameserver[[:space:]]+(127\.|::1)' /etc/resolv.conf 2>/dev/null; then
+	echo "netguard: WARNING: no private mount namespace here, and /etc/resolv.conf names a" \
+		"loopback nameserver: DNS lookups cannot be seen leaving" >&2
+fi
+unset NETGUARD_MOUNTNS
 nft -f - <<'EOF'
 table inet netguard {
 	set out4 { type ipv4_addr; flags dynamic; size 65535; }

@@ -55,7 +55,7 @@ static int result(struct ep_collect *c, const cJSON *o, struct ep_diag *d)
 {
 	struct ep_result r;
 	char text[64];
-	double v;
+	double v = 0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));

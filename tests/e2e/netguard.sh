@@ -43,7 +43,10 @@ else
 fi
 guarded AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIAGUARD0000000001 \
 	AWS_SECRET_ACCESS_KEY=guardSecret000000000000000000000000001
-if [ "$GST" != 0 ] && printf '%s' "$SEEN" | grep -q "192.0.2.53"; then
+# the guard's own nameserver, or (in a chroot, where it cannot replace
+# /etc/resolv.conf) the one resolv.conf names
+dns=$( { echo 192.0.2.53; sed -n 's/^nameserver[[:space:]]*//p' /etc/resolv.conf; } | paste -sd'|')
+if [ "$GST" != 0 ] && printf '%s' "$SEEN" | grep -qE "$dns"; then
 	ok "default endpoints: the guard catches the DNS query for amazonaws.com"
 else
 	nok "default endpoint lookup not caught (guard exit $GST, saw '$SEEN')"
