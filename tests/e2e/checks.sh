@@ -42,7 +42,7 @@ readme_ok() {
 ok 3 "the README's checks tables are ecsprobe checks --format markdown" readme_ok
 man_ok() {
 	for w in $kinds EC2.18 EC2.19 EC2.2 5.2 5.3 5.4 "checks"; do
-		grep -q -- "$w" "$SRC/man/ecsprobe.1" || { echo "man page lacks $w"; return 1; }
+		grep -q -- "$w" "${EP%/*}/man/ecsprobe.1" || { echo "man page lacks $w"; return 1; }
 	done
 }
 ok 4 "the man page names every kind and control" man_ok

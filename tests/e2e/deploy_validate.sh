@@ -186,7 +186,7 @@ ln -s usr/bin "$sroot/bin"
 cp -a /usr/lib/systemd/system "$sroot/usr/lib/systemd/"
 cp "$EP" "$sroot/usr/bin/ecsprobe"
 cp "$(command -v touch)" "$(command -v mv)" "$sroot/usr/bin/"
-cp "$SRC/man/ecsprobe.1" "$sroot/usr/share/man/man1/"
+cp "${EP%/*}/man/ecsprobe.1" "$sroot/usr/share/man/man1/" # written by the build
 # unit_verify SERVICE: systemd-analyze verify says nothing and exits 0
 unit_verify() {
 	cp "$1" "$sroot/etc/systemd/system/ecsprobe-verify.service"

@@ -71,8 +71,11 @@ fi
 
 # 2. /proc closed to the user we become (as in a chroot whose / is 0700): the
 #    drop is checked with capget, so the scan runs and ends
-# (a mount namespace of its own, so /proc is hidden from this scan only)
-unshare -m --propagation private sh -c 'mount -t tmpfs -o mode=0700 none /proc &&
+# (a mount namespace of its own, so /proc is hidden from this scan only; its
+# /proc made private first, as "/" cannot be in a chroot, so nothing of the
+# tmpfs propagates back)
+unshare -m --propagation unchanged sh -c 'mount --make-rprivate /proc &&
+	mount -t tmpfs -o mode=0700 none /proc &&
 	exec timeout 20 "$1" scan 127.0.0.1 -p 18080-18090 --banners --mode syn --no-progress -q \
 		-o ndjson:"$2"' sh "$EP" "$tmp/p.ndjson" >"$tmp/out" 2>"$tmp/err"
 st=$?
