@@ -34,7 +34,9 @@ const char ep_scan_usage[] =
     "      --min-timeout MS    once answers have been timed, wait srtt + 4 rttvar as TCP\n"
     "                          does (RFC 6298), but no less than MS (default 100); 0: always\n"
     "                          wait --timeout\n"
-    "      --retries N         extra attempts for probes with no answer (default 1)\n"
+    "      --retries N         exactly N extra attempts for probes with no answer (default:\n"
+    "                          1, and more while measured loss says a silent port on a\n"
+    "                          host that answers may have answered, up to 15)\n"
     "      --seed N            fix the pseudo-random probe order\n"
     "      --threads N         probe engines, one per thread (default: CPUs, at most 4)\n"
     "      --mode MODE         how TCP ports are probed: syn (raw SYN, needs CAP_NET_RAW),\n"
@@ -361,6 +363,7 @@ static int parse(struct ep_config *c, int argc, char **argv, int run_only, struc
 		case OPT_RETRIES:
 			rc = parse_u64("--retries", optarg, 0, 20, 0, &v, d);
 			c->retries = (unsigned)v;
+			c->retries_set = 1;
 			break;
 		case OPT_SHARD:
 			rc = parse_shard(c, optarg, d);

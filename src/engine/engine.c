@@ -179,7 +179,7 @@ static void backoff(struct ep_engine *e, uint64_t now)
 /* A probe got no answer in time: retry it or call it filtered. */
 static void timed_out(struct ep_engine *e, struct ep_probe *p)
 {
-	if (p->attempt <= e->opts.retries && !e->stopping &&
+	if (ep_loss_silent(&e->loss, &p->t.addr, p->attempt) && !e->stopping &&
 	    retry_push(e, p->index, p->attempt + 1, 1, 0) == 0)
 		return;
 	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt, NULL);
@@ -212,6 +212,8 @@ void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_rea
 		e->cap++;
 	if (p->attempt == 1)
 		rtt_sample(e, uv_hrtime() - p->start_ns);
+	if (reason != EP_REASON_ERROR && reason != EP_REASON_TIMEOUT)
+		ep_loss_answered(&e->loss, &p->t.addr, p->attempt);
 	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt, probe);
 }
 
@@ -529,11 +531,16 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 	e->timeout_ns = (uint64_t)e->opts.timeout_ms * 1000000u;
 	if (e->opts.min_timeout_ms > e->opts.timeout_ms)
 		e->opts.min_timeout_ms = e->opts.timeout_ms;
+	rc = ep_loss_init(&e->loss, t->nhosts, o->retries, o->retries_max);
+	if (rc)
+		return rc;
 	rc = ep_permute_init(&e->perm, t->total, o->seed);
 	if (rc == 0 && o->shard_count > 1)
 		rc = ep_permute_shard(&e->perm, o->shard_index, o->shard_count);
-	if (rc)
+	if (rc) {
+		ep_loss_free(&e->loss);
 		return rc;
+	}
 	e->slot_size = (sizeof(struct ep_probe) + priv + 15) & ~(size_t)15;
 	e->slots = calloc(e->opts.max_inflight, e->slot_size);
 	e->retry_cap = (size_t)e->opts.max_inflight * 2 + 16;
@@ -590,6 +597,7 @@ void ep_engine_free(struct ep_engine *e)
 {
 	free(e->slots);
 	free(e->retry);
+	ep_loss_free(&e->loss);
 	e->slots = NULL;
 	e->retry = NULL;
 }

@@ -242,6 +242,7 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		sum->cap_ifdropped += e->capture.cap_ifdropped;
 		sum->invalid += e->capture.invalid;
 		sum->late += e->capture.late;
+		sum->loss.extra += e->loss.extra;
 		walked &= e->perm_done && e->retry_len == 0;
 		sum->interrupted |= e->interrupted;
 		if (e->rc && *rc == 0)

@@ -1,6 +1,8 @@
 /* Progress line.  Redrawn in place with \r and "erase to end of line". */
 #include "report/progress.h"
 
+#include "results/losstally.h"
+
 static void draw(struct ep_progress *p)
 {
 	struct ep_progress_snapshot s = {0};
@@ -8,6 +10,7 @@ static void draw(struct ep_progress *p)
 	double dt = (double)(now - p->last_ns) / 1e9;
 	double inst, eta;
 	unsigned long long eta_s;
+	char loss[32];
 
 	p->read(p->arg, &s);
 	inst = dt > 0 ? (double)(s.done - p->last_done) / dt : 0;
@@ -16,10 +19,12 @@ static void draw(struct ep_progress *p)
 	p->last_ns = now;
 	eta = p->pps > 0 && p->total > s.done ? (double)(p->total - s.done) / p->pps : 0;
 	eta_s = (unsigned long long)eta;
-	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  ETA %llu:%02llu%s",
+	ep_loss_format(s.loss_tries, s.loss_lost, loss, sizeof(loss));
+	fprintf(p->out,
+	        "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  loss %s  ETA %llu:%02llu%s",
 	        (unsigned long long)s.done, (unsigned long long)p->total,
 	        p->total ? 100.0 * (double)s.done / (double)p->total : 100.0, p->pps,
-	        (unsigned long long)s.open, eta_s / 60, eta_s % 60,
+	        (unsigned long long)s.open, loss, eta_s / 60, eta_s % 60,
 	        s.stopping ? "  (stopping)" : "");
 	fflush(p->out);
 	p->shown = 1;
