@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "engine/loss.h"
+#include "engine/losspace.h"
 #include "engine/pacer.h"
 #include "engine/permute.h"
 #include "engine/prober.h"
@@ -92,6 +93,7 @@ struct ep_engine {
 	uint64_t congested_ns;     /* last rate cut */
 	uint64_t congestions;
 	struct ep_loss loss; /* measured loss and the retry policy */
+	struct ep_losspace losspace; /* slows down when loss rises with the rate */
 };
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */

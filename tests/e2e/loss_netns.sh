@@ -198,9 +198,12 @@ T_FILT=$(awk '$3 == "filtered"' "$W/truth" | wc -l)
 printf '%s\n' $LAB_V4_HOSTS > "$W/targets"
 echo "# lab: $LAB_V4_HOSTS x ports $PLO-$PHI = $NPROBES probes; open=$T_OPEN filtered=$T_FILT (the whole of $DEAD included); seed $SEED"
 
-# set_loss N: N% of the packets entering and leaving the target namespace
-# are dropped at random; every SYN to the dead host is counted, then dropped.
+# set_loss N [PPS]: N% of the packets entering and leaving the target
+# namespace are dropped at random; every SYN to the dead host is counted,
+# then dropped; with PPS, SYNs beyond PPS per second are dropped too.
 set_loss() {
+	local limit=
+	[ -n "${2:-}" ] && limit="tcp flags & (fin | syn | rst | ack) == syn limit rate over $2/second burst 300 packets drop"
 	lab_veth_exec nft delete table inet eploss 2>/dev/null
 	lab_veth_exec nft -f - <<NFT
 table inet eploss {
@@ -210,6 +213,7 @@ table inet eploss {
 		ip daddr $DEAD tcp flags & (fin | syn | rst | ack) == syn counter name dead_syn
 		ip daddr $DEAD drop
 		numgen random mod 100 < $1 drop
+		$limit
 	}
 	chain out {
 		type filter hook output priority raw; policy accept;
@@ -256,9 +260,31 @@ for n in ${LOSS_LEVELS:-1 2 5}; do
 		fi
 		check "$name: probes sent per port below 1.5" summary_is "$W/$name.ndjson" \
 			".probes_sent < $NPROBES * 1.5"
+		check "$name: random loss does not slow the scan down" summary_is "$W/$name.ndjson" \
+			".loss.slowdowns == 0"
 		summary "$W/$name.ndjson" | jq -c '{probes_sent, duration_s, loss}' 2>/dev/null | sed "s/^/$name /" | diag
 	done
 done
+
+# ---------------------------------------------------------------- pace on loss
+# A middlebox that drops SYNs beyond 2000/s (and no random loss): loss that
+# rises with the rate.  The scan must say so, slow down, and stay exact.
+set_loss 0 2000 || bail "cannot load the loss table with the rate limit"
+isolated || bail "lab not isolated"
+scan paced --targets "$W/targets" -p "$PLO-$PHI" --mode syn --rate 12000 --threads 1 --timeout 500 --seed 5 \
+	--no-progress -o "ndjson:$W/paced.ndjson"
+expect_rc "paced: SYNs limited to 2000/s on the path, --rate 12000: exit status 0" paced 0
+results "$W/paced.ndjson" > "$W/paced.got"
+same_file "paced: results equal the truth" "$W/truth" "$W/paced.got"
+check "paced: the summary counts the slowdown" summary_is "$W/paced.ndjson" ".loss.slowdowns >= 1"
+if grep -q 'loss rises with the rate' "$W/paced.stderr"; then
+	ok "paced: the scan says it slows down because loss rises with the rate"
+else
+	not_ok "paced: the scan says it slows down because loss rises with the rate"
+	head -n 5 "$W/paced.stderr" | diag
+fi
+summary "$W/paced.ndjson" | jq -c '{probes_sent, duration_s, loss}' 2>/dev/null | sed "s/^/paced /" | diag
+grep 'engine' "$W/paced.stderr" | head -n 5 | diag
 
 # ---------------------------------------------------------------- fixed retries
 set_loss 5 || bail "cannot load the loss table"
