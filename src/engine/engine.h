@@ -92,7 +92,7 @@ struct ep_engine {
 	struct ep_summary capture; /* probers' capture counters, filled at close */
 	uint64_t congested_ns;     /* last rate cut */
 	uint64_t congestions;
-	struct ep_loss loss; /* measured loss and the retry policy */
+	struct ep_loss loss;         /* measured loss and the retry policy */
 	struct ep_losspace losspace; /* slows down when loss rises with the rate */
 };
 

@@ -25,7 +25,7 @@
 
 /* One host or one network: what its targets did. */
 struct ep_loss_cell {
-	struct ep_addr key; /* family 0: empty */
+	struct ep_addr key;                    /* family 0: empty */
 	uint32_t first_answered, first_silent; /* outcomes of first attempts */
 	uint64_t tries, lost; /* attempts on targets that answered; unanswered ones */
 };

@@ -6,10 +6,10 @@
 
 #include "base/log.h"
 
-#define MIN_PHASE_NS 300000000ull /* 300 ms */
-#define MIN_SAMPLES  200          /* first attempts a phase needs to be judged */
-#define LOSS_TEST    0.01         /* measured loss above which a half-rate test runs */
-#define SETTLE_NS    20000000ull  /* the last timeouts of a phase fire a little late */
+#define MIN_PHASE_NS 300000000ull  /* 300 ms */
+#define MIN_SAMPLES  200           /* first attempts a phase needs to be judged */
+#define LOSS_TEST    0.01          /* measured loss above which a half-rate test runs */
+#define SETTLE_NS    20000000ull   /* the last timeouts of a phase fire a little late */
 #define TEST_GAP_NS  2000000000ull /* at most one test started every 2 s */
 
 static void phase_open(struct ep_losspace_phase *p, uint64_t now, int test)
@@ -90,8 +90,8 @@ static double judge(struct ep_losspace *lp, const struct ep_losspace_phase *p, d
 			ep_log(EP_LOG_INFO, "engine",
 			       "loss does not fall at half the rate (%.2f%% of first attempts "
 			       "unanswered at %.0f/s, %.2f%% at %.0f/s): %.0f/s it is",
-			       100 * share(hi->silent, nh), lp->test_from, 100 * share(p->silent, n),
-			       p->rate_lo, lp->test_from);
+			       100 * share(hi->silent, nh), lp->test_from,
+			       100 * share(p->silent, n), p->rate_lo, lp->test_from);
 			add_base(lp, hi);
 			add_base(lp, p);
 			lp->base_rate = lp->test_from;
@@ -127,8 +127,8 @@ static double judge(struct ep_losspace *lp, const struct ep_losspace_phase *p, d
 		ep_log(EP_LOG_WARN, "engine",
 		       "loss rises with the rate (%.2f%% of first attempts unanswered at %.0f/s, "
 		       "%.2f%% at %.0f/s): slowing down to %.0f/s",
-		       100 * share(lp->base_s, lp->base_n), lp->base_rate, 100 * share(p->silent, n),
-		       p->rate_hi, to);
+		       100 * share(lp->base_s, lp->base_n), lp->base_rate,
+		       100 * share(p->silent, n), p->rate_hi, to);
 		return to;
 	}
 	/* louder at a rate that was calm: the path changed; measure afresh */

@@ -28,9 +28,9 @@ struct ep_losspace_phase {
 struct ep_losspace {
 	struct ep_losspace_phase cur, prev;
 	int prev_live;
-	int testing;               /* the next phase is a test */
+	int testing; /* the next phase is a test */
 	uint64_t next_test_ns;
-	double test_from;          /* the rate a test halved */
+	double test_from; /* the rate a test halved */
 	struct ep_losspace_phase before_test;
 	uint64_t base_n, base_s; /* first attempts judged calm, and their silent share */
 	double base_rate;        /* the highest rate with a calm phase */

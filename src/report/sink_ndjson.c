@@ -201,10 +201,11 @@ static void nd_loss(struct ep_buf *b, const struct ep_loss_report *l)
 	              (unsigned long long)l->extra, (unsigned long long)l->slowdowns);
 	for (unsigned i = 0; i < l->nnets; i++) {
 		ep_addr_format(&l->net[i].net, net, sizeof(net));
-		ep_buf_printf(b, "%s{\"network\":\"%s/%u\",\"rate\":%.6f,\"tries\":%llu,\"lost\":%llu}",
-		              i ? "," : "", net, l->net[i].prefix,
-		              (double)l->net[i].lost / (double)l->net[i].tries,
-		              (unsigned long long)l->net[i].tries, (unsigned long long)l->net[i].lost);
+		ep_buf_printf(
+		    b, "%s{\"network\":\"%s/%u\",\"rate\":%.6f,\"tries\":%llu,\"lost\":%llu}",
+		    i ? "," : "", net, l->net[i].prefix,
+		    (double)l->net[i].lost / (double)l->net[i].tries,
+		    (unsigned long long)l->net[i].tries, (unsigned long long)l->net[i].lost);
 	}
 	ep_buf_adds(b, "]}");
 }
