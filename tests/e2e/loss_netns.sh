@@ -286,6 +286,32 @@ fi
 summary "$W/paced.ndjson" | jq -c '{probes_sent, duration_s, loss}' 2>/dev/null | sed "s/^/paced /" | diag
 grep 'engine' "$W/paced.stderr" | head -n 5 | diag
 
+# ---------------------------------------------------------------- UDP
+# Where an answer is expected (a service that answers its payload, or ICMP
+# port unreachable from a closed port), loss is retried the same way: 5%
+# each way, the target's ICMP rate limit off, every state exact.
+PROBES_DIR=${ECSPROBE_PROBES_DIR:-${top_srcdir:-$here/../..}/probes}
+[ -r "$PROBES_DIR/dns.probe" ] || bail "no probe files in $PROBES_DIR (set ECSPROBE_PROBES_DIR)"
+U=$LAB_DIR/udp
+mkdir -p "$U"
+printf '%s\n' "$H1 53 dns" "$H2 123 ntp" "$H3 161 snmp" "$H1 7 echo" "$H2 300 echo" "$H3 399 echo" > "$U/responders.spec"
+printf '%s\n' "$H1 100" "$H3 250" > "$U/filtered.spec"
+printf '%s\n' "$H2 200" > "$U/rejected.spec"
+lab_udp_plant "$U/responders.spec" "$U/filtered.spec" "$U/rejected.spec" 2> "$W/lab.err" ||
+	{ diag < "$W/lab.err"; bail "lab_udp_plant failed"; }
+lab_icmp_ratelimit off 2> "$W/lab.err" || { diag < "$W/lab.err"; bail "cannot turn the ICMP rate limit off"; }
+lab_udp_truth 1 400 "$U/responders.spec" "$U/filtered.spec" "$U/rejected.spec" $LIVE > "$W/udp.truth"
+printf '%s\n' $LIVE > "$W/udp.targets"
+set_loss 5 || bail "cannot load the loss table"
+isolated || bail "lab not isolated"
+scan udp --targets "$W/udp.targets" -p U:1-400 --rate 5000 --timeout 500 --seed 4 --no-progress -q \
+	--probes-dir "$PROBES_DIR" -o "ndjson:$W/udp.ndjson"
+expect_rc "udp: U:1-400 at 5% loss each way: exit status 0" udp 0
+results "$W/udp.ndjson" > "$W/udp.got"
+same_file "udp: results equal the truth (open, closed, filtered, open|filtered exact)" "$W/udp.truth" "$W/udp.got"
+check "udp: measured loss near the 5% applied each way" loss_near "$W/udp.ndjson" 5
+summary "$W/udp.ndjson" | jq -c '{probes_sent, duration_s, loss}' 2>/dev/null | sed "s/^/udp /" | diag
+
 # ---------------------------------------------------------------- fixed retries
 set_loss 5 || bail "cannot load the loss table"
 isolated || bail "lab not isolated"
