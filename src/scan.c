@@ -26,6 +26,7 @@
 #include "net/source.h"
 #include "probe/banner.h"
 #include "probe/payloads.h"
+#include "results/losstally.h"
 #include "results/resume.h"
 #include "report/progress.h"
 #include "report/sink.h"
@@ -59,6 +60,7 @@ struct scan {
 	/* written by the pool's writer thread under the pool lock */
 	uint64_t done;
 	uint64_t open;
+	struct ep_loss_tally loss;
 };
 
 static void print_diag(const struct ep_diag *d)
@@ -153,6 +155,7 @@ static void on_result(void *arg, const struct ep_result *r)
 	s->done++;
 	if (r->state == EP_STATE_OPEN)
 		s->open++;
+	ep_loss_tally_add(&s->loss, r);
 	ep_sinks_result(&s->sinks, r);
 	if (s->tap)
 		s->tap(s->tap_arg, r);
@@ -179,6 +182,8 @@ static void read_progress(void *arg, struct ep_progress_snapshot *out)
 	ep_pool_lock(s->pool);
 	out->done = s->done;
 	out->open = s->open;
+	out->loss_tries = s->loss.tries;
+	out->loss_lost = s->loss.lost;
 	ep_pool_unlock(s->pool);
 	out->stopping = s->stopping;
 }
@@ -380,12 +385,15 @@ static int run(struct scan *s, struct ep_diag *d)
 	eo.timeout_ms = s->cfg.timeout_ms;
 	eo.min_timeout_ms = s->cfg.min_timeout_ms;
 	eo.retries = s->cfg.retries;
+	eo.retries_max = s->cfg.retries_set ? s->cfg.retries : EP_LOSS_MAX_RETRIES;
 	eo.seed = s->info.seed;
 	eo.shard_index = s->cfg.shard_index;
 	eo.shard_count = s->cfg.shard_count;
 	eo.skip = s->resume.done;
 	s->info.max_inflight = eo.max_inflight;
 
+	if (ep_loss_tally_init(&s->loss))
+		return ep_diag_set(d, EP_ENOMEM, 0, 0, "out of memory for the loss tally");
 	rc = uv_loop_init(&s->loop);
 	if (rc) {
 		ep_diag_set(d, EP_EIO, 0, 0, "cannot create the event loop: %s", uv_strerror(rc));
@@ -451,6 +459,7 @@ static int run(struct scan *s, struct ep_diag *d)
 		sum.counts[k] += s->replayed_counts[k];
 	sum.info = &s->info;
 	sum.interrupted = s->stopping > 0;
+	ep_loss_tally_report(&s->loss, &sum.loss);
 	if (s->cfg.shard_count > 1) {
 		/* this machine's part: complete when every worker walked all of it */
 		sum.complete = sum.complete && engine_rc == 0 && !sum.interrupted;
@@ -465,13 +474,18 @@ static int run(struct scan *s, struct ep_diag *d)
 	failed = s->keep_sinks ? 0 : ep_sinks_close(&s->sinks, &sum);
 	if (uv_loop_close(&s->loop))
 		ep_log(EP_LOG_WARN, "scan", "event loop closed with handles still open");
-	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg))
-		fprintf(
-		    stderr,
-		    "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s\n",
-		    (unsigned long long)sum.results, (unsigned long long)sum.counts[EP_STATE_OPEN],
-		    (unsigned long long)sum.counts[EP_STATE_CLOSED],
-		    (unsigned long long)sum.counts[EP_STATE_FILTERED], sum.duration_s);
+	if (s->cfg.quiet == 0 && s->cfg.noutputs > 0 && !has_text_output(&s->cfg)) {
+		char loss[32];
+
+		ep_loss_format(sum.loss.tries, sum.loss.lost, loss, sizeof(loss));
+		fprintf(stderr,
+		        "ecsprobe: %llu results (%llu open, %llu closed, %llu filtered) in %.2f s, "
+		        "loss %s\n",
+		        (unsigned long long)sum.results,
+		        (unsigned long long)sum.counts[EP_STATE_OPEN],
+		        (unsigned long long)sum.counts[EP_STATE_CLOSED],
+		        (unsigned long long)sum.counts[EP_STATE_FILTERED], sum.duration_s, loss);
+	}
 	if (sum.interrupted || !sum.complete || failed)
 		return 4;
 	return 0;
@@ -540,6 +554,7 @@ static int scan_targets(const struct ep_config *cfg, const struct ep_targets *t,
 	sum->info = NULL;
 	ep_payloads_free(&s->payloads);
 	ep_resume_free(&s->resume);
+	ep_loss_tally_free(&s->loss);
 	if (keep) {
 		*keep = s;
 		return status;
@@ -677,6 +692,7 @@ out:
 	ep_targets_free(&s->targets);
 	ep_payloads_free(&s->payloads);
 	ep_resume_free(&s->resume);
+	ep_loss_tally_free(&s->loss);
 	ep_config_free(&s->cfg);
 	free(s);
 	return status;

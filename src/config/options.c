@@ -94,7 +94,9 @@ static const struct ep_opt run_opts[] = {
      "once answers have been timed, wait srtt + 4 rttvar as TCP does (RFC 6298), but no "
      "less than MS (default 100); 0: always wait --timeout",
      NULL},
-    {"retries", 0, 1, OPT_RETRIES, "N", "extra attempts for probes with no answer (default 1)",
+    {"retries", 0, 1, OPT_RETRIES, "N",
+     "exactly N extra attempts for probes with no answer (default: 1, and more while "
+     "measured loss says a silent port on a host that answers may have answered, up to 15)",
      NULL},
     {"seed", 0, 1, OPT_SEED, "N", "fix the pseudo-random probe order", NULL},
     {"threads", 0, 1, OPT_THREADS, "N", "probe engines, one per thread (default: CPUs, at most 4)",
@@ -433,6 +435,7 @@ static int apply_run(void *ctx, int id, const char *val, struct ep_diag *d)
 	case OPT_RETRIES:
 		rc = parse_u64("--retries", val, 0, 20, 0, &v, d);
 		c->retries = (unsigned)v;
+		c->retries_set = 1;
 		break;
 	case OPT_SEED:
 		rc = parse_u64("--seed", val, 0, UINT64_MAX, 0, &c->seed, d);

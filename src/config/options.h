@@ -24,6 +24,7 @@ struct ep_config {
 	unsigned timeout_ms;
 	unsigned min_timeout_ms; /* adaptive wait floor; 0: always timeout_ms */
 	unsigned retries;
+	int retries_set;  /* --retries given: fixed, no loss-driven retries */
 	unsigned threads; /* engines, one per thread, each on a shard */
 	unsigned shard_index,
 	    shard_count; /* --shard I/N: this machine's part (0-based), 0/0 whole */

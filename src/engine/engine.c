@@ -179,7 +179,9 @@ static void backoff(struct ep_engine *e, uint64_t now)
 /* A probe got no answer in time: retry it or call it filtered. */
 static void timed_out(struct ep_engine *e, struct ep_probe *p)
 {
-	if (p->attempt <= e->opts.retries && !e->stopping &&
+	if (p->attempt == 1)
+		ep_losspace_note(&e->losspace, p->start_ns, 0);
+	if (ep_loss_silent(&e->loss, &p->t.addr, p->attempt) && !e->stopping &&
 	    retry_push(e, p->index, p->attempt + 1, 1, 0) == 0)
 		return;
 	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt, NULL);
@@ -212,6 +214,11 @@ void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_rea
 		e->cap++;
 	if (p->attempt == 1)
 		rtt_sample(e, uv_hrtime() - p->start_ns);
+	if (reason != EP_REASON_ERROR && reason != EP_REASON_TIMEOUT) {
+		ep_loss_answered(&e->loss, &p->t.addr, p->attempt);
+		if (p->attempt == 1)
+			ep_losspace_note(&e->losspace, p->start_ns, 1);
+	}
 	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt, probe);
 }
 
@@ -235,21 +242,29 @@ uv_loop_t *ep_engine_loop(struct ep_engine *e)
 
 static int next_work(struct ep_engine *e, struct ep_retry_item *it)
 {
-	if (e->retry_len) {
+	/* retries first, except while pacing on loss tests a lower rate: that
+	 * test is judged on first attempts, so every other probe is one */
+	int fresh = e->losspace.cur.test && !e->perm_done && (e->sent & 1);
+
+	if (e->retry_len && !fresh) {
 		*it = retry_pop(e);
 		return 1;
 	}
-	if (e->perm_done)
-		return 0;
-	do {
+	while (!e->perm_done) {
 		if (ep_permute_next(&e->perm, &it->index)) {
 			e->perm_done = 1;
 			e->walked_ns = uv_hrtime();
-			return 0;
+			break;
 		}
-	} while (ep_resume_is_done(e->opts.skip, it->index));
-	it->attempt = 1;
-	it->measured = 0;
+		if (ep_resume_is_done(e->opts.skip, it->index))
+			continue;
+		it->attempt = 1;
+		it->measured = 0;
+		return 1;
+	}
+	if (e->retry_len == 0)
+		return 0;
+	*it = retry_pop(e);
 	return 1;
 }
 
@@ -400,11 +415,30 @@ void ep_engine_unhold(struct ep_engine *e, int held)
 	pump(e);
 }
 
+/* Loss that rises with the rate sets the rate (engine/losspace.h). */
+static void pace_on_loss(struct ep_engine *e, uint64_t now)
+{
+	const struct ep_loss_cell *all = &e->loss.all;
+	double loss = all->tries ? (double)all->lost / (double)all->tries : 0;
+	double rate = e->pacer.rate;
+	uint64_t hold = 0;
+	double floor = e->opts.rate / 64 > 100 ? e->opts.rate / 64 : 100;
+
+	if (!ep_losspace_tick(&e->losspace, now, (uint64_t)e->opts.timeout_ms * 1000000u, loss,
+	                      floor, &rate, &hold))
+		return;
+	e->pacer.rate = rate;
+	e->pacer.burst = rate * 0.005 > 1 ? rate * 0.005 : 1;
+	e->congested_ns = hold > now ? hold : now;
+}
+
 static void on_pace(uv_timer_t *t)
 {
 	struct ep_engine *e = t->data;
+	uint64_t now = uv_hrtime();
 
-	pace_recover(e, uv_hrtime());
+	pace_on_loss(e, now);
+	pace_recover(e, now);
 	pump(e);
 }
 
@@ -423,6 +457,7 @@ static void on_timeout(uv_timer_t *t)
 		e->ops[p->t.proto]->cancel(e->prober[p->t.proto], p);
 	}
 	arm_timeout(e, now);
+	pace_on_loss(e, now);
 	pump(e);
 }
 
@@ -529,11 +564,16 @@ int ep_engine_init(struct ep_engine *e, uv_loop_t *loop, const struct ep_engine_
 	e->timeout_ns = (uint64_t)e->opts.timeout_ms * 1000000u;
 	if (e->opts.min_timeout_ms > e->opts.timeout_ms)
 		e->opts.min_timeout_ms = e->opts.timeout_ms;
+	rc = ep_loss_init(&e->loss, t->nhosts, o->retries, o->retries_max);
+	if (rc)
+		return rc;
 	rc = ep_permute_init(&e->perm, t->total, o->seed);
 	if (rc == 0 && o->shard_count > 1)
 		rc = ep_permute_shard(&e->perm, o->shard_index, o->shard_count);
-	if (rc)
+	if (rc) {
+		ep_loss_free(&e->loss);
 		return rc;
+	}
 	e->slot_size = (sizeof(struct ep_probe) + priv + 15) & ~(size_t)15;
 	e->slots = calloc(e->opts.max_inflight, e->slot_size);
 	e->retry_cap = (size_t)e->opts.max_inflight * 2 + 16;
@@ -578,6 +618,7 @@ int ep_engine_start(struct ep_engine *e)
 
 	e->start_ns = uv_hrtime();
 	ep_pacer_init(&e->pacer, e->opts.rate, burst, e->start_ns);
+	ep_losspace_init(&e->losspace, e->start_ns);
 	if (e->opts.handle_signals) {
 		uv_signal_start(&e->sigint, on_signal, SIGINT);
 		uv_signal_start(&e->sigterm, on_signal, SIGTERM);
@@ -590,6 +631,7 @@ void ep_engine_free(struct ep_engine *e)
 {
 	free(e->slots);
 	free(e->retry);
+	ep_loss_free(&e->loss);
 	e->slots = NULL;
 	e->retry = NULL;
 }

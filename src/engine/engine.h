@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "engine/loss.h"
+#include "engine/losspace.h"
 #include "engine/pacer.h"
 #include "engine/permute.h"
 #include "engine/prober.h"
@@ -19,7 +21,9 @@ struct ep_engine_opts {
 	unsigned timeout_ms;     /* the longest wait for an answer */
 	unsigned min_timeout_ms; /* adaptive: 0 = always timeout_ms; else wait srtt + 4 rttvar
 	                          * (RFC 6298), no less than this, once answers were timed */
-	unsigned retries;        /* extra attempts for probes that got no answer */
+	unsigned retries;        /* extra attempts for probes that got no answer (the floor) */
+	unsigned retries_max;    /* > retries: up to this many more while measured loss says a
+	                          * silent target may have answered (engine/loss.h); else fixed */
 	uint64_t seed;
 	unsigned shard_index; /* this engine walks part shard_index of shard_count */
 	unsigned shard_count; /* 0 or 1: the whole permutation */
@@ -88,6 +92,8 @@ struct ep_engine {
 	struct ep_summary capture; /* probers' capture counters, filled at close */
 	uint64_t congested_ns;     /* last rate cut */
 	uint64_t congestions;
+	struct ep_loss loss;         /* measured loss and the retry policy */
+	struct ep_losspace losspace; /* slows down when loss rises with the rate */
 };
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */

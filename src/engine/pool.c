@@ -271,6 +271,8 @@ void ep_pool_free(struct ep_pool *p, struct ep_summary *sum, int *rc)
 		                       e->opts.max_inflight * e->slot_size + e->retry_cap * 16;
 		sum->invalid += e->capture.invalid;
 		sum->late += e->capture.late;
+		sum->loss.extra += e->loss.extra;
+		sum->loss.slowdowns += e->losspace.slowdowns;
 		walked &= e->perm_done && e->retry_len == 0;
 		sum->interrupted |= e->interrupted;
 		if (e->rc && *rc == 0)

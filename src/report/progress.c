@@ -1,6 +1,8 @@
 /* Progress line.  Redrawn in place with \r and "erase to end of line". */
 #include "report/progress.h"
 
+#include "results/losstally.h"
+
 /* "1h50m06s", "3m05s", "42s": "110:06" read as hours or minutes alike */
 static void duration(char *out, size_t len, unsigned long long s)
 {
@@ -18,7 +20,7 @@ static void draw(struct ep_progress *p)
 	uint64_t now = uv_hrtime();
 	double dt = (double)(now - p->last_ns) / 1e9;
 	double inst, eta;
-	char left[32];
+	char left[32], loss[32];
 
 	p->read(p->arg, &s);
 	inst = dt > 0 ? (double)(s.done - p->last_done) / dt : 0;
@@ -27,10 +29,11 @@ static void draw(struct ep_progress *p)
 	p->last_ns = now;
 	eta = p->pps > 0 && p->total > s.done ? (double)(p->total - s.done) / p->pps : 0;
 	duration(left, sizeof(left), (unsigned long long)eta);
-	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  %s left%s",
+	ep_loss_format(s.loss_tries, s.loss_lost, loss, sizeof(loss));
+	fprintf(p->out, "\r\033[K%llu/%llu (%.1f%%)  %.0f probes/s  open %llu  loss %s  %s left%s",
 	        (unsigned long long)s.done, (unsigned long long)p->total,
 	        p->total ? 100.0 * (double)s.done / (double)p->total : 100.0, p->pps,
-	        (unsigned long long)s.open, left, s.stopping ? "  (stopping)" : "");
+	        (unsigned long long)s.open, loss, left, s.stopping ? "  (stopping)" : "");
 	fflush(p->out);
 	p->shown = 1;
 }

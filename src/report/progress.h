@@ -1,4 +1,5 @@
-/* Live progress line on stderr: done/total, probes/s, open so far, ETA.
+/* Live progress line on stderr: done/total, probes/s, open so far, the
+ * measured loss, ETA.
  * A 250 ms timer on the main loop asks the caller for a snapshot. */
 #ifndef EP_PROGRESS_H
 #define EP_PROGRESS_H
@@ -10,6 +11,7 @@
 struct ep_progress_snapshot {
 	uint64_t done;
 	uint64_t open;
+	uint64_t loss_tries, loss_lost; /* see struct ep_loss_report */
 	int stopping;
 };
 

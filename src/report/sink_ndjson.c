@@ -182,6 +182,28 @@ static int nd_flush(void *state)
 	return flush_buf(state);
 }
 
+/* "loss": rate = lost / tries over targets that answered (engine/loss.h) */
+static void nd_loss(struct ep_buf *b, const struct ep_loss_report *l)
+{
+	char net[EP_ADDRSTRLEN];
+
+	ep_buf_printf(b,
+	              ",\"loss\":{\"rate\":%.6f,\"tries\":%llu,\"lost\":%llu,"
+	              "\"extra_retries\":%llu,\"slowdowns\":%llu,\"networks\":[",
+	              l->tries ? (double)l->lost / (double)l->tries : 0.0,
+	              (unsigned long long)l->tries, (unsigned long long)l->lost,
+	              (unsigned long long)l->extra, (unsigned long long)l->slowdowns);
+	for (unsigned i = 0; i < l->nnets; i++) {
+		ep_addr_format(&l->net[i].net, net, sizeof(net));
+		ep_buf_printf(
+		    b, "%s{\"network\":\"%s/%u\",\"rate\":%.6f,\"tries\":%llu,\"lost\":%llu}",
+		    i ? "," : "", net, l->net[i].prefix,
+		    (double)l->net[i].lost / (double)l->net[i].tries,
+		    (unsigned long long)l->net[i].tries, (unsigned long long)l->net[i].lost);
+	}
+	ep_buf_adds(b, "]}");
+}
+
 static int nd_close(void *state, const struct ep_summary *s)
 {
 	struct ndjson *n = state;
@@ -208,6 +230,7 @@ static int nd_close(void *state, const struct ep_summary *s)
 	    (unsigned long long)s->unfinished, (unsigned long long)s->backoffs, s->duration_s,
 	    s->sending_s, s->wait_ms, s->complete ? "true" : "false",
 	    s->interrupted ? "true" : "false");
+	nd_loss(&n->buf, &s->loss);
 	if (s->has_capture)
 		ep_buf_printf(
 		    &n->buf,

@@ -9,6 +9,7 @@
 #include "config/cidr.h"
 #include "probe/banner.h"
 #include "report/hosttable.h"
+#include "results/losstally.h"
 #include "report/objects.h"
 #include "report/sink.h"
 
@@ -83,6 +84,28 @@ static void not_shown(FILE *out, const uint64_t *counts)
 	        (unsigned long long)counts[EP_STATE_FILTERED]);
 }
 
+/* Measured loss, and what it cost: the extra retries and rate cuts. */
+static void text_loss(FILE *out, const struct ep_loss_report *l)
+{
+	char rate[32], net[EP_ADDRSTRLEN];
+
+	if (l->tries == 0)
+		return;
+	ep_loss_format(l->tries, l->lost, rate, sizeof(rate));
+	fprintf(out,
+	        "Loss: %s of attempts to targets that answered went unanswered (%llu of %llu); "
+	        "%llu extra retr%s, %llu slowdown%s\n",
+	        rate, (unsigned long long)l->lost, (unsigned long long)l->tries,
+	        (unsigned long long)l->extra, l->extra == 1 ? "y" : "ies",
+	        (unsigned long long)l->slowdowns, l->slowdowns == 1 ? "" : "s");
+	for (unsigned i = 0; i < l->nnets && l->nnets > 1; i++) {
+		ep_addr_format(&l->net[i].net, net, sizeof(net));
+		ep_loss_format(l->net[i].tries, l->net[i].lost, rate, sizeof(rate));
+		fprintf(out, "  %s/%u: %s (%llu of %llu)\n", net, l->net[i].prefix, rate,
+		        (unsigned long long)l->net[i].lost, (unsigned long long)l->net[i].tries);
+	}
+}
+
 static int text_close(void *state, const struct ep_summary *s)
 {
 	struct text *t = state;
@@ -146,6 +169,7 @@ static int text_close(void *state, const struct ep_summary *s)
 	if (s->counts[EP_STATE_OPEN_FILTERED])
 		fprintf(t->out, "%llu UDP ports open|filtered (no answer, no ICMP error)\n",
 		        (unsigned long long)s->counts[EP_STATE_OPEN_FILTERED]);
+	text_loss(t->out, &s->loss);
 	if (s->has_capture && (s->cap_dropped || s->cap_ifdropped))
 		fprintf(t->out, "warning: the capture lost %llu packets; lower --rate\n",
 		        (unsigned long long)(s->cap_dropped + s->cap_ifdropped));

@@ -52,6 +52,24 @@ struct ep_result {
 	const char *probe; /* UDP: the payload that was sent (static for the scan), or NULL */
 };
 
+/* Measured loss: over targets that answered, the attempts spent and how
+ * many of them went unanswered before the one that was (a target answered
+ * on attempt k lost k-1).  lost/tries estimates the chance that one attempt
+ * is lost; the networks are the lossiest (IPv4 /24, IPv6 /64). */
+#define EP_LOSS_NETS 8
+struct ep_loss_net {
+	struct ep_addr net;
+	unsigned prefix;
+	uint64_t tries, lost;
+};
+struct ep_loss_report {
+	uint64_t tries, lost;
+	uint64_t extra;     /* retries beyond the floor, sent because of measured loss */
+	uint64_t slowdowns; /* rate cuts because loss rose with the rate */
+	unsigned nnets;
+	struct ep_loss_net net[EP_LOSS_NETS];
+};
+
 /* Fixed facts about a scan, known before the first probe. */
 struct ep_scan_info {
 	char scan_id[40];
@@ -88,6 +106,7 @@ struct ep_summary {
 	double duration_s;
 	double sending_s; /* until every target had its first probe: the send phase */
 	double wait_ms; /* the adaptive wait for answers at the end (the longest of the engines) */
+	struct ep_loss_report loss;
 	int complete;
 	int interrupted;
 };

@@ -35,7 +35,7 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
 # one line a finding: severity kind address proto/ports owner (ports exact: "7000-7002,7004-7010")
 findings() { jq -r 'select(.type == "finding") | "\(.severity) \(.kind) \(.address) \(.proto)/\(.ports | map(if .[0] == .[1] then "\(.[0])" else "\(.[0])-\(.[1])" end) | join(",")) \(.owner)"' "$1" | LC_ALL=C sort; }
-echo "1..17"
+echo "1..18"
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress \
 	-o "ndjson:$tmp/v.ndjson" >"$tmp/v.out" 2>"$tmp/v.err"
 st=$?
@@ -156,6 +156,32 @@ fi
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --dry-run >"$tmp/x1" 2>/dev/null
 "$EP" verify --inventory "$D/lab.json" --source-ip 127.0.0.1 --dry-run --extra-ports "@$SRC/data/extra-ports.txt" >"$tmp/x2" 2>/dev/null
 if cmp -s "$tmp/x1" "$tmp/x2"; then ok "data/extra-ports.txt is the built-in default"; else nok "extra ports file differs from the default"; fi
+
+# verify inherits the loss-driven retries through the run stage: 5% of the
+# packets leaving (so 2 x 5% of round trips on lo) dropped at random, the
+# same findings as without loss, and the summary measures the loss
+nft -f - <<'NFT'
+table inet eploss {
+	chain out {
+		type filter hook output priority raw; policy accept;
+		numgen random mod 100 < 5 drop
+	}
+}
+NFT
+ECSPROBE_NOW=1796000000 "$EP" verify --inventory "$D/lab.json" --intent "$D/lab-intent.json" \
+	--source-ip 127.0.0.1 --rate 20000 --timeout 300 --no-progress -o "ndjson:$tmp/l.ndjson" \
+	>"$tmp/l.out" 2>&1
+nft delete table inet eploss
+lossrate=$(jq -r 'select(.type == "summary") | .loss.rate' "$tmp/l.ndjson" 2>/dev/null)
+if diff <(findings "$tmp/l.ndjson") <(LC_ALL=C sort "$D/lab-intent.expected") >"$tmp/diff" &&
+	awk -v r="${lossrate:-0}" 'BEGIN { exit !(r > 0.02 && r < 0.3) }'; then
+	ok "5% random loss each way: the same findings, the summary measures the loss ($lossrate)"
+else
+	nok "findings or measured loss ($lossrate) under 5% random loss"
+	sed 's/^/# /' "$tmp/diff"
+	jq -c 'select(.type == "result" and .state == "open")' "$tmp/l.ndjson" | sed 's/^/# /'
+	sed 's/^/# /' "$tmp/l.out" | head -20
+fi
 
 # a baseline: the first run's findings, with the api task moved and the web
 # task's redis gone; first_seen carries over, new and gone are counted
