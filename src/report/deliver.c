@@ -25,6 +25,7 @@
 #define BACKOFF_MAX_MS 5000
 #define SPOOL_AFTER_MS 1000 /* receiver down this long: memory goes to the spool */
 #define SETTLE_POLL_MS 20
+#define ACK_POLL_NS    200000ULL /* a replay batch waiting for the peer's TCP ack */
 #define MS             1000000ULL
 
 struct item {
@@ -32,6 +33,8 @@ struct item {
 	uint64_t sent_ns;    /* when send() took it (settling) */
 	int seg;             /* index in dl->segs it was read from, or -1: memory */
 	uint64_t seg_end;    /* the segment's offset after its record */
+	uint64_t sendno;     /* which send() took it (ops->acked) */
+	int early;           /* read from a segment whose offset is already past it */
 	struct ep_event *ev; /* right after this struct, same allocation */
 };
 
@@ -71,6 +74,8 @@ struct ep_deliver {
 	struct item **batch; /* batch_max of each: the batch being sent */
 	struct ep_event **evs;
 	uint64_t lost_pending; /* in segments found unreadable */
+	uint64_t sendno;       /* send() calls that accepted events */
+	uint64_t replay_wait;  /* a replay send not yet acknowledged (ops->acked), or 0 */
 };
 
 static void list_push(struct list *l, struct item *it)
@@ -170,20 +175,22 @@ static void release(struct ep_deliver *dl, struct list *done)
 		uint64_t nrec = 1;
 
 		dl->st.sent++;
-		if (it->seg >= 0)
+		if (it->seg >= 0 || it->early)
 			dl->st.replayed++;
 		if (s) {
-			/* one commit (and fdatasync) for a run of the same segment */
+			/* one commit (and fdatasync) for a run of the same segment;
+			 * records committed early (commit_acked) are not counted again */
+			nrec = !it->early;
 			while (done->head && done->head->seg == it->seg) {
 				struct item *next = list_pop(done);
 
 				dl->st.sent++;
 				dl->st.replayed++;
-				nrec++;
+				nrec += !next->early;
 				free(it);
 				it = next;
 			}
-			if (ep_spool_seg_commit(s, it->seg_end, nrec))
+			if (nrec && ep_spool_seg_commit(s, it->seg_end, nrec))
 				ep_log(EP_LOG_WARN, "output",
 				       "%s: spool %s: cannot record progress "
 				       "(its events may be sent again)",
@@ -212,11 +219,15 @@ static void requeue(struct ep_deliver *dl, struct list *rest)
 	struct item *it;
 
 	list_prepend(rest, &dl->settling);
+	dl->replay_wait = 0;
 	while ((it = list_pop(rest)) != NULL) {
-		if (it->seg >= 0)
+		if (it->seg >= 0 && !it->early) {
 			free(it);
-		else
+		} else {
+			/* committed early: the segment no longer holds it */
+			it->seg = -1;
 			list_push(&back, it);
+		}
 	}
 	for (size_t i = 0; i < dl->nseg; i++)
 		dl->segs[i].rd = dl->segs[i].off;
@@ -375,8 +386,13 @@ static void send_batch(struct ep_deliver *dl, struct item **b, size_t n)
 		acc = n;
 	if (rc == 0 && acc < n)
 		rc = EP_EIO; /* "0 = all taken": anything else is a failure */
+	if (acc)
+		dl->sendno++;
 	for (size_t i = 0; i < n; i++) {
 		b[i]->sent_ns = now;
+		b[i]->sendno = dl->sendno;
+		if (i < acc && b[i]->seg >= 0 && dl->ops->acked && dl->ops->settle_ms)
+			dl->replay_wait = dl->sendno;
 		if (i >= acc)
 			list_push(&rest, b[i]);
 		else
@@ -407,6 +423,55 @@ static void check_settled(struct ep_deliver *dl, uint64_t now)
 	while (dl->settling.head && dl->settling.head->sent_ns + settle <= now)
 		list_push(&done, list_pop(&dl->settling));
 	release(dl, &done);
+}
+
+/* Settling records of segments sent by sends up to upto are in the peer's
+ * hands: their segments' offsets move past them now (one commit and
+ * fdatasync per run of a segment), so a killed process does not send them
+ * again; they stay in settling, and go back to the memory queue if the
+ * connection fails before they settle. */
+static void commit_acked(struct ep_deliver *dl, uint64_t upto)
+{
+	struct item *it = dl->settling.head;
+
+	while (it && it->sendno <= upto) {
+		struct item *last = NULL;
+		uint64_t nrec = 0;
+		int seg = it->seg;
+
+		for (; it && it->sendno <= upto && it->seg == seg; it = it->next) {
+			if (seg >= 0 && !it->early) {
+				it->early = 1;
+				last = it;
+				nrec++;
+			}
+		}
+		if (last && dl->segs[seg].fd >= 0 &&
+		    ep_spool_seg_commit(&dl->segs[seg], last->seg_end, nrec))
+			ep_log(
+			    EP_LOG_WARN, "output",
+			    "%s: spool %s: cannot record progress (its events may be sent again)",
+			    dl->key, dl->segs[seg].path);
+	}
+}
+
+/* A replay send waits for the peer's TCP ack before the next (ops->acked):
+ * 1 still waiting, 0 go on (acknowledged, or failed and requeued). */
+static int replay_gate(struct ep_deliver *dl, uint64_t now)
+{
+	struct list rest = {0};
+	uint64_t upto = 0;
+	int rc = dl->ops->acked(dl->tstate, &upto);
+
+	if (rc) {
+		fail(dl, &rest, now);
+		return 0;
+	}
+	if (upto < dl->replay_wait)
+		return 1;
+	commit_acked(dl, upto);
+	dl->replay_wait = 0;
+	return 0;
 }
 
 /* Sleeps until t (monotonic ns; 0 = no limit) or a push (when want_push)
@@ -475,6 +540,10 @@ static void run(void *arg)
 			 * (if the connection then fails, events still settling are sent
 			 * after the spilled ones: order bends, nothing is lost) */
 			spool_mem(dl);
+			continue;
+		}
+		if (dl->replay_wait && replay_gate(dl, now)) {
+			sleep_until(dl, now + ACK_POLL_NS, 0);
 			continue;
 		}
 		n = next_batch(dl, b);

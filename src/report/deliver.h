@@ -45,6 +45,14 @@ struct ep_transport_ops {
 	 * yet, anything else failed.  0 (the default): accepted is final.
 	 * A receiver counts as back only once something is final. */
 	unsigned settle_ms;
+	/* Optional, with settle_ms: the number of the last send whose bytes the
+	 * peer's transport (TCP) has acknowledged, counting from 1 the send()
+	 * calls that accepted events; 0 with *upto set, anything else = the
+	 * connection failed.  With it a replay from the spool keeps one batch
+	 * unacknowledged at a time and commits the spool offset per batch, so
+	 * a killed replay repeats at most one batch; acknowledged events still
+	 * settle in memory (and are sent again if the connection fails). */
+	int (*acked)(void *tstate, uint64_t *upto);
 };
 
 struct ep_deliver_opts {

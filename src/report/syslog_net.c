@@ -27,9 +27,10 @@
 #define SETTLE_MS 1000
 #define MARKS     1024 /* sends remembered for the health check (a ring) */
 
-/* Bytes written on the connection by the end of a send, and when. */
+/* Bytes written on the connection by the end of a send, when, and which
+ * send it was (deliver.h, acked). */
 struct mark {
-	uint64_t t, bytes;
+	uint64_t t, bytes, seq;
 };
 
 struct sl_net {
@@ -45,6 +46,8 @@ struct sl_net {
 	int confirmed;      /* the peer confirmed something on this connection */
 	struct mark marks[MARKS];
 	unsigned mfirst, mcount;
+	uint64_t nsent;     /* sends that took events, over all connections */
+	uint64_t acked_seq; /* the last of them the peer's TCP acknowledged */
 };
 
 static void set_err(struct sl_net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -248,7 +251,8 @@ static void add_mark(struct sl_net *n)
 		n->mfirst = (n->mfirst + 1) % MARKS;
 		n->mcount--;
 	}
-	n->marks[(n->mfirst + n->mcount) % MARKS] = (struct mark){uv_hrtime(), n->written};
+	n->marks[(n->mfirst + n->mcount) % MARKS] =
+	    (struct mark){uv_hrtime(), n->written, n->nsent};
 	n->mcount++;
 }
 
@@ -271,13 +275,12 @@ static int settled_acked(struct sl_net *n, uint64_t outq)
 	return 0;
 }
 
-/* Is the connection still up, and has the peer taken what is old enough
- * to be confirmed?  A syslog receiver never sends: readability means it
- * closed or reset. */
-static int health(struct sl_net *n)
+/* Is the connection still up?  A syslog receiver never sends:
+ * readability means it closed or reset. */
+static int conn_up(struct sl_net *n)
 {
 	struct pollfd p = {.fd = n->fd, .events = POLLIN | POLLRDHUP};
-	int err = 0, outq = 0;
+	int err = 0;
 	socklen_t len = sizeof(err);
 
 	if (n->fd < 0)
@@ -310,11 +313,59 @@ static int health(struct sl_net *n)
 		set_err(n, "%s", strerror(err)); /* UDP: an ICMP port unreachable */
 		return EP_EIO;
 	}
-	if (n->proto == EP_SYSLOG_UDP)
+	return 0;
+}
+
+/* Bytes written and not yet acknowledged by the peer's TCP (TLS records
+ * included, like n->written); 0 for UDP. */
+static uint64_t outq(const struct sl_net *n)
+{
+	int q = 0;
+
+	if (n->proto == EP_SYSLOG_UDP || ioctl(n->fd, SIOCOUTQ, &q) != 0 || q < 0)
 		return 0;
-	if (ioctl(n->fd, SIOCOUTQ, &outq) != 0)
-		outq = 0;
-	return settled_acked(n, (uint64_t)outq);
+	return (uint64_t)q;
+}
+
+/* ... and has the peer taken what is old enough to be confirmed? */
+static int health(struct sl_net *n)
+{
+	int rc = conn_up(n);
+
+	if (rc || n->proto == EP_SYSLOG_UDP)
+		return rc;
+	return settled_acked(n, outq(n));
+}
+
+/* deliver.h, acked: the last send all of whose bytes the peer's TCP
+ * acknowledged (UDP: every send).  O(marks). */
+static int sl_acked(void *tstate, uint64_t *upto)
+{
+	struct sl_net *s = tstate;
+	uint64_t done;
+	int rc = conn_up(s);
+
+	if (rc) {
+		disconnect(s);
+		return rc;
+	}
+	if (s->proto == EP_SYSLOG_UDP) {
+		s->acked_seq = s->nsent;
+	} else {
+		done = s->written - outq(s);
+		for (unsigned k = 0; k < s->mcount; k++) {
+			const struct mark *m = &s->marks[(s->mfirst + k) % MARKS];
+
+			if (m->bytes > done)
+				break;
+			if (m->seq > s->acked_seq)
+				s->acked_seq = m->seq;
+		}
+		if (s->mcount == 0 && outq(s) == 0)
+			s->acked_seq = s->nsent; /* settled_acked forgot them: all taken */
+	}
+	*upto = s->acked_seq;
+	return 0;
 }
 
 /* The peer took what was sent: a later failure is news again. */
@@ -350,6 +401,7 @@ static int sl_send(void *tstate, struct ep_event *const *ev, size_t n, size_t *a
 				return EP_EIO;
 			}
 		}
+		s->nsent++;
 	} else {
 		/* RFC 6587 octet counting: "LEN SP MSG", one write per batch */
 		ep_buf_reset(&s->out);
@@ -364,6 +416,7 @@ static int sl_send(void *tstate, struct ep_event *const *ev, size_t n, size_t *a
 			disconnect(s);
 			return rc;
 		}
+		s->nsent++;
 		add_mark(s);
 	}
 	*accepted = n;
@@ -387,6 +440,7 @@ const struct ep_transport_ops ep_syslog_transport = {
     .send = sl_send,
     .close = sl_close,
     .settle_ms = SETTLE_MS,
+    .acked = sl_acked,
 };
 
 static int tls_setup(struct sl_net *s, const struct ep_syslog_net_opts *o, struct ep_diag *d)
