@@ -5,14 +5,13 @@
 
 #include "report/ghsummary.h"
 #include "scan_epilogue.h"
+#include "scan_setup.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,81 +68,6 @@ static void print_diag(const struct ep_diag *d)
 
 	ep_diag_format(d, line, sizeof(line));
 	fprintf(stderr, "ecsprobe scan: %s\n", line);
-}
-
-static uint64_t random_u64(void)
-{
-	uint64_t v = 0;
-
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	return v;
-}
-
-static void make_scan_id(char *out, size_t outlen)
-{
-	uint8_t b[16];
-
-	for (int i = 0; i < 2; i++) {
-		uint64_t v = random_u64();
-
-		memcpy(b + 8 * i, &v, 8);
-	}
-	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* UUID version 4 */
-	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
-	snprintf(out, outlen,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	         b[15]);
-}
-
-/* Raises the descriptor limit as far as allowed; returns the soft limit. */
-static rlim_t raise_nofile(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return 1024;
-	if (rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl))
-			getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	return rl.rlim_cur;
-}
-
-static void print_plan(const struct scan *s)
-{
-	const struct ep_targets *t = &s->targets;
-	double secs = (double)t->total / s->cfg.rate + s->cfg.timeout_ms / 1000.0;
-
-	printf("Plan (dry run, nothing sent):\n");
-	for (size_t i = 0; i < t->n; i++) {
-		const struct ep_target_group *g = &t->g[i];
-		char ports[256], range[2 * EP_ADDRSTRLEN + 2];
-
-		ep_portset_format(&g->ports, ports, sizeof(ports));
-		printf("  %s ports %s%s on %llu address%s:\n", ep_proto_name(g->proto), ports,
-		       strlen(ports) == sizeof(ports) - 1 ? "..." : "",
-		       (unsigned long long)g->nhosts, g->nhosts == 1 ? "" : "es");
-		for (size_t k = 0; k < g->addrs.n && k < 20; k++) {
-			ep_iprange_format(&g->addrs.r[k], range, sizeof(range));
-			printf("    %s\n", range);
-		}
-		if (g->addrs.n > 20)
-			printf("    ... and %zu more ranges\n", g->addrs.n - 20);
-	}
-	if (s->cfg.default_ports)
-		printf("Ports: none given, so TCP 1-1024 and commonly exposed services "
-		       "(" EP_DEFAULT_PORTS_COUNT_TEXT "; -p to choose)\n");
-	printf("Probes: %llu to %llu host%s (%llu excluded range%s applied)\n",
-	       (unsigned long long)t->total, (unsigned long long)t->nhosts,
-	       t->nhosts == 1 ? "" : "s", (unsigned long long)s->cfg.exclude.n,
-	       s->cfg.exclude.n == 1 ? "" : "s");
-	printf("Rate: %.0f probes/s, at most %u in flight, timeout %u ms, %u retr%s, %u thread%s\n",
-	       s->cfg.rate, s->cfg.max_inflight, s->cfg.timeout_ms, s->cfg.retries,
-	       s->cfg.retries == 1 ? "y" : "ies", s->cfg.threads, s->cfg.threads == 1 ? "" : "s");
-	printf("Estimated time: %.1f s (seed %llu)\n", secs, (unsigned long long)s->info.seed);
 }
 
 /* The pool's writer thread, pool lock held (or the main thread before the
@@ -225,28 +149,6 @@ static void on_pool_done(void *arg)
 		ep_progress_stop(&s->progress);
 }
 
-static int has_proto(const struct ep_targets *t, enum ep_proto p)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->g[i].proto == p && t->g[i].count)
-			return 1;
-	return 0;
-}
-
-/* auto -> syn when raw sockets can be opened, else connect */
-static int resolve_mode(struct ep_config *c, struct ep_diag *d)
-{
-	int raw = ep_source_can_raw();
-
-	if (strcmp(c->mode, "auto") == 0)
-		snprintf(c->mode, sizeof(c->mode), "%s", raw ? "syn" : "connect");
-	else if (strcmp(c->mode, "syn") == 0 && !raw)
-		return ep_diag_set(d, EP_EPERM, 0, 0,
-		                   "--mode syn needs CAP_NET_RAW: run as root, or give the binary "
-		                   "the capability (setcap cap_net_raw+ep), or use --mode connect");
-	return 0;
-}
-
 static int build(struct scan *s, struct ep_diag *d)
 {
 	unsigned protos = (1u << EP_PROTO_TCP) | (1u << EP_PROTO_UDP);
@@ -296,31 +198,12 @@ static int load_payloads(struct scan *s, struct ep_diag *d)
 	const char *dir = s->cfg.probes_dir ? s->cfg.probes_dir : ep_payloads_default_dir();
 	int rc;
 
-	if (!has_proto(&s->targets, EP_PROTO_UDP))
+	if (!ep_targets_has_proto(&s->targets, EP_PROTO_UDP))
 		return 0;
 	rc = ep_payloads_load_dir(&s->payloads, dir, d);
 	if (rc == 0)
 		s->cfg.payloads = &s->payloads;
 	return rc;
-}
-
-/* Writing to the file being resumed would truncate it before it is read. */
-static int resume_is_output(const struct ep_config *c, struct ep_diag *d)
-{
-	struct stat a, b;
-
-	if (stat(c->resume, &a) != 0)
-		return 0;
-	for (int i = 0; i < c->noutputs; i++) {
-		const char *dest = strchr(c->outputs[i], ':');
-
-		if (dest && stat(dest + 1, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			return ep_diag_set(d, EP_EINVAL, 0, 0,
-			                   "--resume %s is also an output (-o %s): write this run "
-			                   "to a new file",
-			                   c->resume, c->outputs[i]);
-	}
-	return 0;
 }
 
 /* --resume: results of the interrupted run, before any worker exists. */
@@ -338,26 +221,26 @@ static int run(struct scan *s, struct ep_diag *d)
 	const struct ep_prober_ops *ops[EP_PROTO_COUNT] = {NULL, NULL};
 	struct ep_engine_opts eo;
 	struct ep_summary sum;
-	rlim_t nofile = raise_nofile();
+	unsigned long nofile = ep_scan_raise_nofile();
 	int rc, failed, engine_rc, raw, internal = 0;
 
-	rc = resolve_mode(&s->cfg, d);
+	rc = ep_scan_resolve_mode(&s->cfg, d);
 	if (rc == 0)
 		rc = load_payloads(s, d);
 	if (rc == 0 && s->cfg.resume)
-		rc = resume_is_output(&s->cfg, d);
+		rc = ep_scan_resume_is_output(&s->cfg, d);
 	if (rc == 0 && s->cfg.resume)
 		rc = ep_resume_load(&s->resume, s->cfg.resume, &s->targets, d);
 	if (rc)
 		return 2;
 	snprintf(s->info.mode, sizeof(s->info.mode), "%s%s",
-	         has_proto(&s->targets, EP_PROTO_TCP) ? s->cfg.mode : "",
-	         !has_proto(&s->targets, EP_PROTO_UDP)  ? ""
-	         : has_proto(&s->targets, EP_PROTO_TCP) ? "+udp"
-	                                                : "udp");
-	if (has_proto(&s->targets, EP_PROTO_TCP))
+	         ep_targets_has_proto(&s->targets, EP_PROTO_TCP) ? s->cfg.mode : "",
+	         !ep_targets_has_proto(&s->targets, EP_PROTO_UDP)  ? ""
+	         : ep_targets_has_proto(&s->targets, EP_PROTO_TCP) ? "+udp"
+	                                                           : "udp");
+	if (ep_targets_has_proto(&s->targets, EP_PROTO_TCP))
 		ops[EP_PROTO_TCP] = ep_prober_find(s->cfg.mode);
-	if (has_proto(&s->targets, EP_PROTO_UDP))
+	if (ep_targets_has_proto(&s->targets, EP_PROTO_UDP))
 		ops[EP_PROTO_UDP] = ep_prober_find("udp");
 	/* raw and UDP probes hold no descriptor: in flight is bounded by memory
 	 * only, and a rate needs rate x timeout slots to keep up with silence */
@@ -410,7 +293,7 @@ static int run(struct scan *s, struct ep_diag *d)
 		if (rc)
 			goto fail_sinks;
 	}
-	if (s->cfg.banners && has_proto(&s->targets, EP_PROTO_TCP)) {
+	if (s->cfg.banners && ep_targets_has_proto(&s->targets, EP_PROTO_TCP)) {
 		rc = ep_banners_new(&s->banners, &s->loop, 3000, 64, on_banner, s);
 		if (rc) {
 			ep_diag_set(d, rc, 0, 0, "--banners: %s", ep_strerror(rc));
@@ -507,8 +390,8 @@ static void fill_info(struct scan *s)
 {
 	struct timespec ts;
 
-	make_scan_id(s->info.scan_id, sizeof(s->info.scan_id));
-	s->info.seed = s->cfg.seed_set ? s->cfg.seed : random_u64();
+	ep_scan_make_id(s->info.scan_id, sizeof(s->info.scan_id));
+	s->info.seed = s->cfg.seed_set ? s->cfg.seed : ep_scan_random_u64();
 	s->info.rate = s->cfg.rate;
 	s->info.probes_total = s->targets.total;
 	s->info.nhosts = s->targets.nhosts;
@@ -669,7 +552,7 @@ int ep_cmd_scan(int argc, char **argv)
 	s->drop_privs = 1;
 	fill_info(s);
 	if (s->cfg.dry_run) {
-		print_plan(s);
+		ep_scan_print_plan(&s->targets, &s->cfg, s->info.seed);
 		status = 0;
 		goto out;
 	}
