@@ -19,6 +19,8 @@
 #include <uv.h>
 
 #include "base/log.h"
+#include "report/deliver_internal.h"
+#include "report/deliver_queue.h"
 #include "report/spool.h"
 
 #define BACKOFF_MIN_MS 100
@@ -27,110 +29,6 @@
 #define SETTLE_POLL_MS 20
 #define ACK_POLL_NS    200000ULL /* a replay batch waiting for the peer's TCP ack */
 #define MS             1000000ULL
-
-struct item {
-	struct item *next;
-	uint64_t sent_ns;    /* when send() took it (settling) */
-	int seg;             /* index in dl->segs it was read from, or -1: memory */
-	uint64_t seg_end;    /* the segment's offset after its record */
-	uint64_t sendno;     /* which send() took it (ops->acked) */
-	int early;           /* read from a segment whose offset is already past it */
-	struct ep_event *ev; /* right after this struct, same allocation */
-};
-
-struct list {
-	struct item *head, *tail;
-	size_t n;
-};
-
-struct ep_deliver {
-	uv_mutex_t mu;
-	uv_cond_t cv;
-	uv_thread_t thread;
-	char *key;
-	const struct ep_transport_ops *ops;
-	void *tstate;
-	struct ep_deliver_opts o;
-	/* under mu */
-	struct list mem;
-	uint64_t dropped;
-	int stopping;
-	uint64_t deadline;
-	int waiting; /* the thread sleeps until a push */
-	/* the delivery thread's own (and the opener's before it starts) */
-	struct ep_deliver_stats st;
-	struct list settling;
-	struct ep_spool_seg *segs;
-	size_t nseg;
-	int own;      /* index of this run's segment, -1 none yet */
-	int spool_ok; /* a spool dir is set and writing to it works */
-	uint64_t spool_bytes;
-	int down;
-	uint64_t down_since, retry_at, check_at;
-	unsigned backoff_ms;
-	uint64_t rng;
-	uint8_t *rbuf;
-	size_t rcap;
-	struct item **batch; /* batch_max of each: the batch being sent */
-	struct ep_event **evs;
-	uint64_t lost_pending; /* in segments found unreadable */
-	uint64_t sendno;       /* send() calls that accepted events */
-	uint64_t replay_wait;  /* a replay send not yet acknowledged (ops->acked), or 0 */
-};
-
-static void list_push(struct list *l, struct item *it)
-{
-	it->next = NULL;
-	if (l->tail)
-		l->tail->next = it;
-	else
-		l->head = it;
-	l->tail = it;
-	l->n++;
-}
-
-static struct item *list_pop(struct list *l)
-{
-	struct item *it = l->head;
-
-	if (it) {
-		l->head = it->next;
-		if (l->head == NULL)
-			l->tail = NULL;
-		l->n--;
-		it->next = NULL;
-	}
-	return it;
-}
-
-/* Puts all of a in front of b; a ends empty. */
-static void list_prepend(struct list *b, struct list *a)
-{
-	if (a->head == NULL)
-		return;
-	a->tail->next = b->head;
-	if (b->tail == NULL)
-		b->tail = a->tail;
-	b->head = a->head;
-	b->n += a->n;
-	memset(a, 0, sizeof(*a));
-}
-
-static struct item *item_new(const char *id, size_t idlen, const void *data, size_t len)
-{
-	struct item *it = malloc(sizeof(*it) + sizeof(struct ep_event) + len);
-
-	if (it == NULL)
-		return NULL;
-	memset(it, 0, sizeof(*it));
-	it->seg = -1;
-	it->ev = (struct ep_event *)(it + 1);
-	memcpy(it->ev->id, id, idlen);
-	it->ev->id[idlen] = '\0';
-	it->ev->len = len;
-	memcpy(it->ev->data, data, len);
-	return it;
-}
 
 static uint64_t jitter(struct ep_deliver *dl, unsigned ms)
 {
@@ -169,7 +67,7 @@ static void release(struct ep_deliver *dl, struct list *done)
 		ep_log(EP_LOG_INFO, "output", "%s: delivering again", dl->key);
 		dl->down = 0;
 	}
-	while ((it = list_pop(done)) != NULL) {
+	while ((it = ep_dq_pop(done)) != NULL) {
 		struct ep_spool_seg *s =
 		    it->seg >= 0 && dl->segs[it->seg].fd >= 0 ? &dl->segs[it->seg] : NULL;
 		uint64_t nrec = 1;
@@ -182,7 +80,7 @@ static void release(struct ep_deliver *dl, struct list *done)
 			 * records committed early (commit_acked) are not counted again */
 			nrec = !it->early;
 			while (done->head && done->head->seg == it->seg) {
-				struct item *next = list_pop(done);
+				struct item *next = ep_dq_pop(done);
 
 				dl->st.sent++;
 				dl->st.replayed++;
@@ -218,21 +116,21 @@ static void requeue(struct ep_deliver *dl, struct list *rest)
 	struct list back = {0};
 	struct item *it;
 
-	list_prepend(rest, &dl->settling);
+	ep_dq_prepend(rest, &dl->settling);
 	dl->replay_wait = 0;
-	while ((it = list_pop(rest)) != NULL) {
+	while ((it = ep_dq_pop(rest)) != NULL) {
 		if (it->seg >= 0 && !it->early) {
 			free(it);
 		} else {
 			/* committed early: the segment no longer holds it */
 			it->seg = -1;
-			list_push(&back, it);
+			ep_dq_push(&back, it);
 		}
 	}
 	for (size_t i = 0; i < dl->nseg; i++)
 		dl->segs[i].rd = dl->segs[i].off;
 	uv_mutex_lock(&dl->mu);
-	list_prepend(&dl->mem, &back);
+	ep_dq_prepend(&dl->mem, &back);
 	uv_mutex_unlock(&dl->mu);
 }
 
@@ -251,81 +149,6 @@ static void fail(struct ep_deliver *dl, struct list *rest, uint64_t now)
 	}
 	dl->st.retries++;
 	dl->retry_at = now + jitter(dl, dl->backoff_ms);
-}
-
-static int ensure_own(struct ep_deliver *dl)
-{
-	struct ep_spool_seg *ns;
-	struct ep_diag d = {0};
-
-	if (dl->own >= 0)
-		return 0;
-	ns = realloc(dl->segs, (dl->nseg + 1) * sizeof(*ns));
-	if (ns == NULL)
-		return EP_ENOMEM;
-	dl->segs = ns;
-	if (ep_spool_seg_create(&ns[dl->nseg], dl->o.spool_dir, dl->key, &d)) {
-		ep_log(EP_LOG_ERROR, "output", "%s: cannot spool: %s", dl->key, d.msg);
-		return EP_EIO;
-	}
-	dl->spool_bytes += ns[dl->nseg].hdr;
-	dl->own = (int)dl->nseg++;
-	return 0;
-}
-
-/* Moves the memory queue to this run's spool segment, in batches of at most
- * batch_max with one fdatasync each; what does not fit (spool_max, or no
- * spool) is dropped and counted. */
-static void spool_mem(struct ep_deliver *dl)
-{
-	struct list l;
-	struct item *it;
-
-	uv_mutex_lock(&dl->mu);
-	l = dl->mem;
-	memset(&dl->mem, 0, sizeof(dl->mem));
-	uv_mutex_unlock(&dl->mu);
-	if (dl->spool_ok && ensure_own(dl))
-		dl->spool_ok = 0;
-	while (l.head) {
-		const char *ids[128];
-		const void *data[128];
-		size_t lens[128], n = 0, bytes = 0,
-		                  max = dl->o.batch_max < 128 ? dl->o.batch_max : 128;
-		struct item *batch[128];
-		uint64_t dropped = 0;
-
-		while (n < max && (it = list_pop(&l)) != NULL) {
-			size_t size = EP_SPOOL_REC_OVER + strlen(it->ev->id) + it->ev->len;
-
-			if (!dl->spool_ok || dl->spool_bytes + bytes + size > dl->o.spool_max) {
-				dropped++;
-				free(it);
-				continue;
-			}
-			ids[n] = it->ev->id;
-			data[n] = it->ev->data;
-			lens[n] = it->ev->len;
-			batch[n++] = it;
-			bytes += size;
-		}
-		if (n && ep_spool_seg_append(&dl->segs[dl->own], ids, data, lens, n) == 0) {
-			dl->st.spooled += n;
-			dl->spool_bytes += bytes;
-		} else if (n) {
-			ep_log(EP_LOG_ERROR, "output", "%s: writing the spool %s failed", dl->key,
-			       dl->segs[dl->own].path);
-			dl->spool_ok = 0;
-			dropped += n;
-		}
-		for (size_t i = 0; i < n; i++)
-			free(batch[i]);
-		if (dropped) {
-			uv_mutex_lock(&dl->mu);
-			dl->dropped += dropped;
-			uv_mutex_unlock(&dl->mu);
-		}
-	}
 }
 
 /* The next events to send, oldest first: unread records of the segments,
@@ -351,7 +174,7 @@ static size_t next_batch(struct ep_deliver *dl, struct item **b)
 				ep_spool_seg_close(s);
 				break;
 			}
-			it = item_new(r.id, r.idlen, r.data, r.len);
+			it = ep_dq_item_new(r.id, r.idlen, r.data, r.len);
 			if (it == NULL) {
 				s->rd -= r.size;
 				break;
@@ -365,7 +188,7 @@ static size_t next_batch(struct ep_deliver *dl, struct item **b)
 		return n;
 	uv_mutex_lock(&dl->mu);
 	while (n < dl->o.batch_max && dl->mem.head)
-		b[n++] = list_pop(&dl->mem);
+		b[n++] = ep_dq_pop(&dl->mem);
 	uv_mutex_unlock(&dl->mu);
 	return n;
 }
@@ -394,9 +217,9 @@ static void send_batch(struct ep_deliver *dl, struct item **b, size_t n)
 		if (i < acc && b[i]->seg >= 0 && dl->ops->acked && dl->ops->settle_ms)
 			dl->replay_wait = dl->sendno;
 		if (i >= acc)
-			list_push(&rest, b[i]);
+			ep_dq_push(&rest, b[i]);
 		else
-			list_push(dl->ops->settle_ms ? &dl->settling : &done, b[i]);
+			ep_dq_push(dl->ops->settle_ms ? &dl->settling : &done, b[i]);
 	}
 	release(dl, &done);
 	if (rc)
@@ -421,7 +244,7 @@ static void check_settled(struct ep_deliver *dl, uint64_t now)
 		return;
 	}
 	while (dl->settling.head && dl->settling.head->sent_ns + settle <= now)
-		list_push(&done, list_pop(&dl->settling));
+		ep_dq_push(&done, ep_dq_pop(&dl->settling));
 	release(dl, &done);
 }
 
@@ -529,7 +352,7 @@ static void run(void *arg)
 			if (memn && dl->spool_ok &&
 			    (stopping || now - dl->down_since >= SPOOL_AFTER_MS * MS ||
 			     memn >= dl->o.queue_max / 2)) {
-				spool_mem(dl);
+				ep_deliver_spool_mem(dl);
 				continue;
 			}
 			sleep_until(dl, dl->retry_at, 0);
@@ -539,7 +362,7 @@ static void run(void *arg)
 			/* a slow receiver: spill rather than drop when the queue fills
 			 * (if the connection then fails, events still settling are sent
 			 * after the spilled ones: order bends, nothing is lost) */
-			spool_mem(dl);
+			ep_deliver_spool_mem(dl);
 			continue;
 		}
 		if (dl->replay_wait && replay_gate(dl, now)) {
@@ -566,12 +389,12 @@ static void run(void *arg)
 		requeue(dl, &rest);
 	}
 	if (dl->spool_ok) {
-		spool_mem(dl);
+		ep_deliver_spool_mem(dl);
 	} else {
 		struct item *it;
 
 		uv_mutex_lock(&dl->mu);
-		while ((it = list_pop(&dl->mem)) != NULL) {
+		while ((it = ep_dq_pop(&dl->mem)) != NULL) {
 			dl->dropped++;
 			free(it);
 		}
@@ -616,7 +439,7 @@ int ep_deliver_open(struct ep_deliver **out, const char *key, const struct ep_tr
 	}
 	/* this run's segment now, while the directory is surely writable: a
 	 * syn scan gives up root (and so the directory) once probing starts */
-	if (rc == 0 && dl->spool_ok && ensure_own(dl))
+	if (rc == 0 && dl->spool_ok && ep_deliver_ensure_own(dl))
 		rc = ep_diag_set(d, EP_EIO, 0, 0, "--spool %s: cannot create a spool file there",
 		                 dl->o.spool_dir);
 	dl->batch = calloc(dl->o.batch_max, sizeof(*dl->batch));
@@ -653,7 +476,7 @@ int ep_deliver_push(struct ep_deliver *dl, const char *id, const void *data, siz
 
 	if (idlen > EP_SPOOL_MAX_ID || len > EP_SPOOL_MAX_RECORD)
 		rc = EP_EINVAL;
-	it = rc ? NULL : item_new(id, idlen, data, len);
+	it = rc ? NULL : ep_dq_item_new(id, idlen, data, len);
 	uv_mutex_lock(&dl->mu);
 	if (it && (dl->stopping || dl->mem.n >= dl->o.queue_max)) {
 		rc = EP_EAGAIN;
@@ -665,7 +488,7 @@ int ep_deliver_push(struct ep_deliver *dl, const char *id, const void *data, siz
 		uv_mutex_unlock(&dl->mu);
 		return rc ? rc : EP_ENOMEM;
 	}
-	list_push(&dl->mem, it);
+	ep_dq_push(&dl->mem, it);
 	/* wake the thread for work, or (when waiting out a backoff) to spool */
 	if (dl->waiting || dl->mem.n == dl->o.queue_max / 2)
 		uv_cond_signal(&dl->cv);
