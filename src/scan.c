@@ -174,8 +174,7 @@ static int build(struct scan *s, struct ep_diag *d)
 static int has_text_output(const struct ep_config *c)
 {
 	for (int i = 0; i < c->noutputs; i++)
-		if (strncmp(c->outputs[i], "text", 4) == 0 ||
-		    strncmp(c->outputs[i], "table", 5) == 0)
+		if (ep_output_is_text(c->outputs[i]))
 			return 1;
 	return 0;
 }

@@ -597,12 +597,15 @@ void ep_config_free(struct ep_config *c)
 	ep_rangelist_free(&c->exclude);
 }
 
+int ep_output_is_text(const char *spec)
+{
+	return strncmp(spec, "text", 4) == 0 || strncmp(spec, "table", 5) == 0;
+}
+
 FILE *ep_config_human(const struct ep_config *c)
 {
 	for (int i = 0; i < c->noutputs; i++)
-		if (strncmp(c->outputs[i], "text", 4) != 0 &&
-		    strncmp(c->outputs[i], "table", 5) != 0 &&
-		    ep_sink_spec_is_stdout(c->outputs[i]))
+		if (!ep_output_is_text(c->outputs[i]) && ep_sink_spec_is_stdout(c->outputs[i]))
 			return stderr;
 	return stdout;
 }

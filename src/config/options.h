@@ -99,6 +99,8 @@ int ep_config_finish(struct ep_config *c, int run_only, const char **pos, int np
                      struct ep_diag *d);
 int ep_config_add_output(struct ep_config *c, const char *spec, struct ep_diag *d);
 void ep_config_free(struct ep_config *c);
+/* Whether the output spec is the table for people (text, or its alias table). */
+int ep_output_is_text(const char *spec);
 /* Where words for people go: stdout, unless a machine-readable output
  * writes there (then stderr, so `-o ndjson:- | jq` reads only JSON). */
 FILE *ep_config_human(const struct ep_config *c);
