@@ -292,6 +292,12 @@ static int run(struct scan *s, struct ep_diag *d)
 		if (rc)
 			goto fail_sinks;
 	}
+	rc = ep_sinks_start_threads(&s->sinks);
+	if (rc) {
+		ep_diag_set(d, rc, 0, 0, "cannot start the outputs' threads: %s", ep_strerror(rc));
+		internal = 1;
+		goto fail_sinks;
+	}
 	if (s->cfg.banners && ep_targets_has_proto(&s->targets, EP_PROTO_TCP)) {
 		rc = ep_banners_new(&s->banners, &s->loop, 3000, 64, on_banner, s);
 		if (rc) {
@@ -336,6 +342,7 @@ static int run(struct scan *s, struct ep_diag *d)
 
 	ep_pool_free(s->pool, &sum, &engine_rc);
 	s->pool = NULL;
+	ep_sinks_stop_threads(&s->sinks); /* every result formatted before the summary */
 	sum.results += s->replayed;
 	for (int k = 0; k < EP_STATE_COUNT; k++)
 		sum.counts[k] += s->replayed_counts[k];

@@ -52,7 +52,7 @@ static int grow(struct ep_buf *b, size_t need)
 	return 0;
 }
 
-int ep_buf_add(struct ep_buf *b, const void *p, size_t n)
+int ep_buf_add_grow(struct ep_buf *b, const void *p, size_t n)
 {
 	int rc = grow(b, b->len + n);
 
@@ -62,16 +62,6 @@ int ep_buf_add(struct ep_buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;
-}
-
-int ep_buf_addc(struct ep_buf *b, char c)
-{
-	return ep_buf_add(b, &c, 1);
-}
-
-int ep_buf_adds(struct ep_buf *b, const char *s)
-{
-	return ep_buf_add(b, s, strlen(s));
 }
 
 int ep_buf_printf(struct ep_buf *b, const char *fmt, ...)
@@ -127,17 +117,34 @@ int ep_buf_json_str(struct ep_buf *b, const char *s)
 	return rc ? rc : ep_buf_addc(b, '"');
 }
 
+/* Two digits per division: the formats write a port, a time and counts per
+ * result, and this was their single most costly function. */
 int ep_buf_addu_pad(struct ep_buf *b, uint64_t v, unsigned width)
 {
+	static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+	                            "25262728293031323334353637383940414243444546474849"
+	                            "50515253545556575859606162636465666768697071727374"
+	                            "75767778798081828384858687888990919293949596979899";
 	char tmp[24];
 	size_t i = sizeof(tmp);
 
 	if (width > 20)
 		width = 20;
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v || sizeof(tmp) - i < width);
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = pairs[d + 1];
+		tmp[--i] = pairs[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[v * 2 + 1];
+		tmp[--i] = pairs[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	while (sizeof(tmp) - i < width)
+		tmp[--i] = '0';
 	return ep_buf_add(b, tmp + i, sizeof(tmp) - i);
 }
 

@@ -50,8 +50,37 @@ int ep_addr_parse(const char *s, struct ep_addr *out)
 	return EP_EPARSE;
 }
 
+/* IPv4 by hand: glibc's inet_ntop formats it with sprintf, and every
+ * output formats an address per result. */
+static const char *format_v4(const uint8_t *b, char *out, size_t outlen)
+{
+	char text[16];
+	size_t n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (i)
+			text[n++] = '.';
+		if (v >= 100)
+			text[n++] = (char)('0' + v / 100);
+		if (v >= 10)
+			text[n++] = (char)('0' + v / 10 % 10);
+		text[n++] = (char)('0' + v % 10);
+	}
+	text[n] = '\0';
+	if (n >= outlen) {
+		snprintf(out, outlen, "?");
+		return out;
+	}
+	memcpy(out, text, n + 1);
+	return out;
+}
+
 const char *ep_addr_format(const struct ep_addr *a, char *out, size_t outlen)
 {
+	if (a->family == 4)
+		return format_v4(a->b, out, outlen);
 	if (inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->b, out, (socklen_t)outlen) == NULL)
 		snprintf(out, outlen, "?");
 	return out;

@@ -26,7 +26,7 @@ struct sip {
 	uint64_t v0, v1, v2, v3;
 };
 
-static void sipround(struct sip *s)
+static inline void sipround(struct sip *s)
 {
 	s->v0 += s->v1;
 	s->v1 = rotl(s->v1, 13);
@@ -44,7 +44,7 @@ static void sipround(struct sip *s)
 	s->v2 = rotl(s->v2, 32);
 }
 
-static void compress(struct sip *s, uint64_t m)
+static inline void compress(struct sip *s, uint64_t m)
 {
 	s->v3 ^= m;
 	sipround(s);
@@ -52,28 +52,78 @@ static void compress(struct sip *s, uint64_t m)
 	s->v0 ^= m;
 }
 
-uint64_t ep_siphash24(const struct ep_cookie_key *k, const void *data, size_t len)
+static struct sip sip_start(const struct ep_cookie_key *k)
 {
-	const uint8_t *p = data;
 	struct sip s = {
 	    .v0 = k->k0 ^ 0x736f6d6570736575ULL,
 	    .v1 = k->k1 ^ 0x646f72616e646f6dULL,
 	    .v2 = k->k0 ^ 0x6c7967656e657261ULL,
 	    .v3 = k->k1 ^ 0x7465646279746573ULL,
 	};
-	size_t whole = len & ~(size_t)7;
+
+	return s;
+}
+
+/* tail: the message's last len % 8 bytes; len: the whole message's length */
+static uint64_t sip_finish(struct sip *s, const uint8_t *tail, size_t ntail, size_t len)
+{
 	uint64_t last = (uint64_t)(len & 0xff) << 56;
+
+	/* the 0..7 trailing bytes, little-endian, under the length byte */
+	for (size_t i = 0; i < ntail; i++)
+		last |= (uint64_t)tail[i] << (8 * i);
+	compress(s, last);
+	s->v2 ^= 0xff;
+	for (int i = 0; i < 4; i++)
+		sipround(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+uint64_t ep_siphash24(const struct ep_cookie_key *k, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	struct sip s = sip_start(k);
+	size_t whole = len & ~(size_t)7;
 
 	for (size_t i = 0; i < whole; i += 8)
 		compress(&s, rd64le(p + i));
-	/* the 0..7 trailing bytes, little-endian, under the length byte */
-	for (size_t i = 0; i < len - whole; i++)
-		last |= (uint64_t)p[whole + i] << (8 * i);
-	compress(&s, last);
-	s.v2 ^= 0xff;
-	for (int i = 0; i < 4; i++)
-		sipround(&s);
-	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+	return sip_finish(&s, p + whole, len - whole, len);
+}
+
+void ep_siphash_prefix_init(struct ep_siphash_prefix *pre, const struct ep_cookie_key *k,
+                            const void *prefix, size_t len)
+{
+	const uint8_t *p = prefix;
+	struct sip s = sip_start(k);
+	size_t whole = len & ~(size_t)7;
+
+	for (size_t i = 0; i < whole; i += 8)
+		compress(&s, rd64le(p + i));
+	pre->v[0] = s.v0;
+	pre->v[1] = s.v1;
+	pre->v[2] = s.v2;
+	pre->v[3] = s.v3;
+	pre->ntail = len - whole;
+	memcpy(pre->tail, p + whole, pre->ntail);
+	pre->len = len;
+}
+
+uint64_t ep_siphash_prefix_sum(const struct ep_siphash_prefix *pre, const void *data, size_t len)
+{
+	const uint8_t *d = data;
+	struct sip s = {pre->v[0], pre->v[1], pre->v[2], pre->v[3]};
+	uint8_t block[8];
+	size_t nb = pre->ntail;
+
+	memcpy(block, pre->tail, nb);
+	for (size_t i = 0; i < len; i++) {
+		block[nb++] = d[i];
+		if (nb == 8) {
+			compress(&s, rd64le(block));
+			nb = 0;
+		}
+	}
+	return sip_finish(&s, block, nb, pre->len + len);
 }
 
 int ep_cookie_key_random(struct ep_cookie_key *k)

@@ -103,38 +103,44 @@ int ep_export_addr(struct ep_buf *b, const struct ep_addr *a)
 {
 	char text[EP_ADDRSTRLEN];
 
-	if (a->family != 4)
-		return ep_buf_adds(b, ep_addr_format(a, text, sizeof(text)));
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			ep_buf_addc(b, '.');
-		ep_buf_addu(b, a->b[i]);
-	}
-	return 0;
+	return ep_buf_adds(b, ep_addr_format(a, text, sizeof(text)));
 }
 
-void ep_export_result_id(const char *scan_id, const struct ep_result *r, char out[17])
+/* a fixed public key: the id only has to be stable and well spread */
+static const struct ep_cookie_key result_id_key = {0x65637370726f6265ULL, 0x726573756c742d31ULL};
+
+void ep_result_ids_init(struct ep_result_ids *ids, const char *scan_id)
 {
-	/* a fixed public key: the id only has to be stable and well spread */
-	static const struct ep_cookie_key key = {0x65637370726f6265ULL, 0x726573756c742d31ULL};
+	ep_siphash_prefix_init(&ids->pre, &result_id_key, scan_id, strnlen(scan_id, 64));
+}
+
+void ep_result_ids_make(const struct ep_result_ids *ids, const struct ep_result *r, char out[17])
+{
 	static const char hex[] = "0123456789abcdef";
-	unsigned char m[64 + 16 + 4];
-	size_t n = strnlen(scan_id, 64);
+	unsigned char m[1 + 16 + 3];
+	size_t n = 0;
 	uint64_t h;
 
-	memcpy(m, scan_id, n);
 	m[n++] = r->t.addr.family;
 	memcpy(m + n, r->t.addr.b, r->t.addr.family == 6 ? 16 : 4);
 	n += r->t.addr.family == 6 ? 16 : 4;
 	m[n++] = (unsigned char)r->t.proto;
 	m[n++] = (unsigned char)(r->t.port >> 8);
 	m[n++] = (unsigned char)r->t.port;
-	h = ep_siphash24(&key, m, n);
+	h = ep_siphash_prefix_sum(&ids->pre, m, n);
 	for (int i = 15; i >= 0; i--) {
 		out[i] = hex[h & 15];
 		h >>= 4;
 	}
 	out[16] = '\0';
+}
+
+void ep_export_result_id(const char *scan_id, const struct ep_result *r, char out[17])
+{
+	struct ep_result_ids ids;
+
+	ep_result_ids_init(&ids, scan_id);
+	ep_result_ids_make(&ids, r, out);
 }
 
 uint64_t ep_export_now_ns(void)

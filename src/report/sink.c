@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "report/sink_threads.h"
 
 #define EP_SINK(sym) extern const struct ep_sink_ops sym;
 #include "report/sinks.def"
@@ -91,6 +92,10 @@ int ep_sink_spec_is_stdout(const char *spec)
 
 void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)
 {
+	if (s->threads != NULL) {
+		ep_sink_threads_stage(s->threads, r);
+		return;
+	}
 	for (int i = 0; i < s->n; i++) {
 		if (s->ops[i]->result == NULL || s->state[i] == NULL)
 			continue;
@@ -104,6 +109,7 @@ void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r)
 
 void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f)
 {
+	ep_sinks_stop_threads(s); /* findings follow every result */
 	for (int i = 0; i < s->n; i++) {
 		if (s->ops[i]->finding == NULL || s->state[i] == NULL)
 			continue;
@@ -117,20 +123,38 @@ void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f)
 
 void ep_sinks_banner(struct ep_sinks *s, const struct ep_banner *b)
 {
-	for (int i = 0; i < s->n; i++)
-		if (s->ops[i]->banner && s->state[i] && s->ops[i]->banner(s->state[i], b))
+	for (int i = 0; i < s->n; i++) {
+		if (s->ops[i]->banner == NULL || s->state[i] == NULL)
+			continue;
+		/* after the port's result, which its thread may still hold */
+		if (s->threads)
+			ep_sink_threads_hold(s->threads, i, 1);
+		if (s->ops[i]->banner(s->state[i], b))
 			s->failed = 1;
+		if (s->threads)
+			ep_sink_threads_release(s->threads, i);
+	}
 }
 
 void ep_sinks_flush(struct ep_sinks *s)
 {
-	for (int i = 0; i < s->n; i++)
-		if (s->ops[i]->flush && s->state[i] && s->ops[i]->flush(s->state[i]))
+	if (s->threads)
+		ep_sink_threads_hand_over(s->threads);
+	for (int i = 0; i < s->n; i++) {
+		if (s->ops[i]->flush == NULL || s->state[i] == NULL)
+			continue;
+		if (s->threads)
+			ep_sink_threads_hold(s->threads, i, 0);
+		if (s->ops[i]->flush(s->state[i]))
 			s->failed = 1;
+		if (s->threads)
+			ep_sink_threads_release(s->threads, i);
+	}
 }
 
 int ep_sinks_close(struct ep_sinks *s, const struct ep_summary *sum)
 {
+	ep_sinks_stop_threads(s);
 	for (int i = 0; i < s->n; i++) {
 		if (s->ops[i]->close(s->state[i], sum))
 			s->failed = 1;

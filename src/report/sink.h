@@ -41,13 +41,16 @@ struct ep_sink_ops {
 
 #define EP_MAX_SINKS 16
 
-/* A set of open sinks; owns their states. */
+struct ep_sink_threads;
+
+/* A set of open sinks; owns their states (and their threads, once started). */
 struct ep_sinks {
 	const struct ep_sink_ops *ops[EP_MAX_SINKS];
 	void *state[EP_MAX_SINKS];
 	int n;
 	int failed;                        /* some sink reported an error: output is incomplete */
 	const struct ep_sink_netopts *net; /* set before opening; NULL: defaults */
+	struct ep_sink_threads *threads;   /* NULL: results are formatted by the caller */
 };
 
 const struct ep_sink_ops *ep_sink_find(const char *name);
@@ -59,6 +62,19 @@ int ep_sink_spec_is_stdout(const char *spec);
 /* spec is "name[:destination]". */
 int ep_sinks_open(struct ep_sinks *s, const char *spec, const struct ep_scan_info *info,
                   struct ep_diag *d);
+/* From here on every sink that takes results formats them on a thread of
+ * its own (report/writer.h), behind a bounded ring: ep_sinks_result only
+ * stages a copy, so one slow format holds up neither probing nor the other
+ * outputs, and the sinks use every core there is.  Staged results reach the
+ * threads in batches, at the latest on ep_sinks_flush.  Call after the last
+ * ep_sinks_open, from the thread that will deliver results. */
+int ep_sinks_start_threads(struct ep_sinks *s);
+/* Hands every staged result over, waits until each sink has formatted all
+ * it was given, and joins the threads; later calls format directly again.
+ * ep_sinks_finding and ep_sinks_close do this first; no-op when not started. */
+void ep_sinks_stop_threads(struct ep_sinks *s);
+/* Calls to ep_sinks_result, _banner and _flush come from one thread at a
+ * time (the caller's lock); with threads started that stays true. */
 void ep_sinks_result(struct ep_sinks *s, const struct ep_result *r);
 void ep_sinks_finding(struct ep_sinks *s, const struct ep_finding *f);
 void ep_sinks_banner(struct ep_sinks *s, const struct ep_banner *b);

@@ -16,6 +16,7 @@
 struct cef {
 	struct ep_export x;
 	const struct ep_scan_info *info;
+	struct ep_result_ids ids;
 };
 
 static int cef_open(const struct ep_sink_args *a, void **state, struct ep_diag *d)
@@ -31,6 +32,7 @@ static int cef_open(const struct ep_sink_args *a, void **state, struct ep_diag *
 		return rc;
 	}
 	c->info = a->info;
+	ep_result_ids_init(&c->ids, a->info->scan_id);
 	*state = c;
 	return 0;
 }
@@ -69,7 +71,7 @@ static int cef_result(void *state, const struct ep_result *r)
 	struct ep_buf *b = &c->x.buf;
 	char id[17];
 
-	ep_export_result_id(c->info->scan_id, r, id);
+	ep_result_ids_make(&c->ids, r, id);
 	ep_buf_adds(b, CEF_HEAD PACKAGE_VERSION "|");
 	ep_buf_adds(b, heads[r->t.proto == EP_PROTO_UDP][r->state]);
 	EP_ADDL(b, "rt=");

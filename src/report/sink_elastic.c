@@ -22,6 +22,7 @@ struct elastic {
 	const struct ep_scan_info *info;
 	int bulk;
 	struct ep_tscache ts;
+	struct ep_result_ids ids;
 };
 
 static int open_common(const struct ep_sink_args *a, void **state, struct ep_diag *d, int bulk)
@@ -37,6 +38,7 @@ static int open_common(const struct ep_sink_args *a, void **state, struct ep_dia
 		return rc;
 	}
 	e->info = a->info;
+	ep_result_ids_init(&e->ids, a->info->scan_id);
 	e->bulk = bulk;
 	*state = e;
 	return 0;
@@ -71,7 +73,7 @@ static int el_result(void *state, const struct ep_result *r)
 	char id[17];
 	int udp = r->t.proto == EP_PROTO_UDP;
 
-	ep_export_result_id(e->info->scan_id, r, id);
+	ep_result_ids_make(&e->ids, r, id);
 	action(e, "ecsprobe-results", id);
 	EP_ADDL(b, "{\"@timestamp\":\"");
 	ep_export_ts(b, &e->ts, r->ts_ns, 6);

@@ -19,6 +19,7 @@ struct ocsf {
 	const struct ep_scan_info *info;
 	char meta[320]; /* "metadata":{...,"uid":" for results */
 	size_t meta_len;
+	struct ep_result_ids ids;
 };
 
 /* Per result state: activity, status (open = the connection succeeded). */
@@ -59,6 +60,7 @@ static int oc_open(const struct ep_sink_args *a, void **state, struct ep_diag *d
 		return rc;
 	}
 	o->info = a->info;
+	ep_result_ids_init(&o->ids, a->info->scan_id);
 	snprintf(o->meta, sizeof(o->meta),
 	         ",\"metadata\":{\"version\":\"" OCSF_VERSION
 	         "\",\"product\":{\"name\":\"ecsprobe\","
@@ -78,7 +80,7 @@ static int oc_result(void *state, const struct ep_result *r)
 	char id[17];
 	int ok = states[r->state].ok;
 
-	ep_export_result_id(o->info->scan_id, r, id);
+	ep_result_ids_make(&o->ids, r, id);
 	EP_ADDL(b, "{\"class_uid\":4001,\"class_name\":\"Network Activity\","
 	           "\"category_uid\":4,\"category_name\":\"Network Activity\",");
 	ep_buf_adds(b, states[r->state].head);

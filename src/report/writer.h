@@ -13,8 +13,9 @@
 struct ep_writer;
 
 /* cap: results the ring holds (rounded up to a power of two, at least 512).
+ * name: the thread's name in ps, top and perf (at most 15 bytes kept).
  * cb runs on the writer thread, with the delivery lock held. */
-int ep_writer_new(struct ep_writer **out, size_t cap, ep_result_cb cb, void *arg);
+int ep_writer_new(struct ep_writer **out, size_t cap, const char *name, ep_result_cb cb, void *arg);
 /* Any thread: copies n results in, in order; waits while the ring is full. */
 void ep_writer_push(struct ep_writer *w, const struct ep_result *r, size_t n);
 /* What cb touches must be read under this lock by other threads; never

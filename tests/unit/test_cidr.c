@@ -4,13 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <cmocka.h>
 
 #include "config/cidr.h"
 
-static struct ep_iprange R(const char *s)
-{
+static struct ep_iprange R(const char *s) {
 	struct ep_iprange r;
 	struct ep_diag d = {0};
 
@@ -18,7 +18,8 @@ static struct ep_iprange R(const char *s)
 	return r;
 }
 
-static void test_v4_forms(void **state)
+static void
+test_v4_forms(void **state)
 {
 	struct ep_iprange r;
 
@@ -53,6 +54,28 @@ static void test_v6_forms(void **state)
 	assert_int_equal(ep_iprange_size(&r), UINT64_MAX); /* saturates */
 	r = R("2001:db8::1-2001:db8::3");
 	assert_int_equal(ep_iprange_size(&r), 3);
+}
+
+/* The hand-written IPv4 text equals inet_ntop's for every octet value in
+ * every position, and a short buffer gets "?" rather than a cut address. */
+static void test_v4_format(void **state)
+{
+	struct ep_addr a = {.family = 4};
+	char text[EP_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+
+	(void)state;
+	for (unsigned v = 0; v < 256; v++) {
+		for (int pos = 0; pos < 4; pos++) {
+			memset(a.b, 0, sizeof(a.b));
+			a.b[pos] = (uint8_t)v;
+			a.b[(pos + 1) % 4] = (uint8_t)(255 - v);
+			assert_non_null(inet_ntop(AF_INET, a.b, want, sizeof(want)));
+			assert_string_equal(ep_addr_format(&a, text, sizeof(text)), want);
+		}
+	}
+	memset(a.b, 255, 4);
+	assert_string_equal(ep_addr_format(&a, text, 15), "?");
+	assert_string_equal(ep_addr_format(&a, text, 16), "255.255.255.255");
 }
 
 static void bad(const char *s, const char *needle)
@@ -149,8 +172,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_v4_forms),  cmocka_unit_test(test_v6_forms),
-	    cmocka_unit_test(test_bad_input), cmocka_unit_test(test_subtract),
-	    cmocka_unit_test(test_normalize_merges),
+	    cmocka_unit_test(test_v4_format), cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_subtract),  cmocka_unit_test(test_normalize_merges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,27 @@ static void test_siphash_vectors(void **state)
 	assert_true(ep_siphash24(&k, msg, 15) == 0xa129ca6149be45e5ULL);
 }
 
+/* Every split of every vector between prefix and data gives the vector's
+ * hash: the prefix's blocks, its tail and the data's bytes join at any
+ * offset. */
+static void test_prefix_vectors(void **state)
+{
+	const struct ep_cookie_key k = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+	uint8_t msg[64];
+
+	(void)state;
+	for (int i = 0; i < 64; i++)
+		msg[i] = (uint8_t)i;
+	for (size_t n = 0; n < 64; n++) {
+		for (size_t cut = 0; cut <= n; cut++) {
+			struct ep_siphash_prefix pre;
+
+			ep_siphash_prefix_init(&pre, &k, msg, cut);
+			assert_true(ep_siphash_prefix_sum(&pre, msg + cut, n - cut) == sip64[n]);
+		}
+	}
+}
+
 static void test_keys(void **state)
 {
 	struct ep_cookie_key a, b, c;
@@ -144,6 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_siphash_vectors),
+	    cmocka_unit_test(test_prefix_vectors),
 	    cmocka_unit_test(test_keys),
 	    cmocka_unit_test(test_cookie_fields),
 	    cmocka_unit_test(test_cookie_spread),

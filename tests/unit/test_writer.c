@@ -69,7 +69,7 @@ static void test_order_and_no_loss(void **state)
 	memset(&s, 0, sizeof(s));
 	uv_mutex_init(&s.gate);
 	s.producer = uv_thread_self();
-	assert_int_equal(ep_writer_new(&w, 512, on_result, &s), 0);
+	assert_int_equal(ep_writer_new(&w, 512, "ep-test", on_result, &s), 0);
 	a = (struct prod){w, 0, 200000};
 	b = (struct prod){w, 1, 200000};
 	uv_thread_create(&ta, produce, &a);
@@ -96,7 +96,7 @@ static void test_full_ring_waits(void **state)
 	memset(&s, 0, sizeof(s));
 	uv_mutex_init(&s.gate);
 	s.producer = uv_thread_self();
-	assert_int_equal(ep_writer_new(&w, 512, on_result, &s), 0);
+	assert_int_equal(ep_writer_new(&w, 512, "ep-test", on_result, &s), 0);
 	/* the writer is stalled: a producer of 5000 results must wait, not drop */
 	uv_mutex_lock(&s.gate);
 	a = (struct prod){w, 0, 5000};
