@@ -145,8 +145,9 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 
 	done
 	echo
 	echo "sarif and asff hold findings only (a SARIF run carries the probe counts in its"
-	echo "invocation); ndjson is the reference. Results are the hot path: they are written"
-	echo "under the engine's lock as they arrive, without printf, with a cached timestamp."
+	echo "invocation); ndjson is the reference. Results are the hot path: each output formats"
+	echo "them on a thread of its own (ep-sink-FORMAT) as they arrive, without printf, with a"
+	echo "cached timestamp and the scan id hashed once for the result ids."
 	echo "Findings come once, after the scan; asff builds each with cJSON (the object the"
 	echo "Security Hub output sends)."
 	echo
@@ -170,7 +171,9 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%+.1f%%", (a - b) * 
 		done
 		echo
 		echo "Each result is rendered three times (about 1.7 KB of output per probe with the"
-		echo "three sinks) on the worker that measured it, while it holds the engine's lock."
+		echo "three sinks), each output on its own thread behind a bounded ring; no prober waits"
+		echo "for a format unless a ring is full.  Added CPU still shows in the wall time when"
+		echo "the scan itself keeps every core busy (see the wire benchmark's sinks rows)."
 	else
 		echo "Not measured: needs root (\`unshare -n\`), nftables and iproute2."
 	fi
