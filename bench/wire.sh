@@ -64,6 +64,12 @@ ECSPROBE=${ECSPROBE:-$top/ecsprobe}
 [ -x "$ECSPROBE" ] || die "no ecsprobe binary ($ECSPROBE)"
 have_masscan=0
 [ "${BENCH_SKIP_MASSCAN:-0}" != 1 ] && command -v masscan >/dev/null 2>&1 && have_masscan=1
+if [ "$have_masscan" = 1 ]; then
+	command -v python3 >/dev/null 2>&1 || die "python3 missing (it stamps masscan's status lines): apt-get install -y python3"
+fi
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null 2>&1 || die "BENCH_PERF=1 but perf is missing: apt-get install -y linux-perf"
+fi
 
 . "$top/tests/lab/lab.sh" || die "cannot source lab.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ecsprobe-bench-wire.XXXXXX") || die "mktemp failed"
