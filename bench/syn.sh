@@ -105,7 +105,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-${CC:-cc} -std=c11 -O2 -Wall -Wextra -o "$W/afpacket_send" "$here/afpacket_send.c" ||
+${CC:-cc} -std=c11 -O2 -Wall -Wextra -pthread -o "$W/afpacket_send" "$here/afpacket_send.c" ||
 	die "cannot build bench/afpacket_send.c"
 
 # ---------------------------------------------------------------- lab

@@ -1,18 +1,30 @@
 #!/bin/bash
 # bench/wire.sh - at the wire's limit (issue 14), in one run on the veth lab
-# of tests/lab/lab.sh (16 hosts x TCP 1-65535, 320 open, 320 filtered):
-# the lab's ceiling (bench/afpacket_send.c, unpaced), ecsprobe --mode syn
-# on both send paths (--send-path packet and raw, unpaced), the same packet
-# scan with ocsf+elastic+cef+ndjson outputs (sinks cost), and masscan at
-# MASSCAN_RATE; BENCH_RUNS rounds (default 5), interleaved.  Reports wall and
-# send-phase probes/s, CPU s per million probes, peak RSS, reserved bytes,
-# capture drops and exactness (every port's state against the truth) and
-# writes bench/results/wire.md (+ wire.tsv).  With BENCH_PERF=1, one more
-# packet-path scan runs under `perf record -g` and its top symbols are added.
+# of tests/lab/lab.sh (16 hosts x TCP 1-65535, 320 open, 320 filtered).
+# BENCH_RUNS rounds (default 5), interleaved; each round runs:
+#   - the lab's ceiling: bench/afpacket_send.c unpaced with 1 sender thread
+#     and with nproc threads (the ceiling used for the ratios is the higher
+#     of the two medians: a one-thread yardstick is not the limit for a
+#     scanner that uses every core);
+#   - ecsprobe --mode syn unpaced on both send paths (--send-path packet and
+#     raw), and the packet scan with ocsf+elastic+cef outputs next to the
+#     ndjson one (the sinks' cost with every core saturated);
+#   - the packet scan with and without those sinks at ECS_PACED_RATE, below
+#     saturation (the sinks' cost when a core is left free);
+#   - masscan at every rate of MASSCAN_RATES (its best rate is searched, not
+#     assumed), each once.
+# Reports wall and send-phase probes/s, CPU s per million probes, peak RSS,
+# reserved bytes, capture drops and exactness (every port's state against
+# the truth), masscan's recall and false opens per rate, the sinks' added
+# CPU, and writes bench/results/wire.md (+ wire.tsv).  With BENCH_PERF=1,
+# a packet scan runs under `perf record -g` (top symbols) and a
+# packet+3sinks scan under `perf record` (CPU share per thread).
 #
-# usage (root): ECSPROBE=./ecsprobe bench/wire.sh
+# usage (root): ECSPROBE=./ecsprobe flock /tmp/ecsprobe-bench.lock bench/wire.sh
 # Environment: BENCH_RUNS (5), BENCH_SEED (1), ECS_RATE (10000000 = unpaced),
-#   MASSCAN_RATE (400000), BENCH_SKIP_MASSCAN=1, BENCH_PERF=1, CC.
+#   ECS_PACED_RATE (150000), MASSCAN_RATES ("100000 200000 400000 1000000"),
+#   BENCH_SKIP_MASSCAN=1, BENCH_PERF=1, BENCH_RESULTS (bench/results/wire.md),
+#   CC.
 # SAFETY: as bench/syn.sh - a fresh `unshare -n` namespace whose only link
 # is the lab's veth pair (lab_veth_assert before every measurement).
 if [ -z "${BASH_VERSION:-}" ]; then exec /bin/bash "$0" "$@"; fi
@@ -42,12 +54,22 @@ SEED=${BENCH_SEED:-1}
 NOPEN=320
 NFILT=320
 ECS_RATE=${ECS_RATE:-10000000}
-MASSCAN_RATE=${MASSCAN_RATE:-400000}
+ECS_PACED_RATE=${ECS_PACED_RATE:-150000}
+MASSCAN_RATES=${MASSCAN_RATES:-100000 200000 400000 1000000}
 NPROBES=$((16 * 65535))
+NCPU=$(nproc)
+CEILINGS="ceiling-1t"
+[ "$NCPU" -gt 1 ] && CEILINGS="$CEILINGS ceiling-${NCPU}t"
 ECSPROBE=${ECSPROBE:-$top/ecsprobe}
 [ -x "$ECSPROBE" ] || die "no ecsprobe binary ($ECSPROBE)"
 have_masscan=0
 [ "${BENCH_SKIP_MASSCAN:-0}" != 1 ] && command -v masscan >/dev/null 2>&1 && have_masscan=1
+if [ "$have_masscan" = 1 ]; then
+	command -v python3 >/dev/null 2>&1 || die "python3 missing (it stamps masscan's status lines): apt-get install -y python3"
+fi
+if [ "${BENCH_PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null 2>&1 || die "BENCH_PERF=1 but perf is missing: apt-get install -y linux-perf"
+fi
 
 . "$top/tests/lab/lab.sh" || die "cannot source lab.sh"
 W=$(mktemp -d "${TMPDIR:-/tmp}/ecsprobe-bench-wire.XXXXXX") || die "mktemp failed"
@@ -61,7 +83,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-${CC:-cc} -std=c11 -O2 -Wall -Wextra -o "$W/afpacket_send" "$here/afpacket_send.c" || die "cannot build afpacket_send"
+${CC:-cc} -std=c11 -O2 -Wall -Wextra -pthread -o "$W/afpacket_send" "$here/afpacket_send.c" || die "cannot build afpacket_send"
 
 lab_veth_up 16 0 || die "lab_veth_up failed"
 HOSTS=$LAB_V4_HOSTS
@@ -118,21 +140,22 @@ timed() { # timed NAME CMD...
 	/usr/bin/time -v -o "$W/$name.time" timeout -k 5 300 "$@" > "$W/$name.stdout" 2> "$W/$name.stderr" < /dev/null
 	echo $? > "$W/$name.rc"
 }
-ceiling() {
-	local name="raw-$1" r0 out
+ceiling() { # ceiling RUN THREADS: row "ceiling-<THREADS>t"; wrong = SYNs without a reply
+	local tool="ceiling-$2t" name="ceiling-$2t-$1" r0 out
 	r0=$(reply_count)
 	timed "$name" "$W/afpacket_send" -i "$LAB_IF" -s "$LAB_SCANNER_MAC" -d "$LAB_TARGET_MAC" \
-		-S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 $HOSTS
+		-S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 -T "$2" $HOSTS
 	sleep 1
 	out=$(cat "$W/$name.stdout")
-	row ceiling "$1" "$name" - "$(( NPROBES - NFILT - ($(reply_count) - r0) ))" "$(printf '%s' "$out" | sed -n 's/.*secs=\([0-9.]*\).*/\1/p')" - -
-	log "ceiling run $1: $out replies $(( $(reply_count) - r0 ))"
+	row "$tool" "$1" "$name" - "$(( NPROBES - NFILT - ($(reply_count) - r0) ))" "$(printf '%s' "$out" | sed -n 's/.*secs=\([0-9.]*\).*/\1/p')" - -
+	log "$tool run $1: $out replies $(( $(reply_count) - r0 ))"
 }
-ecs() { # ecs TOOLNAME RUN PATH [extra outputs...]
-	local tool=$1 run=$2 path=$3 name="$1-$2" s
-	shift 3
+SINKS3=(-o "ocsf:$W/sink-ocsf.json" -o "elastic:$W/sink-elastic.json" -o "cef:$W/sink.cef")
+ecs() { # ecs TOOLNAME RUN PATH RATE [extra outputs...]
+	local tool=$1 run=$2 path=$3 rate=$4 name="$1-$2" s
+	shift 4
 	timed "$name" "$ECSPROBE" scan --targets "$W/targets" -p 1-65535 --mode syn --send-path "$path" \
-		--rate "$ECS_RATE" --timeout 500 --retries 1 --no-progress -q -o "ndjson:$W/$name.ndjson" "$@"
+		--rate "$rate" --timeout 500 --retries 1 --no-progress -q -o "ndjson:$W/$name.ndjson" "$@"
 	jq -r 'select(.type == "result") | "\(.address) \(.port) \(.state)"' "$W/$name.ndjson" | score > "$W/$name.score"
 	s=$(tail -n 1 "$W/$name.ndjson" | jq -r 'select(.type == "summary") | "\(.sending_s) \(.capture.dropped + .capture.if_dropped) \(.reserved_bytes)"')
 	set -- $(cat "$W/$name.score") $s
@@ -140,76 +163,225 @@ ecs() { # ecs TOOLNAME RUN PATH [extra outputs...]
 	log "$tool run $run: exit $(cat "$W/$name.rc") score $(cat "$W/$name.score") send/drops/reserved $s wall $(tf "$W/$name.time" "Elapsed")"
 	rm -f "$W/$name.ndjson" "$W"/sink-*
 }
-mass() {
-	local name="masscan-$1"
+# Stamps every line masscan writes to stderr (its status lines end in \r)
+# with the wall clock when it was read: masscan prints no send time of its
+# own, but its status lines say how far it got and when.
+STAMP='import os, re, sys, time
+buf = b""
+while True:
+    d = os.read(0, 65536)
+    if not d:
+        break
+    t = time.time()
+    buf += d
+    parts = re.split(rb"[\r\n]", buf)
+    buf = parts.pop()
+    for p in parts:
+        if p.strip():
+            sys.stdout.write("%.3f %s\n" % (t, p.decode("latin-1").strip()))
+            sys.stdout.flush()'
+# masscan's send phase from its stamped stderr: from "Scanning N hosts"
+# (printed just before its threads start) to the moment its progress reaches
+# 100 %, extrapolated from the last status line under 100 % at the pace of
+# its status lines so far (they come every 750 ms), never past the first
+# "waiting" line.  Prints "-" if the lines are not there.
+mass_send_s() {
+	awk '
+	/Scanning [0-9]+ hosts/ && !ts { ts = $1 }
+	/% done/ && / remaining/ && ts { if (match($0, /[0-9.]+% done/)) { p = substr($0, RSTART, RLENGTH - 6) + 0
+		if (!n++) { t1 = $1; p1 = p } tn = $1; pn = p } }
+	/% done, waiting/ && ts && !tw { tw = $1 }
+	END { if (!ts || !tw) { print "-"; exit }
+		te = tw
+		if (n >= 2 && tn > t1 && pn > p1) { te = tn + (100 - pn) * (tn - t1) / (pn - p1); if (te > tw) te = tw }
+		printf "%.3f\n", te - ts }' "$1"
+}
+mass() { # mass RUN RATE: row "masscan@RATE"; open = open ports found, wrong = missed + false open
+	local run=$1 rate=$2 tool="masscan@$2" name="masscan@$2-$1" sp send
 	nsenter -t "$LAB_TARGET_PID" -n -- /bin/bash -c "while :; do echo x > /dev/udp/$LAB_SRC4/9; sleep 0.2; done" 2>/dev/null &
 	TRICKLE_PID=$!
-	timed "$name" masscan "$FIRST-$LAST" -p 1-65535 --rate "$MASSCAN_RATE" --adapter "$LAB_IF" \
-		--adapter-ip "$LAB_SRC4" --adapter-mac "$LAB_SCANNER_MAC" --router-mac "$LAB_TARGET_MAC" --wait 2 -oL "$W/$name.list"
+	rm -f "$W/stamp.fifo"
+	mkfifo "$W/stamp.fifo" || die "mkfifo failed"
+	python3 -c "$STAMP" < "$W/stamp.fifo" > "$W/$name.stderr" &
+	sp=$!
+	lab_veth_assert || die "lab not isolated; stopping"
+	/usr/bin/time -v -o "$W/$name.time" timeout -k 5 300 masscan "$FIRST-$LAST" -p 1-65535 --rate "$rate" \
+		--adapter "$LAB_IF" --adapter-ip "$LAB_SRC4" --adapter-mac "$LAB_SCANNER_MAC" \
+		--router-mac "$LAB_TARGET_MAC" --wait 2 -oL "$W/$name.list" > "$W/$name.stdout" 2> "$W/stamp.fifo" < /dev/null
+	echo $? > "$W/$name.rc"
+	wait "$sp"
 	kill "$TRICKLE_PID" 2>/dev/null; wait "$TRICKLE_PID" 2>/dev/null; TRICKLE_PID=
 	awk '$1 == "open" { print $4, $3, "open" }' "$W/$name.list" | score 1 > "$W/$name.score"
-	set -- "$1" $(cat "$W/$name.score")
-	row masscan "$1" "$name" "$2" "$3" - - -
-	log "masscan run $1: exit $(cat "$W/$name.rc") open/wrong-open $(cat "$W/$name.score")"
+	send=$(mass_send_s "$W/$name.stderr")
+	set -- $(cat "$W/$name.score")
+	row "$tool" "$run" "$name" "$1" "$2" "$send" - -
+	log "$tool run $run: exit $(cat "$W/$name.rc") open/wrong $(cat "$W/$name.score") send ${send}s wall $(tf "$W/$name.time" "Elapsed")"
 }
 
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for run in $(seq 1 "$RUNS"); do
 	log "---- round $run of $RUNS"
-	ceiling "$run"
-	ecs "packet" "$run" packet
-	ecs "raw" "$run" raw
-	ecs "packet+3sinks" "$run" packet -o "ocsf:$W/sink-ocsf.json" -o "elastic:$W/sink-elastic.json" -o "cef:$W/sink.cef"
-	[ "$have_masscan" = 1 ] && mass "$run"
+	for c in $CEILINGS; do
+		c=${c#ceiling-}
+		ceiling "$run" "${c%t}"
+	done
+	ecs "packet" "$run" packet "$ECS_RATE"
+	ecs "raw" "$run" raw "$ECS_RATE"
+	ecs "packet+3sinks" "$run" packet "$ECS_RATE" "${SINKS3[@]}"
+	ecs "packet@$ECS_PACED_RATE" "$run" packet "$ECS_PACED_RATE"
+	ecs "packet+3sinks@$ECS_PACED_RATE" "$run" packet "$ECS_PACED_RATE" "${SINKS3[@]}"
+	if [ "$have_masscan" = 1 ]; then
+		for m in $MASSCAN_RATES; do mass "$run" "$m"; done
+	fi
 done
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 cp "$ROWS" "${RESULTS%.md}.tsv"
 if [ "${BENCH_PERF:-0}" = 1 ]; then
 	lab_veth_assert || die "lab not isolated"
 	perf record -g -o "$W/perf.data" -- "$ECSPROBE" scan --targets "$W/targets" -p 1-65535 --mode syn \
 		--send-path packet --rate "$ECS_RATE" --timeout 500 --retries 1 --no-progress -q -o "ndjson:/dev/null" \
 		> "$W/perf.out" 2>&1 || log "perf record failed: $(tail -n 3 "$W/perf.out")"
-	perf report -i "$W/perf.data" --no-children --sort sym --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 25 > "$W/perf.top"
+	# -g none: one line per symbol (the callers would push symbols out of the 25)
+	perf report -i "$W/perf.data" --no-children --sort sym -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 25 > "$W/perf.top"
+	# Each thread's share of the packet+3sinks scan: by thread name if ecsprobe
+	# names its threads (then a name other than "ecsprobe" shows up), else by
+	# thread id.
+	lab_veth_assert || die "lab not isolated"
+	perf record -o "$W/perf3.data" -- "$ECSPROBE" scan --targets "$W/targets" -p 1-65535 --mode syn \
+		--send-path packet --rate "$ECS_RATE" --timeout 500 --retries 1 --no-progress -q -o "ndjson:$W/perf3.ndjson" \
+		"${SINKS3[@]}" > "$W/perf3.out" 2>&1 || log "perf record (3 sinks) failed: $(tail -n 3 "$W/perf3.out")"
+	rm -f "$W/perf3.ndjson" "$W"/sink-*
+	PERF3_SORT=pid,dso
+	perf report -i "$W/perf3.data" --sort comm --stdio 2>/dev/null | grep -v '^#' | grep '%' |
+		awk '$2 != "ecsprobe" && $2 != "perf-exec" { found = 1 } END { exit !found }' && PERF3_SORT=comm,dso
+	perf report -i "$W/perf3.data" --sort "${PERF3_SORT%,dso}" --stdio 2>/dev/null | grep -v '^#' | grep '%' > "$W/perf3.total"
+	perf report -i "$W/perf3.data" --sort "$PERF3_SORT" --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 30 > "$W/perf3.threads"
+	# the main thread is the one whose thread id is the process id
+	PERF3_MAIN=$(perf script -i "$W/perf3.data" -F pid,tid 2>/dev/null | awk -F'[/ ]+' '{ sub(/^ +/, "") } $1 == $2 { print $1; exit }')
 fi
 
 # ---------------------------------------------------------------- report
+# Medians are true medians (the mean of the two middle values for an even
+# count).  AWKLIB is prepended to the report's awk programs.
+AWKLIB='function sort(a, k,    i, j, t) { for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function median(a, k) { sort(a, k); return k ? (a[int((k + 1) / 2)] + a[int(k / 2) + 1]) / 2 : 0 }
+function val(what, n) { if (what == "wallpps") return ($4 > 0) ? n / $4 : ""
+	if (what == "sendpps") return ($9 != "-" && $9 > 0) ? n / $9 : ""
+	if (what == "wall") return $4
+	if (what == "cpu") return $5
+	return "" }
+'
 # per tool: median and min-max of probes/s (wall), send-phase probes/s,
 # CPU s per million probes, max RSS, drops, exact runs
 summ() {
-	awk -F'\t' -v tool="$1" -v n="$NPROBES" '
-	function sort(a, k,    i, j, t) { for (i = 2; i <= k; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+	awk -F'\t' -v tool="$1" -v n="$NPROBES" "$AWKLIB"'
 	$1 == tool { k++; w[k] = ($4 > 0) ? n / $4 : 0; c[k] = $5 * 1e6 / n; if ($6 > rss) rss = $6
 		if ($9 != "-" && $9 > 0) { m++; s[m] = n / $9 }
 		drops = drops (drops == "" ? "" : ",") $10; if ($8 == 0) exact++; res = $11; wall[k] = $4 }
 	END { if (!k) exit
-		sort(w, k); sort(c, k); sort(wall, k); if (m) sort(s, m)
-		printf "| %s | %d | %.0f [%.0f-%.0f] | %s | %.2f | %.1f | %.1f | %s | %s | %d/%d |\n", tool, k, w[int((k + 1) / 2)], w[1], w[k],
-			(m ? sprintf("%.0f [%.0f-%.0f]", s[int((m + 1) / 2)], s[1], s[m]) : "-"), c[int((k + 1) / 2)], wall[int((k + 1) / 2)],
+		mw = median(w, k); mc = median(c, k); mwall = median(wall, k); if (m) ms = median(s, m)
+		printf "| %s | %d | %.0f [%.0f-%.0f] | %s | %.2f | %.1f | %.1f | %s | %s | %d/%d |\n", tool, k, mw, w[1], w[k],
+			(m ? sprintf("%.0f [%.0f-%.0f]", ms, s[1], s[m]) : "-"), mc, mwall,
 			rss / 1024, (res == "-" || res == "" || res == "null") ? "-" : sprintf("%.1f", res / 1048576), drops, exact, k }' "$ROWS"
 }
-med() { awk -F'\t' -v tool="$1" -v n="$NPROBES" '$1 == tool && $4 > 0 { k++; v[k] = n / $4 } END { for (i = 2; i <= k; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t } print (k ? v[int((k + 1) / 2)] : 0) }' "$ROWS"; }
-medwall() { awk -F'\t' -v tool="$1" '$1 == tool { k++; v[k] = $4 } END { for (i = 2; i <= k; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t } print (k ? v[int((k + 1) / 2)] : 0) }' "$ROWS"; }
-ceil_pps() { awk -F'\t' -v n="$NPROBES" '$1 == "ceiling" && $9 > 0 { k++; v[k] = n / $9 } END { for (i = 2; i <= k; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t } print (k ? v[int((k + 1) / 2)] : 0) }' "$ROWS"; }
+# masscan, one row per rate: wall and send-phase probes/s, CPU, RSS, open
+# ports found and false opens per run (wrong = missed + false open)
+summ_mass() {
+	awk -F'\t' -v tool="masscan@$1" -v rate="$1" -v n="$NPROBES" -v nopen="$NOPEN" "$AWKLIB"'
+	$1 == tool { k++; w[k] = ($4 > 0) ? n / $4 : 0; c[k] = $5 * 1e6 / n; if ($6 > rss) rss = $6
+		if ($9 != "-" && $9 > 0) { m++; s[m] = n / $9 }
+		found = found (found == "" ? "" : ",") $7; fo = fo (fo == "" ? "" : ",") ($8 - (nopen - $7)); if ($8 == 0) exact++ }
+	END { if (!k) exit
+		mw = median(w, k); mc = median(c, k); if (m) ms = median(s, m)
+		printf "| %s | %d | %.0f [%.0f-%.0f] | %s | %.2f | %.1f | %s | %s | %d/%d |\n", rate, k, mw, w[1], w[k],
+			(m ? sprintf("%.0f [%.0f-%.0f]", ms, s[1], s[m]) : "-"), mc, rss / 1024, found, fo, exact, k }' "$ROWS"
+}
+tstat() { # tstat TOOL wallpps|sendpps|wall|cpu: the median over the runs
+	awk -F'\t' -v tool="$1" -v what="$2" -v n="$NPROBES" "$AWKLIB"'
+	$1 == tool { v = val(what, n); if (v != "") a[++k] = v } END { printf "%.6f\n", median(a, k) }' "$ROWS"
+}
+per_round() { # per_round TOOL: "round: send-phase probes/s" list
+	awk -F'\t' -v tool="$1" -v n="$NPROBES" '$1 == tool { printf "%s%s: %s", (k++ ? ", " : ""), $2, ($9 != "-" && $9 > 0) ? sprintf("%.0f", n / $9) : "-" } END { print "" }' "$ROWS"
+}
+cpu_added() { # cpu_added TOOL_WITH TOOL_WITHOUT: median over rounds of the CPU s difference
+	awk -F'\t' -v a="$1" -v b="$2" "$AWKLIB"'
+	$1 == a { x[$2] = $5 } $1 == b { y[$2] = $5 }
+	END { for (r in x) if (r in y) d[++k] = x[r] - y[r]; printf "%.6f %d\n", median(d, k), k }' "$ROWS"
+}
+mass_best() { # mass_best [exact]: "probes/s rate run" of masscan's fastest run (wall), "0 - -" if none
+	awk -F'\t' -v n="$NPROBES" -v ex="${1:-}" '$1 ~ /^masscan@/ && $4 > 0 && (ex == "" || $8 == 0) { v = n / $4; if (v > best) { best = v; r = substr($1, 9); run = $2 } }
+	END { if (best) printf "%.0f %s %s\n", best, r, run; else print "0 - -" }' "$ROWS"
+}
+PACED="@$ECS_PACED_RATE"
 {
 	echo "# At the wire's limit: send paths, sinks and memory (issue 14)"
 	echo
 	echo "Generated by \`bench/wire.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'); $RUNS interleaved rounds in one run."
-	echo "Machine: $(nproc) CPUs, kernel $(uname -r); **shared with other engineers' builds and tests while it ran, so figures are noisy**."
-	echo "ecsprobe: $("$ECSPROBE" --version 2>/dev/null | head -n 1); masscan: $(masscan --version 2>/dev/null | grep -m1 -i version || echo 'not measured')."
+	echo "Machine: $NCPU CPUs, kernel $(uname -r); load average $LOAD0 at the start, $LOAD1 after the last round (other engineers' builds and tests may share the machine: figures can be noisy)."
+	echo "ecsprobe: $("$ECSPROBE" --version 2>/dev/null | head -n 1); masscan: $( [ "$have_masscan" = 1 ] && masscan --version 2>/dev/null | grep -m1 -i version || echo 'not measured')."
 	echo
 	echo "Lab: tests/lab/lab.sh veth pair, 16 hosts $FIRST-$LAST x TCP 1-65535 = $NPROBES probes, $NOPEN open, $NFILT filtered (nft drop), seed $SEED."
-	echo "ecsprobe: \`--mode syn --rate $ECS_RATE --timeout 500 --retries 1\` (unpaced: the rate is above what the lab carries)."
+	echo "ecsprobe: \`--mode syn --timeout 500 --retries 1\` at \`--rate $ECS_RATE\` (unpaced: above what the lab carries) and, in the rows marked $PACED, at \`--rate $ECS_PACED_RATE\` (paced, below saturation)."
 	echo
 	echo "| tool | runs | probes/s wall median [min-max] | send-phase probes/s median [min-max] | CPU s / M probes | wall s median | peak RSS MiB | reserved MiB | capture drops per run | exact runs |"
 	echo "|---|---:|---|---|---:|---:|---:|---:|---|---:|"
-	for t in ceiling packet raw packet+3sinks masscan; do summ "$t"; done
+	for t in $CEILINGS packet raw packet+3sinks "packet$PACED" "packet+3sinks$PACED"; do summ "$t"; done
 	echo
-	echo "- ceiling: bench/afpacket_send.c unpaced (64 frames per sendmmsg, one prebuilt frame per host); send phase = its own clock; \"exact\" = every SYN but the filtered got its reply (wrong column = replies counted)."
-	echo "- exact: every one of the $NPROBES ports in the right state (open, closed, filtered); masscan reports open ports only, so for it: every open port found and nothing else."
+	echo "- ceiling-Nt: bench/afpacket_send.c unpaced with N sender threads (\`-T N\`, each its own AF_PACKET socket and a disjoint slice of the ports), 64 frames per sendmmsg, one prebuilt frame per host; send phase = its own clock (first thread's start to last thread's end); \"exact\" = every SYN but the filtered got its reply (counted by an nft counter on the scanner's veth end)."
+	echo "- exact: every one of the $NPROBES ports in the right state (open, closed, filtered)."
+	echo "- packet+3sinks: the packet scan with ocsf, elastic and cef file outputs next to the ndjson one; $PACED: the same pair at \`--rate $ECS_PACED_RATE\`."
 	echo "- reserved: the summary's reserved_bytes (slots, retry ring and reply table of probes in flight, capture rings), sized from rate x timeout."
 	echo
-	c=$(ceil_pps); p=$(med packet); r=$(med raw); m=$(med masscan); w0=$(medwall packet); w3=$(medwall packet+3sinks)
-	awk -v c="$c" -v p="$p" -v r="$r" -v m="$m" -v w0="$w0" -v w3="$w3" 'BEGIN {
-		printf "Goals (medians): packet path / ceiling (send phase of the ceiling): %.0f%% (goal >= 85%%); raw path / ceiling: %.0f%%;", (c ? 100 * p / c : 0), (c ? 100 * r / c : 0)
-		printf " packet / masscan: %s (goal >= 6x); wall with ocsf+elastic+cef vs ndjson only: %+.1f%% (goal within 5%%).\n", (m ? sprintf("%.1fx", p / m) : "n/a"), (w0 ? 100 * (w3 - w0) / w0 : 0)
+	best_c=0; best_t=-
+	for t in $CEILINGS; do
+		v=$(tstat "$t" sendpps)
+		echo "- $t send-phase SYN/s per round: $(per_round "$t") (median $(printf '%.0f' "$v"))."
+		if awk -v a="$v" -v b="$best_c" 'BEGIN { exit !(a > b) }'; then best_c=$v; best_t=$t; fi
+	done
+	echo "- Ceiling used for the ratios below: **$best_t**, $(printf '%.0f' "$best_c") SYN/s (the higher median send-phase rate of $(echo $CEILINGS | sed 's/ / and /'))."
+	if [ "$have_masscan" = 1 ]; then
+		echo
+		echo "masscan \`--wait 2\` at each rate of MASSCAN_RATES, once per round; it reports open ports only, so exact = all $NOPEN open ports found and nothing else."
+		echo "Send phase: from its \"Scanning N hosts\" line to its progress reaching 100 %, read from its own status lines (stamped as they arrive, every 750 ms; the end is extrapolated from the last line under 100 %, never past the first \"waiting\" line)."
+		echo
+		echo "| --rate | runs | probes/s wall median [min-max] | send-phase probes/s median [min-max] | CPU s / M probes | peak RSS MiB | open found (of $NOPEN) per run | false open per run | exact runs |"
+		echo "|---:|---:|---|---|---:|---:|---|---|---:|"
+		for m in $MASSCAN_RATES; do summ_mass "$m"; done
+		echo
+		set -- $(mass_best); mb=$1; mb_rate=$2
+		set -- $(mass_best exact); mbx=$1; mbx_rate=$2
+		echo "- masscan best: $mb probes/s wall (--rate $mb_rate); masscan best exact: $( [ "$mbx" != 0 ] && echo "$mbx probes/s wall (--rate $mbx_rate)" || echo "none (no run found every open port and nothing else)")."
+	else
+		mb=0; mbx=0
+	fi
+	echo
+	c=$best_c; p=$(tstat packet wallpps); ps=$(tstat packet sendpps); r=$(tstat raw wallpps); rs=$(tstat raw sendpps)
+	w0=$(tstat packet wall); w3=$(tstat packet+3sinks wall); pw0=$(tstat "packet$PACED" wall); pw3=$(tstat "packet+3sinks$PACED" wall)
+	set -- $(cpu_added packet+3sinks packet); cu=$1
+	set -- $(cpu_added "packet+3sinks$PACED" "packet$PACED"); cp=$1
+	pex=$(awk -F'\t' '$1 == "packet" { k++; if ($8 == 0) e++ } END { printf "%d/%d", e, k }' "$ROWS")
+	awk -v cu="$cu" -v cp="$cp" -v n="$NPROBES" -v ncpu="$NCPU" -v w0="$w0" -v c0="$(tstat packet cpu)" -v paced="$ECS_PACED_RATE" \
+		-v s0="$(tstat "packet$PACED" sendpps)" -v s3="$(tstat "packet+3sinks$PACED" sendpps)" 'BEGIN {
+		printf "Paced runs (--rate %d): send phase %.0f probes/s with ndjson only, %.0f with the 3 sinks (median)%s.\n\n", paced, s0, s3,
+			(s3 < 0.95 * paced || s0 < 0.95 * paced) ? "; **under 95% of the rate asked: that run was not below saturation**" : ""
+		printf "Sinks CPU (from /usr/bin/time, median over rounds of packet+3sinks minus packet): %+.2f CPU s per M probes unpaced, %+.2f paced.", cu * 1e6 / n, cp * 1e6 / n
+		printf " On %d saturated cores that CPU costs at least %.2f s (unpaced figure) / %.2f s (paced figure) of wall, %+.1f%% / %+.1f%% of the ndjson-only unpaced run (%.2f s):", ncpu, cu / ncpu, cp / ncpu, (w0 ? 100 * cu / ncpu / w0 : 0), (w0 ? 100 * cp / ncpu / w0 : 0), w0
+		printf " the least the sinks can slow a scan that already uses every core (added CPU / %d / wall of the ndjson-only run;", ncpu
+		printf " it holds as a bound only as far as that run kept its cores busy: it used %.2f of %d, CPU s / wall s).\n", (w0 ? c0 / w0 : 0), ncpu
+	}'
+	echo
+	awk -v c="$c" -v ct="$best_t" -v p="$p" -v ps="$ps" -v r="$r" -v rs="$rs" -v mb="$mb" -v mbx="$mbx" -v pex="$pex" \
+		-v w0="$w0" -v w3="$w3" -v pw0="$pw0" -v pw3="$pw3" -v paced="$ECS_PACED_RATE" 'BEGIN {
+		printf "Goals (medians; ceiling = %s, %.0f SYN/s): packet path / ceiling: %.0f%% wall, %.0f%% send phase (goal >= 85%%); raw path / ceiling: %.0f%% wall, %.0f%% send phase;", ct, c, (c ? 100 * p / c : 0), (c ? 100 * ps / c : 0), (c ? 100 * r / c : 0), (c ? 100 * rs / c : 0)
+		printf " packet exact runs: %s (goal 5 of 5);", pex
+		printf " packet / masscan best: %s, / masscan best exact: %s (goal >= 6x);", (mb > 0 ? sprintf("%.1fx", p / mb) : "n/a"), (mbx > 0 ? sprintf("%.1fx", p / mbx) : "n/a")
+		printf " wall with ocsf+elastic+cef vs ndjson only: %+.1f%% unpaced, %+.1f%% at %d/s (goal within 5%%).\n", (w0 ? 100 * (w3 - w0) / w0 : 0), (pw0 ? 100 * (pw3 - pw0) / pw0 : 0), paced
+		if (mb > 0) {
+			if (6 * mb > c)
+				printf "\n**6 x masscan best (%.0f probes/s) is above the lab ceiling measured in this run (%.0f SYN/s): no sender can reach the 6x goal in this lab.**\n", 6 * mb, c
+			else
+				printf "\n6 x masscan best (%.0f probes/s) is below the lab ceiling measured in this run (%.0f SYN/s): the 6x goal is within what this lab carries.\n", 6 * mb, c
+		}
 	}'
 	if [ -s "$W/perf.top" ]; then
 		echo
@@ -217,6 +389,28 @@ ceil_pps() { awk -F'\t' -v n="$NPROBES" '$1 == "ceiling" && $9 > 0 { k++; v[k] =
 		echo
 		echo '```'
 		cat "$W/perf.top"
+		echo '```'
+	fi
+	if [ -s "$W/perf3.threads" ]; then
+		echo
+		echo "## Per-thread split of one packet+3sinks scan (perf record; perf report --sort $PERF3_SORT)"
+		echo
+		if [ "$PERF3_SORT" = pid,dso ]; then
+			echo "ecsprobe does not name its threads: one line per thread id${PERF3_MAIN:+ (the main thread is $PERF3_MAIN)}."
+		else
+			echo "One line per thread name."
+		fi
+		echo
+		echo "Share of all samples per thread:"
+		echo
+		echo '```'
+		cat "$W/perf3.total"
+		echo '```'
+		echo
+		echo "Per thread and shared object (top 30):"
+		echo
+		echo '```'
+		cat "$W/perf3.threads"
 		echo '```'
 	fi
 	echo
