@@ -203,11 +203,11 @@ static int open_socket(struct ep_packet_tx *tx)
 		tx->iov[i].iov_base = tx->frame[i];
 		tx->msg[i].msg_hdr.msg_iov = &tx->iov[i];
 		tx->msg[i].msg_hdr.msg_iovlen = 1;
-		tx->msg[i].msg_hdr.msg_name = &tx->to[i];
-		tx->msg[i].msg_hdr.msg_namelen = sizeof(tx->to[i]);
-		tx->to[i].sll_family = AF_PACKET;
-		tx->to[i].sll_ifindex = tx->ifindex;
-		tx->to[i].sll_halen = 6;
+		/* no address: the socket is bound to the link, and the kernel
+		 * reads the protocol from the frame's own Ethernet header; a
+		 * sockaddr_ll per frame cost a copy and a device lookup each */
+		tx->msg[i].msg_hdr.msg_name = NULL;
+		tx->msg[i].msg_hdr.msg_namelen = 0;
 	}
 	return 0;
 }
@@ -266,7 +266,6 @@ int ep_packet_tx_flush(struct ep_packet_tx *tx)
 			unsigned rest = tx->n - (unsigned)sent;
 
 			memmove(tx->frame, tx->frame[sent], rest * sizeof(tx->frame[0]));
-			memmove(tx->to, &tx->to[sent], rest * sizeof(tx->to[0]));
 			for (unsigned i = 0; i < rest; i++)
 				tx->iov[i].iov_len = tx->iov[i + (unsigned)sent].iov_len;
 		}
@@ -304,8 +303,6 @@ int ep_packet_tx_tcp(struct ep_packet_tx *tx, const struct ep_addr *src, const s
 	tx->link.ttl = tx->ttl[dst->family == 6];
 	tx->iov[i].iov_len = ep_frame_tcp(tx->frame[i], &tx->link, src, dst, sport, dport, seq, ack,
 	                                  flags, tx->ip_id++, flow);
-	tx->to[i].sll_protocol = htons(dst->family == 6 ? ETH_P_IPV6 : ETH_P_IP);
-	memcpy(tx->to[i].sll_addr, tx->link.dst_mac, 6);
 	return 0;
 }
 

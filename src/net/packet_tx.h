@@ -47,7 +47,6 @@ struct ep_packet_tx {
 	uint64_t frames, refused; /* sent on this path / sent the raw way instead */
 	struct mmsghdr msg[EP_PTX_BATCH];
 	struct iovec iov[EP_PTX_BATCH];
-	struct sockaddr_ll to[EP_PTX_BATCH];
 	uint8_t frame[EP_PTX_BATCH][EP_FRAME_MAX];
 };
 
