@@ -27,14 +27,6 @@ static struct ep_probe *slot_at(struct ep_engine *e, size_t i)
 	return (struct ep_probe *)(void *)(e->slots + i * e->slot_size);
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- in-flight FIFO ---- */
 
 static void fifo_push(struct ep_engine *e, struct ep_probe *p)
@@ -110,8 +102,10 @@ static struct ep_retry_item retry_pop(struct ep_engine *e)
 
 /* ---- results ---- */
 
+/* now: uv_hrtime() when the answer (or the silence) was seen */
 static void deliver(struct ep_engine *e, const struct ep_target *t, enum ep_state state,
-                    enum ep_reason reason, uint64_t rtt_ns, unsigned attempts, const char *probe)
+                    enum ep_reason reason, uint64_t rtt_ns, unsigned attempts, const char *probe,
+                    uint64_t now)
 {
 	struct ep_result r;
 
@@ -120,7 +114,7 @@ static void deliver(struct ep_engine *e, const struct ep_target *t, enum ep_stat
 	r.state = state;
 	r.reason = reason;
 	r.rtt_ns = rtt_ns;
-	r.ts_ns = realtime_ns();
+	r.ts_ns = ep_wallclock_at(&e->wallclock, now);
 	r.attempts = attempts;
 	e->counts[state]++;
 	e->results++;
@@ -184,7 +178,8 @@ static void timed_out(struct ep_engine *e, struct ep_probe *p)
 	if (ep_loss_silent(&e->loss, &p->t.addr, p->attempt) && !e->stopping &&
 	    retry_push(e, p->index, p->attempt + 1, 1, 0) == 0)
 		return;
-	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt, NULL);
+	deliver(e, &p->t, silent_state(e, p->t.proto), EP_REASON_TIMEOUT, 0, p->attempt, NULL,
+	        uv_hrtime());
 }
 
 void ep_engine_report(struct ep_probe *p, enum ep_state state, enum ep_reason reason)
@@ -196,6 +191,7 @@ void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_rea
                             const char *probe)
 {
 	struct ep_engine *e = p->engine;
+	uint64_t now;
 
 	if (p->reported)
 		return;
@@ -212,14 +208,15 @@ void ep_engine_report_probe(struct ep_probe *p, enum ep_state state, enum ep_rea
 	e->idle_backoffs = 0;
 	if (e->cap < e->opts.max_inflight)
 		e->cap++;
+	now = uv_hrtime();
 	if (p->attempt == 1)
-		rtt_sample(e, uv_hrtime() - p->start_ns);
+		rtt_sample(e, now - p->start_ns);
 	if (reason != EP_REASON_ERROR && reason != EP_REASON_TIMEOUT) {
 		ep_loss_answered(&e->loss, &p->t.addr, p->attempt);
 		if (p->attempt == 1)
 			ep_losspace_note(&e->losspace, p->start_ns, 1);
 	}
-	deliver(e, &p->t, state, reason, uv_hrtime() - p->start_ns, p->attempt, probe);
+	deliver(e, &p->t, state, reason, now - p->start_ns, p->attempt, probe, now);
 }
 
 void ep_engine_release(struct ep_probe *p)
@@ -510,7 +507,7 @@ void ep_engine_stop(struct ep_engine *e, int hard)
 				continue;
 			ep_targets_get(e->targets, it.index, &t);
 			deliver(e, &t, silent_state(e, t.proto), EP_REASON_TIMEOUT, 0,
-			        it.attempt - 1, NULL);
+			        it.attempt - 1, NULL, uv_hrtime());
 		}
 		uv_timer_stop(&e->pace_timer);
 	}

@@ -12,6 +12,7 @@
 #include "engine/losspace.h"
 #include "engine/pacer.h"
 #include "engine/permute.h"
+#include "engine/wallclock.h"
 #include "engine/prober.h"
 #include "results/result.h"
 
@@ -92,8 +93,9 @@ struct ep_engine {
 	struct ep_summary capture; /* probers' capture counters, filled at close */
 	uint64_t congested_ns;     /* last rate cut */
 	uint64_t congestions;
-	struct ep_loss loss;         /* measured loss and the retry policy */
-	struct ep_losspace losspace; /* slows down when loss rises with the rate */
+	struct ep_loss loss;           /* measured loss and the retry policy */
+	struct ep_losspace losspace;   /* slows down when loss rises with the rate */
+	struct ep_wallclock wallclock; /* results' wall-clock time */
 };
 
 /* Prepares e; opens the prober.  Nothing is sent until ep_engine_start. */

@@ -20,10 +20,17 @@ struct ep_inflight_link {
 struct ep_inflight {
 	struct ep_probe **bucket;
 	size_t mask;
+	size_t n;    /* probes in the table */
+	size_t most; /* buckets it may grow to */
 };
 
-/* Sized for max_inflight probes at a load of at most 1/2. */
+/* Starts small and doubles while more probes than buckets are in flight,
+ * up to a load of 1/2 at max_inflight: a table sized for the worst case
+ * (1 MiB a worker) cost a cache miss on every probe sent, when the
+ * answers of a fast network leave a few hundred probes in flight. */
 int ep_inflight_init(struct ep_inflight *h, unsigned max_inflight);
+/* Bytes the bucket array may grow to (the summary's reserved_bytes). */
+size_t ep_inflight_reserved(const struct ep_inflight *h);
 void ep_inflight_free(struct ep_inflight *h);
 void ep_inflight_add(struct ep_inflight *h, struct ep_probe *p, uint32_t hash);
 void ep_inflight_del(struct ep_inflight *h, struct ep_probe *p);

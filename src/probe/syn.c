@@ -467,7 +467,7 @@ static void syn_stats(void *state, struct ep_summary *s)
 	s->cap_dropped += d;
 	s->cap_ifdropped += i;
 	s->invalid += sp->invalid;
-	s->reserved_bytes += sp->ring + (sp->inflight.mask + 1) * sizeof(*sp->inflight.bucket);
+	s->reserved_bytes += sp->ring + ep_inflight_reserved(&sp->inflight);
 	s->late += sp->late;
 }
 
