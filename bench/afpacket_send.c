@@ -3,7 +3,7 @@
  * lab's veth link can carry, with no scanner logic at all.
  *
  * usage: afpacket_send -i IFNAME -s SRCMAC -d DSTMAC -S SRCIP -P SPORT
- *                      -p LO-HI [-r PPS] [-b BATCH] [-T THREADS] [-R] HOST...
+ *                      -p LO-HI [-r PPS] [-b BATCH] [-T THREADS] [-R|-I] HOST...
  *
  * Sends one SYN (IPv4, MSS option) from SRCIP:SPORT to every HOST x port in
  * LO-HI, port-major so consecutive frames go to different hosts, through an
@@ -31,10 +31,15 @@
  * Ethernet, IPv4 and TCP headers and counts those to SPORT with ACK set (a
  * SYN-ACK or a RST-ACK); it stops 500 ms after the last sender ends (a
  * scanner's --timeout 500).  The receiver is set up before any sender starts.
+ * -I reads the same ring with no thread of its own: after each batch a
+ * sender that gets the ring's lock (trylock: never waits) reads every
+ * retired block, and once the senders end the main thread reads on; on a
+ * machine with as many cores as senders this keeps one busy thread a core,
+ * as a scanner whose workers both send and read does.
  *
  * Prints one line: "sent=N errors=E secs=S pps=R threads=T" (all threads
  * together; secs runs from the first thread's start to the last thread's
- * end), and with -R " received=N rx_drops=D" (D: frames the ring had no
+ * end), and with -R or -I " received=N rx_drops=D" (D: frames the ring had no
  * room for, PACKET_STATISTICS).  Exit 0, or 2 on a usage or socket error.
  * Linux only; libc and pthreads only; needs CAP_NET_RAW.
  */
@@ -70,6 +75,20 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
+/* The -R reader: its socket and ring (owned here, unmapped and closed by
+ * main), the time to stop (0 until the senders end), its counts. */
+struct receiver {
+	pthread_t tid;
+	int fd;
+	uint8_t *ring;
+	uint16_t sport;
+	_Atomic double stop_at; /* CLOCK_MONOTONIC seconds; 0: keep reading */
+	pthread_mutex_t lock;   /* -I: whichever sender holds it reads the ring */
+	unsigned next;          /* the next block to read */
+	long received;
+	unsigned drops;
+};
+
 /* One sender: its slice [first, end) of the index space, its socket and
  * buffers (owned by the thread's struct, freed by main), its results. */
 struct sender {
@@ -79,6 +98,7 @@ struct sender {
 	long nhosts, plo, first, end, batch;
 	double rate; /* frames a second for this thread, 0 = unpaced */
 	int fd, err; /* err: errno of a failed sendmmsg, 0 if none */
+	struct receiver *rx; /* -I: read the replies between batches, or NULL */
 	long sent, errors;
 	double t0, t1;
 	uint8_t frames[MAX_BATCH][FRAME_LEN];
@@ -162,8 +182,10 @@ static void patch(uint8_t *f, uint16_t dport, uint16_t ipid)
 static void usage(void)
 {
 	fprintf(stderr, "usage: afpacket_send -i IFNAME -s SRCMAC -d DSTMAC -S SRCIP -P SPORT "
-	                "-p LO-HI [-r PPS] [-b BATCH] [-T THREADS] [-R] HOST...\n");
+	                "-p LO-HI [-r PPS] [-b BATCH] [-T THREADS] [-R|-I] HOST...\n");
 }
+
+static void rx_drain(struct receiver *r);
 
 /* Sends this thread's slice; the loop of the single-threaded version. */
 static void *send_slice(void *arg)
@@ -216,6 +238,10 @@ static void *send_slice(void *arg)
 			off += k;
 			w->sent += k;
 		}
+		if (w->rx != NULL && pthread_mutex_trylock(&w->rx->lock) == 0) {
+			rx_drain(w->rx);
+			pthread_mutex_unlock(&w->rx->lock);
+		}
 	}
 done:
 	w->t1 = now_s();
@@ -246,18 +272,6 @@ static int open_sender(int ifindex, const char *ifname)
 	return fd;
 }
 
-/* The -R reader: its socket and ring (owned here, unmapped and closed by
- * main), the time to stop (0 until the senders end), its counts. */
-struct receiver {
-	pthread_t tid;
-	int fd;
-	uint8_t *ring;
-	uint16_t sport;
-	_Atomic double stop_at; /* CLOCK_MONOTONIC seconds; 0: keep reading */
-	long received;
-	unsigned drops;
-};
-
 /* Counts the replies of one retired block: IPv4 TCP to our port with ACK. */
 static void rx_block(struct receiver *r, struct tpacket_block_desc *bd)
 {
@@ -278,24 +292,33 @@ static void rx_block(struct receiver *r, struct tpacket_block_desc *bd)
 	}
 }
 
+/* Reads every block the kernel has retired; the caller holds r->lock or
+ * is the only reader. */
+static void rx_drain(struct receiver *r)
+{
+	for (;;) {
+		struct tpacket_block_desc *bd =
+		    (struct tpacket_block_desc *)(void *)(r->ring + (size_t)r->next * RX_BLOCK);
+
+		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			return;
+		rx_block(r, bd);
+		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		r->next = (r->next + 1) % RX_BLOCKS;
+	}
+}
+
 static void *receive(void *arg)
 {
 	struct receiver *r = arg;
 	struct pollfd pfd = {.fd = r->fd, .events = POLLIN | POLLERR};
-	unsigned next = 0;
 
 	for (;;) {
-		struct tpacket_block_desc *bd =
-		    (struct tpacket_block_desc *)(void *)(r->ring + (size_t)next * RX_BLOCK);
 		double stop = atomic_load(&r->stop_at);
 
-		if (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) {
-			rx_block(r, bd);
-			__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
-			                 __ATOMIC_RELEASE);
-			next = (next + 1) % RX_BLOCKS;
-			continue;
-		}
+		pthread_mutex_lock(&r->lock);
+		rx_drain(r);
+		pthread_mutex_unlock(&r->lock);
 		if (stop > 0 && now_s() >= stop)
 			break;
 		(void)poll(&pfd, 1, 10); /* a block retires within 1 ms of its first frame */
@@ -381,12 +404,12 @@ int main(int argc, char **argv)
 	struct in_addr src = {0};
 	long sport = -1, plo = -1, phi = -1, rate = 0, batch = 64, nthreads = 1;
 	int have_smac = 0, have_dmac = 0, have_src = 0, opt, rc = 2, nhosts, ifindex, have_go = 0;
-	int want_rx = 0, have_rx = 0;
-	struct receiver rx = {.fd = -1};
+	int want_rx = 0, have_rx = 0; /* want_rx: 1 = -R, 2 = -I */
+	struct receiver rx = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 	struct sender *w = NULL;
 	pthread_barrier_t go;
 
-	while ((opt = getopt(argc, argv, "i:s:d:S:P:p:r:b:T:Rh")) != -1) {
+	while ((opt = getopt(argc, argv, "i:s:d:S:P:p:r:b:T:RIh")) != -1) {
 		switch (opt) {
 		case 'i': ifname = optarg; break;
 		case 's': have_smac = parse_mac(optarg, smac) == 0; break;
@@ -397,6 +420,7 @@ int main(int argc, char **argv)
 		case 'b': batch = parse_num(optarg, 1, MAX_BATCH); break;
 		case 'T': nthreads = parse_num(optarg, 1, MAX_THREADS); break;
 		case 'R': want_rx = 1; break;
+		case 'I': want_rx = 2; break;
 		case 'p':
 			if (sscanf(optarg, "%ld-%ld", &plo, &phi) != 2 || plo < 1 || phi > 65535 || plo > phi)
 				plo = -1;
@@ -478,11 +502,14 @@ int main(int argc, char **argv)
 		rx.sport = (uint16_t)sport;
 		if (open_receiver(&rx, ifindex, ifname) != 0)
 			goto out;
-		if (pthread_create(&rx.tid, NULL, receive, &rx) != 0) {
+		if (want_rx == 2)
+			for (long t = 0; t < nthreads; t++)
+				w[t].rx = &rx;
+		else if (pthread_create(&rx.tid, NULL, receive, &rx) != 0) {
 			fprintf(stderr, "afpacket_send: pthread_create (receiver) failed\n");
 			goto out;
-		}
-		have_rx = 1;
+		} else
+			have_rx = 1;
 	}
 	if (pthread_barrier_init(&go, NULL, (unsigned)nthreads) != 0) {
 		fprintf(stderr, "afpacket_send: pthread_barrier_init failed\n");
@@ -522,6 +549,9 @@ int main(int argc, char **argv)
 			atomic_store(&rx.stop_at, t1 + RX_LINGER);
 			pthread_join(rx.tid, NULL);
 			have_rx = 0;
+		} else if (want_rx == 2) { /* the senders are done: main reads on */
+			atomic_store(&rx.stop_at, t1 + RX_LINGER);
+			receive(&rx);
 		}
 		if (rc == 0) {
 			printf("sent=%ld errors=%ld secs=%.3f pps=%.0f threads=%ld", sent, errors,
