@@ -151,6 +151,7 @@ timed() { # timed NAME CMD...
 ceiling() {
 	local tool="ceiling-$2t${3:++$3}" name="ceiling-$2t${3:++$3}-$1" r0 out got rx=
 	[ "${3:-}" = rx ] && rx=-R
+	[ "${3:-}" = rxi ] && rx=-I
 	r0=$(reply_count)
 	timed "$name" "$W/afpacket_send" -i "$LAB_IF" -s "$LAB_SCANNER_MAC" -d "$LAB_TARGET_MAC" \
 		-S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 -T "$2" $rx $HOSTS
@@ -240,6 +241,7 @@ for run in $(seq 1 "$RUNS"); do
 		ceiling "$run" "${c%t}"
 	done
 	ceiling "$run" "$NCPU" rx
+	ceiling "$run" "$NCPU" rxi
 	ecs "packet" "$run" packet "$ECS_RATE"
 	ecs "raw" "$run" raw "$ECS_RATE"
 	ecs "packet+3sinks" "$run" packet "$ECS_RATE" "${SINKS3[@]}"
@@ -374,10 +376,10 @@ PACED="@$ECS_PACED_RATE"
 	echo
 	echo "| tool | runs | probes/s wall median [min-max] | send-phase probes/s median [min-max] | CPU s / M probes | wall s median | peak RSS MiB | reserved MiB | capture drops per run | exact runs |"
 	echo "|---|---:|---|---|---:|---:|---:|---:|---|---:|"
-	for t in $CEILINGS "$RXC" packet raw packet+3sinks "packet$PACED" "packet+3sinks$PACED"; do summ "$t"; done
+	for t in $CEILINGS "$RXC" "${RXC}i" packet raw packet+3sinks "packet$PACED" "packet+3sinks$PACED"; do summ "$t"; done
 	echo
 	echo "- ceiling-Nt: bench/afpacket_send.c unpaced with N sender threads (\`-T N\`, each its own AF_PACKET socket and a disjoint slice of the ports), 64 frames per sendmmsg, one prebuilt frame per host; send phase = its own clock (first thread's start to last thread's end); \"exact\" = every SYN but the filtered got its reply (counted by an nft counter on the scanner's veth end)."
-	echo "- $RXC: the same $NCPU sender threads plus \`-R\`, one more thread that reads every reply as the barest scanner must (TPACKET_V3 ring of 8 x 1 MiB blocks retired after 1 ms, ETH_P_ALL with PACKET_IGNORE_OUTGOING, a classic BPF filter for inbound IPv4 TCP to its source port; it parses each frame and counts SYN-ACK and RST-ACK, until 500 ms after its last send); \"exact\" = it read exactly $((NPROBES - NFILT)) replies."
+	echo "- $RXC: the same $NCPU sender threads plus \`-R\`, one more thread that reads every reply as the barest scanner must (TPACKET_V3 ring of 8 x 1 MiB blocks retired after 1 ms, ETH_P_ALL with PACKET_IGNORE_OUTGOING, a classic BPF filter for inbound IPv4 TCP to its source port; it parses each frame and counts SYN-ACK and RST-ACK, until 500 ms after its last send); \"exact\" = it read exactly $((NPROBES - NFILT)) replies; ${RXC}i: the same ring read with \`-I\`, by the sender threads between batches (whichever gets the ring's lock, never waiting) and by the main thread after them, so one busy thread a core as in ecsprobe's workers."
 	echo "- exact: every one of the $NPROBES ports in the right state (open, closed, filtered)."
 	echo "- packet+3sinks: the packet scan with ocsf, elastic and cef file outputs next to the ndjson one; $PACED: the same pair at \`--rate $ECS_PACED_RATE\`."
 	echo "- reserved: the summary's reserved_bytes (slots, retry ring and reply table of probes in flight, capture rings), sized from rate x timeout."
@@ -392,6 +394,7 @@ PACED="@$ECS_PACED_RATE"
 	rx_c=$(tstat "$RXC" sendpps)
 	rx_ex=$(awk -F'\t' -v t="$RXC" '$1 == t { k++; if ($8 == 0) e++ } END { printf "%d/%d", e, k }' "$ROWS")
 	echo "- $RXC send-phase SYN/s per round: $(per_round "$RXC") (median $(printf '%.0f' "$rx_c")); runs in which its receiver read exactly $((NPROBES - NFILT)) replies (every SYN but the $NFILT filtered): $rx_ex."
+	echo "- ${RXC}i send-phase SYN/s per round: $(per_round "${RXC}i") (median $(printf '%.0f' "$(tstat "${RXC}i" sendpps)")); exact runs: $(awk -F'\t' -v t="${RXC}i" '$1 == t { k++; if ($8 == 0) e++ } END { printf "%d/%d", e, k }' "$ROWS")."
 	if [ "$have_masscan" = 1 ]; then
 		echo
 		echo "masscan \`--wait 2\` at each rate of MASSCAN_RATES, once per round; it reports open ports only, so exact = all $NOPEN open ports found and nothing else."
