@@ -5,7 +5,9 @@
 #   - the lab's ceiling: bench/afpacket_send.c unpaced with 1 sender thread
 #     and with nproc threads (the ceiling used for the ratios is the higher
 #     of the two medians: a one-thread yardstick is not the limit for a
-#     scanner that uses every core);
+#     scanner that uses every core), and with nproc threads plus -R, a
+#     receiver thread that reads every reply as a bare scanner must
+#     ("ceiling-Nt+rx": the ceiling for a scanner, the other goal ratio);
 #   - ecsprobe --mode syn unpaced on both send paths (--send-path packet and
 #     raw), and the packet scan with ocsf+elastic+cef outputs next to the
 #     ndjson one (the sinks' cost with every core saturated);
@@ -17,8 +19,10 @@
 # reserved bytes, capture drops and exactness (every port's state against
 # the truth), masscan's recall and false opens per rate, the sinks' added
 # CPU, and writes bench/results/wire.md (+ wire.tsv).  With BENCH_PERF=1,
-# a packet scan runs under `perf record -g` (top symbols) and a
-# packet+3sinks scan under `perf record` (CPU share per thread).
+# ceiling-Nt, ceiling-Nt+rx and a packet scan run under `perf record -g`
+# (self samples per M probes by category, side by side: where ecsprobe's
+# extra CPU goes; and the packet scan's top symbols) and a packet+3sinks
+# scan under `perf record` (CPU share per thread).
 #
 # usage (root): ECSPROBE=./ecsprobe flock /tmp/ecsprobe-bench.lock bench/wire.sh
 # Environment: BENCH_RUNS (5), BENCH_SEED (1), ECS_RATE (10000000 = unpaced),
@@ -60,6 +64,7 @@ NPROBES=$((16 * 65535))
 NCPU=$(nproc)
 CEILINGS="ceiling-1t"
 [ "$NCPU" -gt 1 ] && CEILINGS="$CEILINGS ceiling-${NCPU}t"
+RXC="ceiling-${NCPU}t+rx" # nproc senders and a receiver that reads every reply
 ECSPROBE=${ECSPROBE:-$top/ecsprobe}
 [ -x "$ECSPROBE" ] || die "no ecsprobe binary ($ECSPROBE)"
 have_masscan=0
@@ -140,15 +145,25 @@ timed() { # timed NAME CMD...
 	/usr/bin/time -v -o "$W/$name.time" timeout -k 5 300 "$@" > "$W/$name.stdout" 2> "$W/$name.stderr" < /dev/null
 	echo $? > "$W/$name.rc"
 }
-ceiling() { # ceiling RUN THREADS: row "ceiling-<THREADS>t"; wrong = SYNs without a reply
-	local tool="ceiling-$2t" name="ceiling-$2t-$1" r0 out
+# ceiling RUN THREADS [rx]: row "ceiling-<THREADS>t" (or "...t+rx": with -R,
+# a receiver thread reads every reply); wrong = SYNs without a reply, counted
+# by nft, or with rx by the receiver itself (what it read, not what arrived)
+ceiling() {
+	local tool="ceiling-$2t${3:++$3}" name="ceiling-$2t${3:++$3}-$1" r0 out got rx=
+	[ "${3:-}" = rx ] && rx=-R
+	[ "${3:-}" = rxi ] && rx=-I
 	r0=$(reply_count)
 	timed "$name" "$W/afpacket_send" -i "$LAB_IF" -s "$LAB_SCANNER_MAC" -d "$LAB_TARGET_MAC" \
-		-S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 -T "$2" $HOSTS
+		-S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 -T "$2" $rx $HOSTS
 	sleep 1
 	out=$(cat "$W/$name.stdout")
-	row "$tool" "$1" "$name" - "$(( NPROBES - NFILT - ($(reply_count) - r0) ))" "$(printf '%s' "$out" | sed -n 's/.*secs=\([0-9.]*\).*/\1/p')" - -
-	log "$tool run $1: $out replies $(( $(reply_count) - r0 ))"
+	got=$(( $(reply_count) - r0 ))
+	if [ -n "$rx" ]; then
+		got=$(printf '%s' "$out" | sed -n 's/.*received=\([0-9]*\).*/\1/p')
+		got=${got:-0}
+	fi
+	row "$tool" "$1" "$name" - "$(( NPROBES - NFILT - got ))" "$(printf '%s' "$out" | sed -n 's/.*secs=\([0-9.]*\).*/\1/p')" - -
+	log "$tool run $1: $out replies (nft) $(( $(reply_count) - r0 ))"
 }
 SINKS3=(-o "ocsf:$W/sink-ocsf.json" -o "elastic:$W/sink-elastic.json" -o "cef:$W/sink.cef")
 ecs() { # ecs TOOLNAME RUN PATH RATE [extra outputs...]
@@ -225,6 +240,8 @@ for run in $(seq 1 "$RUNS"); do
 		c=${c#ceiling-}
 		ceiling "$run" "${c%t}"
 	done
+	ceiling "$run" "$NCPU" rx
+	ceiling "$run" "$NCPU" rxi
 	ecs "packet" "$run" packet "$ECS_RATE"
 	ecs "raw" "$run" raw "$ECS_RATE"
 	ecs "packet+3sinks" "$run" packet "$ECS_RATE" "${SINKS3[@]}"
@@ -236,11 +253,45 @@ for run in $(seq 1 "$RUNS"); do
 done
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 cp "$ROWS" "${RESULTS%.md}.tsv"
+# perf_bucket DATA: "category samples" lines, self samples of one
+# `perf record -g` bucketed by where ecsprobe's extra CPU was seen to go
+# (kernel symbols by name, user code by shared object)
+perf_bucket() {
+	perf report -i "$1" --no-children --sort dso,sym -g none -F sample,dso,sym --stdio 2>/dev/null |
+	awk '/^#/ || NF < 4 || $1 !~ /^[0-9]+$/ { next }
+	{ n = $1; dso = $2; sym = $4; c = "g"
+	  if ($3 == "[k]" || dso ~ /^\[(kernel|bpf)/) {
+		if (sym ~ /^(tpacket_rcv|packet_rcv|packet_lookup_frame$|__packet_rcv_has_room$|prb_|_*bpf_prog_run|bpf_prog_[0-9a-f]+|_*bpf_skb_load|run_filter$|sock_def_readable$|__packet_(set|get)_status$)/) c = "a"
+		else if (sym ~ /^(packet_sendmsg$|packet_snd$|_*sys_sendmmsg$|_*x64_sys_sendmmsg$|_*sys_sendmsg$|copy_msghdr_from_user$|move_addr_to_kernel|dev_get_by_index|__dev_direct_xmit$|packet_direct_xmit$)/) c = "b"
+		else if (sym ~ /^(finish_task_switch|_raw_spin_unlock_irqrestore$|try_to_wake_up$|schedule|__schedule$|_*(x64_sys_)?futex|do_futex)/) c = "d"
+		else c = "c"
+	  } else if (dso == "ecsprobe" || dso == "afpacket_send") c = "e"
+	  else if (dso ~ /^libc[.-]/ || dso == "[vdso]") c = "f"
+	  s[c] += n }
+	END { for (c in s) print c, s[c] }'
+}
+perf_freq() { perf evlist -i "$1" -F 2>/dev/null | sed -n 's/.*sample_freq=\([0-9]*\).*/\1/p' | head -n 1; }
 if [ "${BENCH_PERF:-0}" = 1 ]; then
+	# Where ecsprobe's extra CPU goes: the same `perf record -g` over the
+	# ceiling, the ceiling with a receiver and one packet scan (ndjson to a
+	# file, as in the packet rows)
+	for c in "ceiling-${NCPU}t" "$RXC"; do
+		lab_veth_assert || die "lab not isolated"
+		perf record -g -o "$W/perf-$c.data" -- "$W/afpacket_send" -i "$LAB_IF" -s "$LAB_SCANNER_MAC" \
+			-d "$LAB_TARGET_MAC" -S "$LAB_SRC4" -P $((61000 + RANDOM % 1000)) -p 1-65535 -r 0 -b 64 -T "$NCPU" \
+			$([ "$c" = "$RXC" ] && echo -R) $HOSTS > "$W/perf-$c.out" 2> "$W/perf-$c.err" ||
+			log "perf record ($c) failed: $(tail -n 3 "$W/perf-$c.err")"
+		log "perf $c: $(cat "$W/perf-$c.out")"
+		perf_bucket "$W/perf-$c.data" > "$W/perf-$c.cat"
+	done
 	lab_veth_assert || die "lab not isolated"
 	perf record -g -o "$W/perf.data" -- "$ECSPROBE" scan --targets "$W/targets" -p 1-65535 --mode syn \
-		--send-path packet --rate "$ECS_RATE" --timeout 500 --retries 1 --no-progress -q -o "ndjson:/dev/null" \
+		--send-path packet --rate "$ECS_RATE" --timeout 500 --retries 1 --no-progress -q -o "ndjson:$W/perf.ndjson" \
 		> "$W/perf.out" 2>&1 || log "perf record failed: $(tail -n 3 "$W/perf.out")"
+	log "perf packet: summary $(tail -n 1 "$W/perf.ndjson" | jq -c 'select(.type == "summary") | {sending_s, capture}' 2>/dev/null)"
+	rm -f "$W/perf.ndjson"
+	perf_bucket "$W/perf.data" > "$W/perf-packet.cat"
+	PERF_FREQ=$(perf_freq "$W/perf.data")
 	# -g none: one line per symbol (the callers would push symbols out of the 25)
 	perf report -i "$W/perf.data" --no-children --sort sym -g none --stdio 2>/dev/null | grep -v '^#' | grep '%' | head -n 25 > "$W/perf.top"
 	# Each thread's share of the packet+3sinks scan: by thread name if ecsprobe
@@ -325,9 +376,10 @@ PACED="@$ECS_PACED_RATE"
 	echo
 	echo "| tool | runs | probes/s wall median [min-max] | send-phase probes/s median [min-max] | CPU s / M probes | wall s median | peak RSS MiB | reserved MiB | capture drops per run | exact runs |"
 	echo "|---|---:|---|---|---:|---:|---:|---:|---|---:|"
-	for t in $CEILINGS packet raw packet+3sinks "packet$PACED" "packet+3sinks$PACED"; do summ "$t"; done
+	for t in $CEILINGS "$RXC" "${RXC}i" packet raw packet+3sinks "packet$PACED" "packet+3sinks$PACED"; do summ "$t"; done
 	echo
 	echo "- ceiling-Nt: bench/afpacket_send.c unpaced with N sender threads (\`-T N\`, each its own AF_PACKET socket and a disjoint slice of the ports), 64 frames per sendmmsg, one prebuilt frame per host; send phase = its own clock (first thread's start to last thread's end); \"exact\" = every SYN but the filtered got its reply (counted by an nft counter on the scanner's veth end)."
+	echo "- $RXC: the same $NCPU sender threads plus \`-R\`, one more thread that reads every reply as the barest scanner must (TPACKET_V3 ring of 8 x 1 MiB blocks retired after 1 ms, ETH_P_ALL with PACKET_IGNORE_OUTGOING, a classic BPF filter for inbound IPv4 TCP to its source port; it parses each frame and counts SYN-ACK and RST-ACK, until 500 ms after its last send); \"exact\" = it read exactly $((NPROBES - NFILT)) replies; ${RXC}i: the same ring read with \`-I\`, by the sender threads between batches (whichever gets the ring's lock, never waiting) and by the main thread after them, so one busy thread a core as in ecsprobe's workers."
 	echo "- exact: every one of the $NPROBES ports in the right state (open, closed, filtered)."
 	echo "- packet+3sinks: the packet scan with ocsf, elastic and cef file outputs next to the ndjson one; $PACED: the same pair at \`--rate $ECS_PACED_RATE\`."
 	echo "- reserved: the summary's reserved_bytes (slots, retry ring and reply table of probes in flight, capture rings), sized from rate x timeout."
@@ -339,6 +391,10 @@ PACED="@$ECS_PACED_RATE"
 		if awk -v a="$v" -v b="$best_c" 'BEGIN { exit !(a > b) }'; then best_c=$v; best_t=$t; fi
 	done
 	echo "- Ceiling used for the ratios below: **$best_t**, $(printf '%.0f' "$best_c") SYN/s (the higher median send-phase rate of $(echo $CEILINGS | sed 's/ / and /'))."
+	rx_c=$(tstat "$RXC" sendpps)
+	rx_ex=$(awk -F'\t' -v t="$RXC" '$1 == t { k++; if ($8 == 0) e++ } END { printf "%d/%d", e, k }' "$ROWS")
+	echo "- $RXC send-phase SYN/s per round: $(per_round "$RXC") (median $(printf '%.0f' "$rx_c")); runs in which its receiver read exactly $((NPROBES - NFILT)) replies (every SYN but the $NFILT filtered): $rx_ex."
+	echo "- ${RXC}i send-phase SYN/s per round: $(per_round "${RXC}i") (median $(printf '%.0f' "$(tstat "${RXC}i" sendpps)")); exact runs: $(awk -F'\t' -v t="${RXC}i" '$1 == t { k++; if ($8 == 0) e++ } END { printf "%d/%d", e, k }' "$ROWS")."
 	if [ "$have_masscan" = 1 ]; then
 		echo
 		echo "masscan \`--wait 2\` at each rate of MASSCAN_RATES, once per round; it reports open ports only, so exact = all $NOPEN open ports found and nothing else."
@@ -371,8 +427,10 @@ PACED="@$ECS_PACED_RATE"
 	}'
 	echo
 	awk -v c="$c" -v ct="$best_t" -v p="$p" -v ps="$ps" -v r="$r" -v rs="$rs" -v mb="$mb" -v mbx="$mbx" -v pex="$pex" \
+		-v crx="$(tstat "$RXC" sendpps)" -v crxw="$(tstat "$RXC" wallpps)" -v crxt="$RXC" \
 		-v w0="$w0" -v w3="$w3" -v pw0="$pw0" -v pw3="$pw3" -v paced="$ECS_PACED_RATE" 'BEGIN {
 		printf "Goals (medians; ceiling = %s, %.0f SYN/s): packet path / ceiling: %.0f%% wall, %.0f%% send phase (goal >= 85%%); raw path / ceiling: %.0f%% wall, %.0f%% send phase;", ct, c, (c ? 100 * p / c : 0), (c ? 100 * ps / c : 0), (c ? 100 * r / c : 0), (c ? 100 * rs / c : 0)
+		printf " packet path / ceiling with a receiver (%s, %.0f SYN/s): %.0f%% wall, %.0f%% send phase;", crxt, crx, (crxw ? 100 * p / crxw : 0), (crx ? 100 * ps / crx : 0)
 		printf " packet exact runs: %s (goal 5 of 5);", pex
 		printf " packet / masscan best: %s, / masscan best exact: %s (goal >= 6x);", (mb > 0 ? sprintf("%.1fx", p / mb) : "n/a"), (mbx > 0 ? sprintf("%.1fx", p / mbx) : "n/a")
 		printf " wall with ocsf+elastic+cef vs ndjson only: %+.1f%% unpaced, %+.1f%% at %d/s (goal within 5%%).\n", (w0 ? 100 * (w3 - w0) / w0 : 0), (pw0 ? 100 * (pw3 - pw0) / pw0 : 0), paced
@@ -383,6 +441,37 @@ PACED="@$ECS_PACED_RATE"
 				printf "\n6 x masscan best (%.0f probes/s) is below the lab ceiling measured in this run (%.0f SYN/s): the 6x goal is within what this lab carries.\n", 6 * mb, c
 		}
 	}'
+	c2="ceiling-${NCPU}t"
+	if [ -s "$W/perf-packet.cat" ]; then
+		echo
+		echo "## Where ecsprobe's extra CPU goes (perf record -g; self samples per million probes, by category)"
+		echo
+		echo "One \`perf record -g\` each of $c2 (afpacket_send -T $NCPU), $RXC (the same with -R) and one ecsprobe packet-path scan (ndjson to a file), all of $NPROBES probes; \`perf report --no-children --sort dso,sym -g none\`, each symbol's self samples bucketed below and divided by $NPROBES / 1e6. Event cpu-clock at ${PERF_FREQ:-?} Hz: samples / ${PERF_FREQ:-?} = CPU seconds (e.g. 4000 samples per M probes = 1 CPU s per M probes). perf follows the command's own threads: kernel work done in their context (the veth hop, the targets' stacks run from softirq on the sender's CPU) is counted, work in other tasks (ksoftirqd, other processes) is not."
+		echo
+		awk -v n="$NPROBES" -v freq="${PERF_FREQ:-0}" -v c2="$c2" -v rxc="$RXC" \
+			-v f1="$W/perf-$c2.cat" -v f2="$W/perf-$RXC.cat" '
+		{ f = (FILENAME == f1) ? 1 : (FILENAME == f2) ? 2 : 3; v[f, $1] = $2; tot[f] += $2 }
+		END {
+			split("a b c d e f g", k, " ")
+			name["a"] = "(a) AF_PACKET receive (tpacket_rcv, packet_rcv*, packet_lookup_frame, __packet_rcv_has_room, prb_*, bpf_prog*, bpf_skb_load*, run_filter, sock_def_readable, __packet_{get,set}_status)"
+			name["b"] = "(b) send syscalls (packet_sendmsg, packet_snd, sendmmsg/sendmsg, copy_msghdr_from_user, move_addr_to_kernel, dev_get_by_index, __dev_direct_xmit, packet_direct_xmit)"
+			name["c"] = "(c) target side and IP stacks (every other kernel symbol: veth, ip_*, tcp_*, nft_*, netif_*, ...)"
+			name["d"] = "(d) scheduler and wake-ups (finish_task_switch*, _raw_spin_unlock_irqrestore, try_to_wake_up, schedule*, futex*)"
+			name["e"] = "(e) the program itself (ecsprobe / afpacket_send)"
+			name["f"] = "(f) libc and vdso"
+			name["g"] = "(g) other libraries and unknown (libpcap, libuv, libcjson, ld.so, ...)"
+			m = 1e6 / n
+			printf "| category | %s | %s | ecsprobe packet | ecsprobe - %s | ecsprobe - %s |\n", c2, rxc, c2, rxc
+			print "|---|---:|---:|---:|---:|---:|"
+			for (i = 1; i <= 7; i++) { c = k[i]
+				printf "| %s | %.0f | %.0f | %.0f | %+.0f | %+.0f |\n", name[c], v[1, c] * m, v[2, c] * m, v[3, c] * m, (v[3, c] - v[1, c]) * m, (v[3, c] - v[2, c]) * m }
+			printf "| **total** | %.0f | %.0f | %.0f | %+.0f | %+.0f |\n", tot[1] * m, tot[2] * m, tot[3] * m, (tot[3] - tot[1]) * m, (tot[3] - tot[2]) * m
+			if (freq > 0)
+				printf "\nIn CPU s per M probes (samples / %d): total %.2f, %.2f, %.2f; ecsprobe - %s %+.2f, ecsprobe - %s %+.2f.\n", freq, tot[1] * m / freq, tot[2] * m / freq, tot[3] * m / freq, c2, (tot[3] - tot[1]) * m / freq, rxc, (tot[3] - tot[2]) * m / freq
+		}' "$W/perf-$c2.cat" "$W/perf-$RXC.cat" "$W/perf-packet.cat"
+		echo
+		echo "Runs under perf: $c2: $(cat "$W/perf-$c2.out" 2>/dev/null); $RXC: $(cat "$W/perf-$RXC.out" 2>/dev/null)."
+	fi
 	if [ -s "$W/perf.top" ]; then
 		echo
 		echo "## perf profile of one packet-path scan (perf record -g; self time by symbol, top 25)"
