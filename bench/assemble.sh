@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 	echo
 	echo "Each section comes from one run of its script (\`make bench\` runs them all);"
 	echo "the peers run in the same run on the same machine."
-	for f in "$here"/results/scan.md "$here"/results/syn.md "$here"/results/loss.md "$here"/results/udp.md "$here"/results/inventory.md "$here"/results/sinks.md "$here"/results/hec.md "$here"/results/estate.md "$here"/results/estate-probing.md; do
+	for f in "$here"/results/scan.md "$here"/results/syn.md "$here"/results/loss.md "$here"/results/udp.md "$here"/results/inventory.md "$here"/results/sinks.md "$here"/results/hec.md "$here"/results/estate.md "$here"/results/estate-probing.md "$here"/results/wire.md; do
 		[ -f "$f" ] || continue
 		echo
 		sed 's/^#/##/' "$f"
