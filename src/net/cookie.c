@@ -64,6 +64,17 @@ static struct sip sip_start(const struct ep_cookie_key *k)
 	return s;
 }
 
+/* Compresses the whole 8-byte blocks of p[0..len); returns how many bytes
+ * that took (the rest is the tail). */
+static size_t absorb(struct sip *s, const uint8_t *p, size_t len)
+{
+	size_t whole = len & ~(size_t)7;
+
+	for (size_t i = 0; i < whole; i += 8)
+		compress(s, rd64le(p + i));
+	return whole;
+}
+
 /* tail: the message's last len % 8 bytes; len: the whole message's length */
 static uint64_t sip_finish(struct sip *s, const uint8_t *tail, size_t ntail, size_t len)
 {
@@ -83,10 +94,8 @@ uint64_t ep_siphash24(const struct ep_cookie_key *k, const void *data, size_t le
 {
 	const uint8_t *p = data;
 	struct sip s = sip_start(k);
-	size_t whole = len & ~(size_t)7;
+	size_t whole = absorb(&s, p, len);
 
-	for (size_t i = 0; i < whole; i += 8)
-		compress(&s, rd64le(p + i));
 	return sip_finish(&s, p + whole, len - whole, len);
 }
 
@@ -95,10 +104,8 @@ void ep_siphash_prefix_init(struct ep_siphash_prefix *pre, const struct ep_cooki
 {
 	const uint8_t *p = prefix;
 	struct sip s = sip_start(k);
-	size_t whole = len & ~(size_t)7;
+	size_t whole = absorb(&s, p, len);
 
-	for (size_t i = 0; i < whole; i += 8)
-		compress(&s, rd64le(p + i));
 	pre->v[0] = s.v0;
 	pre->v[1] = s.v1;
 	pre->v[2] = s.v2;
